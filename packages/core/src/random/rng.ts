@@ -1,0 +1,112 @@
+/**
+ * Seeded randomness. Every function in core that needs random numbers takes an {@link Rng} (or the noise itself)
+ * as an argument, so each result is reproducible from its seed and tests are deterministic.
+ *
+ * The generator is xoroshiro128+ from `pure-rand`; uniforms carry 53 random bits, normals use the Box–Muller
+ * transform (both outputs are used).
+ */
+import prand from 'pure-rand';
+import * as tf from '@tensorflow/tfjs-core';
+import { assertInteger, assertIntegerInRange, DomainError } from '../util/validate.js';
+
+export interface Rng {
+  /** The seed this generator was created with. */
+  readonly seed: number;
+  /** A uniform float64 in [0, 1). */
+  uniform(): number;
+  /** A standard normal float64, N(0, 1). */
+  normal(): number;
+  /** An integer uniform in lo..hi (both inclusive). */
+  int(lo: number, hi: number): number;
+  /** `n` standard normals. */
+  normals(n: number): Float64Array;
+  /** `n` uniforms in [0, 1). */
+  uniforms(n: number): Float64Array;
+  /** A float32 tensor of standard normals with the given shape. */
+  normalTensor(shape: readonly number[]): tf.Tensor;
+  /** An independent generator derived from this one (for handing to a sub-computation). */
+  fork(): Rng;
+}
+
+const TWO_POW_32 = 4294967296;
+
+class Xoroshiro implements Rng {
+  private readonly gen: prand.RandomGenerator;
+  private spare: number | undefined;
+
+  constructor(readonly seed: number) {
+    this.gen = prand.xoroshiro128plus(seed);
+  }
+
+  private uint32(): number {
+    return this.gen.unsafeNext() >>> 0;
+  }
+
+  uniform(): number {
+    // 53 random bits: 27 high + 26 low, the standard double construction.
+    const hi = this.uint32() >>> 5;
+    const lo = this.uint32() >>> 6;
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  normal(): number {
+    if (this.spare !== undefined) {
+      const s = this.spare;
+      this.spare = undefined;
+      return s;
+    }
+    let u = this.uniform();
+    while (u === 0) u = this.uniform(); // log(0) would be -Infinity
+    const v = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  int(lo: number, hi: number): number {
+    assertInteger('Rng.int', 'lo', lo);
+    assertIntegerInRange('Rng.int', 'hi', hi, lo, Number.MAX_SAFE_INTEGER);
+    return prand.unsafeUniformIntDistribution(lo, hi, this.gen);
+  }
+
+  normals(n: number): Float64Array {
+    assertInteger('Rng.normals', 'n', n, 0);
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.normal();
+    return out;
+  }
+
+  uniforms(n: number): Float64Array {
+    assertInteger('Rng.uniforms', 'n', n, 0);
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.uniform();
+    return out;
+  }
+
+  normalTensor(shape: readonly number[]): tf.Tensor {
+    shape.forEach((d, i) => assertInteger('Rng.normalTensor', `shape[${i}]`, d, 0));
+    const size = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(size);
+    for (let i = 0; i < size; i++) data[i] = this.normal();
+    return tf.tensor(data, [...shape], 'float32');
+  }
+
+  fork(): Rng {
+    return new Xoroshiro(this.uint32() ^ Math.floor(this.uniform() * TWO_POW_32));
+  }
+}
+
+/**
+ * A seeded random number generator.
+ *
+ * @param seed - any integer in the signed 32-bit range (the same seed gives the same stream on every machine)
+ * @example
+ * const rng = createRng(42);
+ * rng.normal(); // the same number on every run
+ */
+export function createRng(seed: number): Rng {
+  if (!Number.isInteger(seed) || seed < -2147483648 || seed > 4294967295) {
+    throw new DomainError('createRng', 'seed', 'an integer in -2^31..2^32-1', seed);
+  }
+  return new Xoroshiro(seed | 0);
+}

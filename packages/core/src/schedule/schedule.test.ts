@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { assertClose, EPS } from '../testing/expect-close.js';
+import {
+  alphaBar,
+  alphaBarsFromAlphas,
+  alphasFromBetas,
+  cosineSchedule,
+  linearSchedule,
+  s2Schedule,
+  scheduleFromBetas,
+  signalToNoiseRatio,
+  terminalSignal,
+  fromZeroBasedStep,
+} from './schedule.js';
+
+describe('C1 schedules', () => {
+  it('C1 linear: endpoints and constant increments (S0, S4)', () => {
+    const s = linearSchedule(1000);
+    expect(s.betas[1]).toBe(1e-4);
+    assertClose(s.betas[1000]!, 0.02, { rel: 4 * EPS }, 'β_T');
+    const step = (0.02 - 1e-4) / 999;
+    for (let t = 2; t <= 1000; t++) assertClose(s.betas[t]! - s.betas[t - 1]!, step, { abs: 64 * EPS }, `Δβ_${t}`);
+  });
+
+  it('C1 S2 schedule: β_t = 0.02 t / T, i.e. S2 α_t² = 1 − 0.02t/T', () => {
+    const s = s2Schedule(1000);
+    for (const t of [1, 17, 500, 1000]) assertClose(Math.sqrt(s.alphas[t]!), Math.sqrt(1 - (0.02 * t) / 1000), { rel: 2 * EPS }, `α^(S2)_${t}`);
+  });
+
+  it('C1 cosine: ᾱ_t = f(t)/f(0) wherever β was not clipped', () => {
+    const T = 1000;
+    const sch = cosineSchedule(T);
+    const f = (t: number) => Math.cos(((t / T + 0.008) / 1.008) * (Math.PI / 2)) ** 2;
+    for (const t of [1, 10, 300, 700, 900]) assertClose(sch.alphaBars[t]!, f(t) / f(0), { rel: 1e3 * EPS }, `ᾱ_${t}`);
+    expect(Math.max(...sch.betas)).toBeLessThanOrEqual(0.999);
+  });
+});
+
+describe('C2 α and ᾱ', () => {
+  it('C2 ᾱ_t equals the product of α_1..α_t (exact to float64 rounding)', () => {
+    const s = linearSchedule(1000);
+    for (const t of [0, 1, 2, 10, 500, 1000]) {
+      let p = 1;
+      for (let u = 1; u <= t; u++) p *= 1 - s.betas[u]!;
+      assertClose(alphaBar(s, t), p, { rel: 4 * EPS }, `ᾱ_${t}`);
+    }
+  });
+
+  it('C2 a float32 running product drifts where float64 does not (why S4 uses float64)', () => {
+    const s = linearSchedule(1000);
+    let p32 = Math.fround(1);
+    for (let t = 1; t <= 1000; t++) p32 = Math.fround(p32 * Math.fround(s.alphas[t]!));
+    const rel32 = Math.abs(p32 - s.alphaBars[1000]!) / s.alphaBars[1000]!;
+    // float32 rounding accumulates to several float32 ulps (2^-23 ≈ 1.2e-7) over 1000 factors.
+    expect(rel32).toBeGreaterThan(2 * 2 ** -23);
+  });
+
+  it('C2 rejects β outside (0,1), NaN and a non-zero β_0', () => {
+    expect(() => scheduleFromBetas([0.1, 1.2])).toThrow(/scheduleFromBetas: argument 'betas1toT\[1\] \(β_2\)' must be a number in \(0, 1\); received 1.2/);
+    expect(() => scheduleFromBetas([Number.NaN])).toThrow(/finite/);
+    expect(() => scheduleFromBetas([])).toThrow(/non-empty/);
+    expect(() => alphasFromBetas([0.1, 0.2])).toThrow(/betas\[0\]/);
+    expect(() => alphaBarsFromAlphas([0.5, 0.5])).toThrow(/alphas\[0\]/);
+  });
+
+  it('N the step index is 1..T and out-of-range steps name the range', () => {
+    const s = linearSchedule(100);
+    expect(() => alphaBar(s, 101)).toThrow("alphaBar: argument 't' must be an integer in 0..100; received 101");
+    expect(() => signalToNoiseRatio(s, 0)).toThrow(/1\.\.100/);
+    expect(() => alphaBar(s, 1.5)).toThrow(/integer/);
+    expect(fromZeroBasedStep(s, 0)).toBe(1);
+    expect(() => fromZeroBasedStep(s, 100)).toThrow(/0\.\.99/);
+  });
+});
+
+describe('C6 and C9', () => {
+  it('C6 S2 schedule with T = 1000 leaves √ᾱ_T ≈ e^{-5}', () => {
+    // log √ᾱ_T = ½ Σ log(1 − 0.02t/T) ≈ −½ Σ 0.02t/T = −0.005 (T+1) ≈ −5.005; the quadratic terms add ~ −0.07.
+    const v = terminalSignal(s2Schedule(1000));
+    expect(Math.log(v)).toBeGreaterThan(-5.2);
+    expect(Math.log(v)).toBeLessThan(-5.0);
+  });
+
+  it('C9 SNR is strictly decreasing in t for every schedule', () => {
+    for (const s of [linearSchedule(1000), cosineSchedule(1000), s2Schedule(1000), linearSchedule(100)]) {
+      for (let t = 2; t <= s.T; t++) expect(signalToNoiseRatio(s, t)).toBeLessThan(signalToNoiseRatio(s, t - 1));
+    }
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * Tensor-side helpers: per-example coefficients gathered from float64 schedule arrays, and shape checks.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { NoiseSchedule } from '../schedule/schedule.js';
+import { assertIntegerInRange, DomainError } from './validate.js';
+
+/** A diffusion step for a whole batch (one number) or one per example (length = batch size). */
+export type Steps = number | ArrayLike<number>;
+
+/**
+ * Gather `table[t]` for each example and shape it to broadcast against a batch tensor of rank `rank`
+ * (shape `[B, 1, …, 1]`). A single `t` returns a scalar number (float64 until it meets a tensor).
+ *
+ * @param table - a float64 array indexed by t (e.g. `schedule.alphaBars`)
+ * @param t - one step, or one step per example
+ * @param lo - smallest allowed t (1, or 0 for quantities defined at t = 0)
+ */
+export function perExample(
+  fn: string,
+  schedule: NoiseSchedule,
+  table: ArrayLike<number>,
+  t: Steps,
+  batch: number,
+  rank: number,
+  lo = 1,
+): number | tf.Tensor {
+  if (typeof t === 'number') {
+    assertIntegerInRange(fn, 't', t, lo, schedule.T);
+    return table[t]!;
+  }
+  if (t.length !== batch) {
+    throw new DomainError(fn, 't', `one step per example (length ${batch})`, `length ${t.length}`);
+  }
+  const values = new Float32Array(t.length);
+  for (let i = 0; i < t.length; i++) {
+    assertIntegerInRange(fn, `t[${i}]`, t[i]!, lo, schedule.T);
+    values[i] = table[t[i]!]!;
+  }
+  return tf.tensor(values, [t.length, ...new Array<number>(Math.max(rank - 1, 0)).fill(1)]);
+}
+
+/** The tensor has rank >= 1 (a batch axis first). */
+export function assertBatched(fn: string, arg: string, x: tf.Tensor): void {
+  if (x.rank < 1) throw new DomainError(fn, arg, 'a tensor with a batch axis (rank >= 1)', `rank ${x.rank}`);
+}
+
+/** Two tensors have the same shape. */
+export function assertSameTensorShape(fn: string, argA: string, a: tf.Tensor, argB: string, b: tf.Tensor): void {
+  if (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i])) {
+    throw new DomainError(fn, argB, `a tensor of the same shape as '${argA}' [${a.shape.join(', ')}]`, `shape [${b.shape.join(', ')}]`);
+  }
+}
+
+/** Every value of the tensor is finite (reads the data back: use at API boundaries, not in inner loops). */
+export function assertFiniteTensor(fn: string, arg: string, x: tf.Tensor): void {
+  const data = x.dataSync();
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) throw new DomainError(fn, `${arg} (flat index ${i})`, 'a finite value', data[i]);
+  }
+}
