@@ -1,0 +1,176 @@
+/**
+ * The reverse process: the Bayes posterior q(x_{t−1} | x_t, x_0) and the model's p_θ(x_{t−1} | x_t)
+ * (catalogue D1–D7). Scalar coefficients are float64; functions on data take tensors.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { gaussianLogPdf } from '../probability/gaussian.js';
+import { assertStep, type NoiseSchedule } from '../schedule/schedule.js';
+import { assertBatched, assertSameTensorShape, perExample, type Steps } from '../util/tensor.js';
+import { assertFinite, assertInInterval, DomainError } from '../util/validate.js';
+
+/** The two weights of the posterior mean μ̃_t = x0Coef · x_0 + xtCoef · x_t. */
+export interface PosteriorMeanCoefficients {
+  readonly x0Coef: number;
+  readonly xtCoef: number;
+}
+
+/**
+ * D2 — the weights of the posterior mean.
+ *
+ * ```tex
+ * \tilde\mu_t(x_t,x_0)=\frac{\sqrt{\bar\alpha_{t-1}}\,\beta_t}{1-\bar\alpha_t}\,x_0
+ *   +\frac{\sqrt{\alpha_t}\,(1-\bar\alpha_{t-1})}{1-\bar\alpha_t}\,x_t
+ * ```
+ * Source: S0 公式9, S3, Ho et al. 2020 Eq. 7.
+ */
+export function posteriorMeanCoefficients(schedule: NoiseSchedule, t: number): PosteriorMeanCoefficients {
+  assertStep('posteriorMeanCoefficients', schedule, t);
+  const ab = schedule.alphaBars[t]!;
+  const abPrev = schedule.alphaBars[t - 1]!;
+  return {
+    x0Coef: (Math.sqrt(abPrev) * schedule.betas[t]!) / (1 - ab),
+    xtCoef: (Math.sqrt(schedule.alphas[t]!) * (1 - abPrev)) / (1 - ab),
+  };
+}
+
+/**
+ * D3 — the posterior variance β̃_t = (1 − ᾱ_{t−1}) / (1 − ᾱ_t) · β_t (zero at t = 1: x_0 is then known).
+ *
+ * ```tex
+ * \tilde\beta_t=\frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}\,\beta_t
+ * ```
+ * Source: S0 公式9, S3, Ho et al. 2020 Eq. 7.
+ */
+export function posteriorVariance(schedule: NoiseSchedule, t: number): number {
+  assertStep('posteriorVariance', schedule, t);
+  return ((1 - schedule.alphaBars[t - 1]!) / (1 - schedule.alphaBars[t]!)) * schedule.betas[t]!;
+}
+
+/**
+ * D1 — the posterior density by Bayes' rule, evaluated term by term (scalar, one coordinate):
+ * log q(x_{t−1} | x_t, x_0) = log q(x_t | x_{t−1}) + log q(x_{t−1} | x_0) − log q(x_t | x_0).
+ * Needs t >= 2 (at t = 1 the prior q(x_0 | x_0) is a point mass).
+ *
+ * ```tex
+ * q(x_{t-1}\mid x_t,x_0)=\frac{q(x_t\mid x_{t-1},x_0)\,q(x_{t-1}\mid x_0)}{q(x_t\mid x_0)}
+ * ```
+ * Source: S0 公式8–9, S3 (Bayes), A1.
+ */
+export function posteriorLogDensityByBayes(schedule: NoiseSchedule, t: number, xPrev: number, xt: number, x0: number): number {
+  assertStep('posteriorLogDensityByBayes', schedule, t);
+  if (t < 2) throw new DomainError('posteriorLogDensityByBayes', 't', `an integer in 2..${schedule.T} (q(x_0|x_0) is a point mass)`, t);
+  const { alphas, alphaBars, betas } = schedule;
+  return (
+    gaussianLogPdf(xt, Math.sqrt(alphas[t]!) * xPrev, betas[t]!) +
+    gaussianLogPdf(xPrev, Math.sqrt(alphaBars[t - 1]!) * x0, 1 - alphaBars[t - 1]!) -
+    gaussianLogPdf(xt, Math.sqrt(alphaBars[t]!) * x0, 1 - alphaBars[t]!)
+  );
+}
+
+/**
+ * D2 — the posterior mean on data tensors: μ̃_t = c₀ x_0 + c_t x_t.
+ * @param x0 - shape [B, …]; @param xt - same shape; @param t - step(s) in 1..T
+ */
+export function posteriorMean(schedule: NoiseSchedule, x0: tf.Tensor, xt: tf.Tensor, t: Steps): tf.Tensor {
+  assertBatched('posteriorMean', 'x0', x0);
+  assertSameTensorShape('posteriorMean', 'x0', x0, 'xt', xt);
+  const c0 = stepTable(schedule, (s) => posteriorMeanCoefficients(schedule, s).x0Coef);
+  const ct = stepTable(schedule, (s) => posteriorMeanCoefficients(schedule, s).xtCoef);
+  return tf.tidy(() => {
+    const a = perExample('posteriorMean', schedule, c0, t, x0.shape[0]!, x0.rank);
+    const b = perExample('posteriorMean', schedule, ct, t, x0.shape[0]!, x0.rank);
+    return tf.add(tf.mul(x0, a), tf.mul(xt, b));
+  });
+}
+
+/**
+ * D4 — x_0 recovered from x_t and the noise: x̂_0 = (x_t − √(1 − ᾱ_t) ε) / √ᾱ_t (C5 solved for x_0).
+ *
+ * ```tex
+ * \hat x_0=\frac{x_t-\sqrt{1-\bar\alpha_t}\,\varepsilon}{\sqrt{\bar\alpha_t}}
+ * ```
+ * Source: S0 公式10, S3.
+ */
+export function predictX0FromEps(schedule: NoiseSchedule, xt: tf.Tensor, eps: tf.Tensor, t: Steps): tf.Tensor {
+  assertBatched('predictX0FromEps', 'xt', xt);
+  assertSameTensorShape('predictX0FromEps', 'xt', xt, 'eps', eps);
+  return tf.tidy(() => {
+    const ab = perExample('predictX0FromEps', schedule, schedule.alphaBars, t, xt.shape[0]!, xt.rank);
+    const sqrtAb = typeof ab === 'number' ? Math.sqrt(ab) : tf.sqrt(ab);
+    const sqrtOneMinus = typeof ab === 'number' ? Math.sqrt(1 - ab) : tf.sqrt(tf.sub(1, ab));
+    return tf.div(tf.sub(xt, tf.mul(eps, sqrtOneMinus)), sqrtAb);
+  });
+}
+
+/**
+ * D5 — the posterior mean in noise form: μ̃_t = (x_t − β_t/√(1 − ᾱ_t) · ε) / √α_t (D2 with D4 substituted).
+ *
+ * ```tex
+ * \tilde\mu_t=\frac{1}{\sqrt{\alpha_t}}\Big(x_t-\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\,\varepsilon\Big)
+ * ```
+ * Source: S0 公式11–12, S3, Ho et al. 2020 Eq. 11.
+ */
+export function posteriorMeanFromEps(schedule: NoiseSchedule, xt: tf.Tensor, eps: tf.Tensor, t: Steps): tf.Tensor {
+  assertBatched('posteriorMeanFromEps', 'xt', xt);
+  assertSameTensorShape('posteriorMeanFromEps', 'xt', xt, 'eps', eps);
+  const epsCoef = stepTable(schedule, (s) => schedule.betas[s]! / Math.sqrt(1 - schedule.alphaBars[s]!));
+  const scale = stepTable(schedule, (s) => 1 / Math.sqrt(schedule.alphas[s]!));
+  return tf.tidy(() => {
+    const c = perExample('posteriorMeanFromEps', schedule, epsCoef, t, xt.shape[0]!, xt.rank);
+    const k = perExample('posteriorMeanFromEps', schedule, scale, t, xt.shape[0]!, xt.rank);
+    return tf.mul(tf.sub(xt, tf.mul(eps, c)), k);
+  });
+}
+
+/** Which variance the reverse step uses (D6): β_t (S0's and S4's code) or β̃_t (the posterior's, D3). */
+export type ReverseVarianceChoice = 'beta' | 'betaTilde';
+
+/**
+ * D6 — the variance σ_t² of p_θ(x_{t−1} | x_t) = N(μ_θ, σ_t² I): β_t (upper bound, S0/S4 code) or β̃_t (lower
+ * bound, the true posterior's). Ho et al. report both give similar samples; the choice is shown, not hidden.
+ *
+ * ```tex
+ * \sigma_t^2\in\{\beta_t,\ \tilde\beta_t\},\qquad \tilde\beta_t = \frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}\beta_t
+ * ```
+ * Source: S0 (its code drops the factor (1−ᾱ_{t−1})/(1−ᾱ_t)), S4, Ho et al. 2020 §3.2.
+ */
+export function reverseVariance(schedule: NoiseSchedule, t: number, choice: ReverseVarianceChoice): number {
+  assertStep('reverseVariance', schedule, t);
+  if (choice === 'beta') return schedule.betas[t]!;
+  if (choice === 'betaTilde') return posteriorVariance(schedule, t);
+  throw new DomainError('reverseVariance', 'choice', "'beta' or 'betaTilde'", choice);
+}
+
+/**
+ * D7 — improved DDPM's learned variance: interpolate β_t and β̃_t in log space with v ∈ [0, 1].
+ * At t = 1, β̃_1 = 0 and its log is −∞; like Nichol & Dhariwal we use β̃_2 there (the "clipped" log variance).
+ *
+ * ```tex
+ * \Sigma_\theta(x_t,t)=\exp\big(v\log\beta_t+(1-v)\log\tilde\beta_t\big)
+ * ```
+ * Source: S1 (improved DDPM), Nichol & Dhariwal 2021 Eq. 15.
+ * @param v - interpolation weight in [0, 1] (the network's output)
+ */
+export function learnedVariance(schedule: NoiseSchedule, t: number, v: number): number {
+  assertStep('learnedVariance', schedule, t);
+  assertFinite('learnedVariance', 'v', v);
+  assertInInterval('learnedVariance', 'v', v, 0, 1);
+  return Math.exp(v * Math.log(schedule.betas[t]!) + (1 - v) * clippedLogPosteriorVariance(schedule, t));
+}
+
+/** log β̃_t, with β̃_1 (= 0) replaced by β̃_2 so the log is finite (Nichol & Dhariwal 2021's convention). */
+export function clippedLogPosteriorVariance(schedule: NoiseSchedule, t: number): number {
+  assertStep('clippedLogPosteriorVariance', schedule, t);
+  if (t === 1) {
+    if (schedule.T < 2) throw new DomainError('clippedLogPosteriorVariance', 'schedule.T', 'at least 2 (β̃_2 stands in for β̃_1)', schedule.T);
+    return Math.log(posteriorVariance(schedule, 2));
+  }
+  return Math.log(posteriorVariance(schedule, t));
+}
+
+/** A float64 table indexed by t = 0..T (entry 0 unused, NaN) from a per-step function. */
+function stepTable(schedule: NoiseSchedule, f: (t: number) => number): Float64Array {
+  const out = new Float64Array(schedule.T + 1).fill(Number.NaN);
+  for (let t = 1; t <= schedule.T; t++) out[t] = f(t);
+  return out;
+}
