@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertStep, assertStepOrZero, type NoiseSchedule } from '../schedule/schedule.js';
 import { assertBatched, assertSameTensorShape, perExample, type Steps } from '../util/tensor.js';
-import { assertInteger, assertIntegerInRange, assertNonNegative } from '../util/validate.js';
+import { gaussianLogPdf } from '../probability/gaussian.js';
+import { assertInteger, assertIntegerInRange, assertNonNegative, DomainError } from '../util/validate.js';
 
 /** Mean coefficient and variance of a Gaussian transition x ↦ N(mean·x, variance). */
 export interface GaussianTransition {
@@ -135,4 +136,22 @@ export function scaledChainVariance(schedule: NoiseSchedule, t: number, var0 = 1
   assertNonNegative('scaledChainVariance', 'var0', var0);
   const ab = schedule.alphaBars[t]!;
   return ab * var0 + 1 - ab;
+}
+
+/**
+ * C7 — the Markov joint of the forward chain for one coordinate: log q(x_{1:T} | x_0) = Σ_t log q(x_t | x_{t−1}).
+ *
+ * ```tex
+ * q(x_{1:T}\mid x_0)=\prod_{t=1}^{T} q(x_t\mid x_{t-1})
+ * ```
+ * Source: S3 (the Markov chain), Ho et al. 2020 Eq. 2.
+ * @param xs - the path x_0, x_1, …, x_T (length T + 1)
+ */
+export function forwardJointLogDensity(schedule: NoiseSchedule, xs: ArrayLike<number>): number {
+  if (xs.length !== schedule.T + 1) {
+    throw new DomainError('forwardJointLogDensity', 'xs', `the path x_0..x_T (length ${schedule.T + 1})`, `length ${xs.length}`);
+  }
+  let s = 0;
+  for (let t = 1; t <= schedule.T; t++) s += gaussianLogPdf(xs[t]!, Math.sqrt(schedule.alphas[t]!) * xs[t - 1]!, schedule.betas[t]!);
+  return s;
 }

@@ -74,8 +74,8 @@ export function posteriorLogDensityByBayes(schedule: NoiseSchedule, t: number, x
 export function posteriorMean(schedule: NoiseSchedule, x0: tf.Tensor, xt: tf.Tensor, t: Steps): tf.Tensor {
   assertBatched('posteriorMean', 'x0', x0);
   assertSameTensorShape('posteriorMean', 'x0', x0, 'xt', xt);
-  const c0 = stepTable(schedule, (s) => posteriorMeanCoefficients(schedule, s).x0Coef);
-  const ct = stepTable(schedule, (s) => posteriorMeanCoefficients(schedule, s).xtCoef);
+  const c0 = stepTable(schedule, 'x0Coef', (s) => posteriorMeanCoefficients(schedule, s).x0Coef);
+  const ct = stepTable(schedule, 'xtCoef', (s) => posteriorMeanCoefficients(schedule, s).xtCoef);
   return tf.tidy(() => {
     const a = perExample('posteriorMean', schedule, c0, t, x0.shape[0]!, x0.rank);
     const b = perExample('posteriorMean', schedule, ct, t, x0.shape[0]!, x0.rank);
@@ -113,8 +113,8 @@ export function predictX0FromEps(schedule: NoiseSchedule, xt: tf.Tensor, eps: tf
 export function posteriorMeanFromEps(schedule: NoiseSchedule, xt: tf.Tensor, eps: tf.Tensor, t: Steps): tf.Tensor {
   assertBatched('posteriorMeanFromEps', 'xt', xt);
   assertSameTensorShape('posteriorMeanFromEps', 'xt', xt, 'eps', eps);
-  const epsCoef = stepTable(schedule, (s) => schedule.betas[s]! / Math.sqrt(1 - schedule.alphaBars[s]!));
-  const scale = stepTable(schedule, (s) => 1 / Math.sqrt(schedule.alphas[s]!));
+  const epsCoef = stepTable(schedule, 'epsCoef', (s) => schedule.betas[s]! / Math.sqrt(1 - schedule.alphaBars[s]!));
+  const scale = stepTable(schedule, 'invSqrtAlpha', (s) => 1 / Math.sqrt(schedule.alphas[s]!));
   return tf.tidy(() => {
     const c = perExample('posteriorMeanFromEps', schedule, epsCoef, t, xt.shape[0]!, xt.rank);
     const k = perExample('posteriorMeanFromEps', schedule, scale, t, xt.shape[0]!, xt.rank);
@@ -168,9 +168,18 @@ export function clippedLogPosteriorVariance(schedule: NoiseSchedule, t: number):
   return Math.log(posteriorVariance(schedule, t));
 }
 
-/** A float64 table indexed by t = 0..T (entry 0 unused, NaN) from a per-step function. */
-function stepTable(schedule: NoiseSchedule, f: (t: number) => number): Float64Array {
-  const out = new Float64Array(schedule.T + 1).fill(Number.NaN);
-  for (let t = 1; t <= schedule.T; t++) out[t] = f(t);
+// Samplers call the tensor functions T times per run: build each per-step table once per (frozen) schedule.
+const tables = new WeakMap<NoiseSchedule, Map<string, Float64Array>>();
+
+/** A float64 table indexed by t = 0..T (entry 0 unused, NaN) from a per-step function, cached per schedule. */
+function stepTable(schedule: NoiseSchedule, key: string, f: (t: number) => number): Float64Array {
+  let perSchedule = tables.get(schedule);
+  if (!perSchedule) tables.set(schedule, (perSchedule = new Map()));
+  let out = perSchedule.get(key);
+  if (!out) {
+    out = new Float64Array(schedule.T + 1).fill(Number.NaN);
+    for (let t = 1; t <= schedule.T; t++) out[t] = f(t);
+    perSchedule.set(key, out);
+  }
   return out;
 }

@@ -1,0 +1,177 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../random/rng.js';
+import { cosineSchedule, linearSchedule } from '../schedule/schedule.js';
+import { gaussianLogPdf } from '../probability/gaussian.js';
+import { mean, standardError, variance, varianceStandardError } from '../stats/descriptive.js';
+import { assertClose, EPS } from '../testing/expect-close.js';
+import { toFloat64, useCpuBackend } from '../testing/tf-setup.js';
+import { qSample } from '../forward/forward.js';
+import {
+  clippedLogPosteriorVariance,
+  learnedVariance,
+  posteriorLogDensityByBayes,
+  posteriorMean,
+  posteriorMeanCoefficients,
+  posteriorMeanFromEps,
+  posteriorVariance,
+  predictX0FromEps,
+  reverseVariance,
+} from './posterior.js';
+
+beforeAll(useCpuBackend);
+const schedule = linearSchedule(1000);
+
+describe('D1–D3 the Bayes posterior', () => {
+  it('D1 Bayes holds pointwise: log q(x_t|x_{t-1}) + log q(x_{t-1}|x_0) − log q(x_t|x_0) = log N(x_{t-1}; μ̃_t, β̃_t)', () => {
+    const rng = createRng(21);
+    for (const sch of [schedule, cosineSchedule(1000), linearSchedule(20, 0.01, 0.3)]) {
+      for (let k = 0; k < 300; k++) {
+        const t = rng.int(2, sch.T);
+        const x0 = 2 * rng.normal();
+        const xt = rng.normal() * 1.5;
+        const xPrev = rng.normal() * 1.5;
+        const bayes = posteriorLogDensityByBayes(sch, t, xPrev, xt, x0);
+        const { x0Coef, xtCoef } = posteriorMeanCoefficients(sch, t);
+        const closed = gaussianLogPdf(xPrev, x0Coef * x0 + xtCoef * xt, posteriorVariance(sch, t));
+        // Both sides are O(1..1e4) sums of terms up to ~1/β_1 · x²; allow 1e-9 relative plus a 1e-9 absolute floor
+        // (cancellation in the Bayes sum loses a few digits at small t, where β̃_t is tiny).
+        assertClose(bayes, closed, { rel: 1e-9, abs: 1e-9 }, `${sch.name} t=${t}`);
+      }
+    }
+  });
+
+  it('D1 a wrong posterior mean (x_0 and x_t weights swapped) breaks the pointwise identity', () => {
+    const t = 500;
+    const { x0Coef, xtCoef } = posteriorMeanCoefficients(schedule, t);
+    const bayes = posteriorLogDensityByBayes(schedule, t, 0.3, 0.8, -1);
+    const swapped = gaussianLogPdf(0.3, xtCoef * -1 + x0Coef * 0.8, posteriorVariance(schedule, t));
+    expect(Math.abs(bayes - swapped)).toBeGreaterThan(1e-3);
+  });
+
+  it('D2 the posterior density integrates to 1 and has mean μ̃_t and variance β̃_t (quadrature)', () => {
+    const t = 37;
+    const x0 = 0.7;
+    const xt = -0.4;
+    const { x0Coef, xtCoef } = posteriorMeanCoefficients(schedule, t);
+    const mu = x0Coef * x0 + xtCoef * xt;
+    const v = posteriorVariance(schedule, t);
+    // Trapezoid rule over μ̃ ± 12 sd with 4001 nodes: error far below 1e-10 for a Gaussian integrand.
+    const sd = Math.sqrt(v);
+    let m0 = 0;
+    let m1 = 0;
+    let m2 = 0;
+    const n = 4000;
+    const h = (24 * sd) / n;
+    for (let i = 0; i <= n; i++) {
+      const x = mu - 12 * sd + i * h;
+      const w = (i === 0 || i === n ? 0.5 : 1) * h * Math.exp(posteriorLogDensityByBayes(schedule, t, x, xt, x0));
+      m0 += w;
+      m1 += w * x;
+      m2 += w * x * x;
+    }
+    assertClose(m0, 1, { abs: 1e-9 }, 'mass');
+    assertClose(m1 / m0, mu, { abs: 1e-9 }, 'mean');
+    assertClose(m2 / m0 - (m1 / m0) ** 2, v, { rel: 1e-7 }, 'variance');
+  });
+
+  it('D3 β̃_t ≤ β_t, β̃_1 = 0, and β̃_t → β_t as ᾱ_t → 0', () => {
+    expect(posteriorVariance(schedule, 1)).toBe(0);
+    for (let t = 2; t <= schedule.T; t++) expect(posteriorVariance(schedule, t)).toBeLessThanOrEqual(schedule.betas[t]!);
+    assertClose(posteriorVariance(schedule, 1000), schedule.betas[1000]!, { rel: 1e-4 }, 'β̃_T vs β_T');
+  });
+
+  it('D2 Monte Carlo: given x_t, the x_{t-1} of a forward path has mean μ̃_t and variance β̃_t (6 SE)', () => {
+    // Draw x_{t-1} ~ q(x_{t-1}|x_0) and x_t ~ q(x_t|x_{t-1}); regress x_{t-1} on x_t: with x_0 fixed the pair is jointly
+    // Gaussian, so E[x_{t-1}|x_t] is linear in x_t with slope xtCoef and Var[x_{t-1}|x_t] = β̃_t.
+    const rng = createRng(22);
+    const t = 10;
+    const x0 = 1.3;
+    const n = 40000;
+    const prev = new Float64Array(n);
+    const cur = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      prev[i] = Math.sqrt(schedule.alphaBars[t - 1]!) * x0 + Math.sqrt(1 - schedule.alphaBars[t - 1]!) * rng.normal();
+      cur[i] = Math.sqrt(schedule.alphas[t]!) * prev[i]! + Math.sqrt(schedule.betas[t]!) * rng.normal();
+    }
+    const { x0Coef, xtCoef } = posteriorMeanCoefficients(schedule, t);
+    const residual = prev.map((p, i) => p - (x0Coef * x0 + xtCoef * cur[i]!));
+    expect(Math.abs(mean(residual))).toBeLessThan(6 * standardError(residual));
+    expect(Math.abs(variance(residual) - posteriorVariance(schedule, t))).toBeLessThan(6 * varianceStandardError(residual));
+  });
+});
+
+describe('D2, D4, D5 on tensors', () => {
+  it('D4 inverts C5 exactly (float32 tolerance 1e-5 relative to |x_0|)', () => {
+    const rng = createRng(23);
+    const x0 = rng.normalTensor([64, 2]);
+    const eps = rng.normalTensor([64, 2]);
+    const ts = Array.from({ length: 64 }, () => rng.int(1, 999));
+    const back = toFloat64(predictX0FromEps(schedule, qSample(schedule, x0, ts, eps), eps, ts));
+    const want = toFloat64(x0);
+    // At t near T, 1/√ᾱ_t ≈ 150 amplifies float32 rounding of x_t (2^-24 · |x_t|): allow 1e-4 absolute.
+    for (let i = 0; i < want.length; i++) assertClose(back[i]!, want[i]!, { abs: 1e-4 }, `x0[${i}]`);
+  });
+
+  it('D5 the ε-form mean equals D2 with D4 substituted (random t per example)', () => {
+    const rng = createRng(24);
+    const xt = rng.normalTensor([50, 3]);
+    const eps = rng.normalTensor([50, 3]);
+    const ts = Array.from({ length: 50 }, () => rng.int(1, 1000));
+    const viaEps = toFloat64(posteriorMeanFromEps(schedule, xt, eps, ts));
+    const viaX0 = toFloat64(posteriorMean(schedule, predictX0FromEps(schedule, xt, eps, ts), xt, ts));
+    for (let i = 0; i < viaEps.length; i++) assertClose(viaEps[i]!, viaX0[i]!, { abs: 2e-4 }, `μ̃[${i}]`);
+  });
+
+  it('D5 the scalar identity holds in float64 at every t', () => {
+    for (let t = 1; t <= schedule.T; t++) {
+      const { alphas, alphaBars, betas } = schedule;
+      const { x0Coef, xtCoef } = posteriorMeanCoefficients(schedule, t);
+      // μ̃ = c0 (x_t − √(1−ᾱ) ε)/√ᾱ + ct x_t; read off the x_t and ε coefficients and compare with D5's.
+      const xtWeight = x0Coef / Math.sqrt(alphaBars[t]!) + xtCoef;
+      const epsWeight = (-x0Coef * Math.sqrt(1 - alphaBars[t]!)) / Math.sqrt(alphaBars[t]!);
+      // 1 − ᾱ_t is computed by subtraction: its relative error is ~EPS/(1 − ᾱ_t) (1e-12 at t = 1), hence the bound.
+      const rel = (16 * EPS) / (1 - alphaBars[t]!);
+      assertClose(xtWeight, 1 / Math.sqrt(alphas[t]!), { rel }, `x_t weight t=${t}`);
+      assertClose(epsWeight, -betas[t]! / (Math.sqrt(1 - alphaBars[t]!) * Math.sqrt(alphas[t]!)), { rel }, `ε weight t=${t}`);
+    }
+  });
+
+  it('D2 tensor mean matches the scalar coefficients', () => {
+    const x0 = tf.tensor2d([[1], [-2]]);
+    const xt = tf.tensor2d([[0.5], [0.25]]);
+    const out = toFloat64(posteriorMean(schedule, x0, xt, [3, 900]));
+    [3, 900].forEach((t, i) => {
+      const c = posteriorMeanCoefficients(schedule, t);
+      assertClose(out[i]!, c.x0Coef * [1, -2][i]! + c.xtCoef * [0.5, 0.25][i]!, { abs: 1e-6 }, `t=${t}`);
+    });
+    expect(() => posteriorMean(schedule, x0, tf.zeros([3, 1]), 3)).toThrow(/posteriorMean: argument 'xt' must be a tensor of the same shape/);
+  });
+});
+
+describe('D6, D7 the reverse variance', () => {
+  it('D6 σ_t² is β_t (S0/S4 code) or β̃_t, and they differ exactly by (1−ᾱ_{t−1})/(1−ᾱ_t)', () => {
+    for (const t of [2, 10, 100, 1000]) {
+      const ratio = (1 - schedule.alphaBars[t - 1]!) / (1 - schedule.alphaBars[t]!);
+      assertClose(reverseVariance(schedule, t, 'betaTilde'), ratio * reverseVariance(schedule, t, 'beta'), { rel: 4 * EPS }, `t=${t}`);
+    }
+    expect(() => reverseVariance(schedule, 5, 'sigma' as never)).toThrow(/'beta' or 'betaTilde'/);
+  });
+
+  it('D7 v = 1 gives β_t, v = 0 gives β̃_t, and log Σ is linear in v', () => {
+    for (const t of [2, 50, 999]) {
+      assertClose(learnedVariance(schedule, t, 1), schedule.betas[t]!, { rel: 8 * EPS }, 'v=1');
+      assertClose(learnedVariance(schedule, t, 0), posteriorVariance(schedule, t), { rel: 8 * EPS }, 'v=0');
+      const mid = Math.log(learnedVariance(schedule, t, 0.5));
+      assertClose(mid, 0.5 * (Math.log(schedule.betas[t]!) + Math.log(posteriorVariance(schedule, t))), { abs: 1e-12 }, 'v=0.5');
+    }
+    assertClose(clippedLogPosteriorVariance(schedule, 1), Math.log(posteriorVariance(schedule, 2)), { rel: 0 }, 't=1 clip');
+    expect(() => learnedVariance(schedule, 3, 1.5)).toThrow("learnedVariance: argument 'v' must be a number in [0, 1]; received 1.5");
+    expect(() => learnedVariance(schedule, 3, Number.NaN)).toThrow(/finite/);
+  });
+
+  it('D1 rejects t = 1 (point-mass prior) and steps outside 1..T', () => {
+    expect(() => posteriorLogDensityByBayes(schedule, 1, 0, 0, 0)).toThrow(/2\.\.1000/);
+    expect(() => posteriorVariance(schedule, 1001)).toThrow(/1\.\.1000/);
+  });
+});
