@@ -1,1 +1,6 @@
+export * from './bayes.js';
 export * from './gaussian.js';
+export * from './gaussian-algebra.js';
+export * from './mixture.js';
+export * from './kl.js';
+export * from './likelihood.js';

@@ -1,0 +1,57 @@
+/**
+ * A5 — the Gaussian mixture P(x) = Σ_i w_i N(x | μ_i, σ_i²): density, log-density (log-sum-exp) and a sampler.
+ */
+import type { Rng } from '../random/rng.js';
+import { assertFiniteArray, assertInteger, assertPositive, assertProbabilityVector, assertSameLength, assertFinite } from '../util/validate.js';
+import { gaussianLogPdf } from './gaussian.js';
+
+/** A univariate Gaussian mixture. */
+export interface GaussianMixture1D {
+  readonly weights: readonly number[];
+  readonly means: readonly number[];
+  readonly variances: readonly number[];
+}
+
+/** Validate a mixture's parameters (weights a probability vector; variances > 0; equal lengths). */
+export function assertMixture(fn: string, m: GaussianMixture1D): void {
+  assertProbabilityVector(fn, 'mixture.weights', m.weights);
+  assertFiniteArray(fn, 'mixture.means', m.means);
+  assertSameLength(fn, 'mixture.weights', m.weights, 'mixture.means', m.means);
+  assertSameLength(fn, 'mixture.weights', m.weights, 'mixture.variances', m.variances);
+  m.variances.forEach((v, i) => assertPositive(fn, `mixture.variances[${i}]`, v));
+}
+
+/**
+ * A5 — log P(x) for a Gaussian mixture, by log-sum-exp (stable far in the tails).
+ *
+ * ```tex
+ * P(x)=\sum_i w_i\,\mathcal N(x\mid\mu_i,\sigma_i^2),\qquad w_i\ge0,\ \sum_i w_i=1
+ * ```
+ * Source: S3 (Gaussian mixture model).
+ */
+export function mixtureLogPdf(m: GaussianMixture1D, x: number): number {
+  assertMixture('mixtureLogPdf', m);
+  assertFinite('mixtureLogPdf', 'x', x);
+  const logs = m.weights.map((w, i) => (w > 0 ? Math.log(w) + gaussianLogPdf(x, m.means[i]!, m.variances[i]!) : -Infinity));
+  const top = Math.max(...logs);
+  return top + Math.log(logs.reduce((s, l) => s + Math.exp(l - top), 0));
+}
+
+/** A5 — P(x) for a Gaussian mixture. */
+export function mixturePdf(m: GaussianMixture1D, x: number): number {
+  return Math.exp(mixtureLogPdf(m, x));
+}
+
+/** A5 — n draws from the mixture: pick component i with probability w_i, then draw from N(μ_i, σ_i²). */
+export function sampleMixture(m: GaussianMixture1D, n: number, rng: Rng): Float64Array {
+  assertMixture('sampleMixture', m);
+  assertInteger('sampleMixture', 'n', n, 0);
+  const out = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    let u = rng.uniform();
+    let i = 0;
+    while (i < m.weights.length - 1 && u >= m.weights[i]!) u -= m.weights[i++]!;
+    out[k] = m.means[i]! + Math.sqrt(m.variances[i]!) * rng.normal();
+  }
+  return out;
+}

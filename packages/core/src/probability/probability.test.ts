@@ -1,0 +1,270 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../random/rng.js';
+import { ksTwoSample } from '../stats/two-sample.js';
+import { mean, standardError, variance, varianceStandardError } from '../stats/descriptive.js';
+import { assertClose, EPS } from '../testing/expect-close.js';
+import { bayesPosterior, bayesRule } from './bayes.js';
+import { diagonalGaussianLogPdf, gaussianLogPdf, gaussianPdf } from './gaussian.js';
+import { affineGaussian, standardNormalCdf, sumOfIndependentGaussians } from './gaussian-algebra.js';
+import { klDiagonalGaussian, klDiagonalGaussianLogVar, klDiscrete, klGaussian, klMonteCarlo, klQuadrature } from './kl.js';
+import {
+  expectedLogLikelihoodDiscrete,
+  gaussianAverageLogLikelihood,
+  gaussianMaximumLikelihood,
+  jensenGap,
+  linearGaussianElbo,
+  linearGaussianLogEvidence,
+  linearGaussianPosterior,
+} from './likelihood.js';
+import { mixtureLogPdf, mixturePdf, sampleMixture } from './mixture.js';
+
+/** Monte Carlo tolerance: 6 standard errors. */
+const K = 6;
+
+/** ∫ f on [lo, hi] by the trapezoid rule with n subintervals. */
+function trapezoid(f: (x: number) => number, lo: number, hi: number, n = 20000): number {
+  const h = (hi - lo) / n;
+  let s = 0.5 * (f(lo) + f(hi));
+  for (let i = 1; i < n; i++) s += f(lo + i * h);
+  return s * h;
+}
+
+describe('A1 Bayes', () => {
+  it('A1 posterior = prior × likelihood / evidence, matched by counting joint outcomes', () => {
+    // A disease test: joint frequencies counted over a population of 1e6 give the posterior directly.
+    const prior = [0.01, 0.99];
+    const sensitivity = [0.95, 0.08]; // P(positive | sick), P(positive | healthy)
+    const population = 1_000_000;
+    const positiveSick = population * prior[0]! * sensitivity[0]!;
+    const positiveHealthy = population * prior[1]! * sensitivity[1]!;
+    const post = bayesPosterior(prior, sensitivity);
+    assertClose(post[0]!, positiveSick / (positiveSick + positiveHealthy), { rel: 4 * EPS }, 'P(sick|+)');
+    assertClose(post[0]! + post[1]!, 1, { abs: 2 * EPS }, 'normalised');
+    assertClose(bayesRule(0.01, 0.95, 0.01 * 0.95 + 0.99 * 0.08), post[0]!, { rel: 4 * EPS }, 'pair form');
+  });
+
+  it('A1 rejects a prior that does not sum to 1 and an impossible evidence', () => {
+    expect(() => bayesPosterior([0.5, 0.6], [0.1, 0.2])).toThrow(/bayesPosterior: argument 'prior' must be probabilities summing to 1/);
+    expect(() => bayesPosterior([0.5, 0.5], [0, 0])).toThrow(/P\(B\) > 0/);
+    expect(() => bayesRule(0.5, 0.5, 0)).toThrow(/bayesRule: argument 'pB' must be a number in \(0, 1\]/);
+  });
+});
+
+describe('A2 Gaussian density', () => {
+  it('A2 integrates to 1 with mean μ and variance σ² (quadrature)', () => {
+    const m = 1.3;
+    const v = 0.7;
+    const sd = Math.sqrt(v);
+    const lo = m - 12 * sd;
+    const hi = m + 12 * sd;
+    assertClose(trapezoid((x) => gaussianPdf(x, m, v), lo, hi), 1, { abs: 1e-10 }, 'mass');
+    assertClose(trapezoid((x) => x * gaussianPdf(x, m, v), lo, hi), m, { abs: 1e-10 }, 'mean');
+    assertClose(trapezoid((x) => (x - m) ** 2 * gaussianPdf(x, m, v), lo, hi), v, { abs: 1e-10 }, 'variance');
+  });
+
+  it('A2 log form equals the log of the density formula; diagonal form is the sum over coordinates', () => {
+    const direct = (x: number, m: number, v: number) => Math.exp(-((x - m) ** 2) / (2 * v)) / (Math.sqrt(v) * Math.sqrt(2 * Math.PI));
+    for (const [x, m, v] of [[0, 0, 1], [2, -1, 0.3], [-4, 1, 9]] as const) {
+      assertClose(gaussianLogPdf(x, m, v), Math.log(direct(x, m, v)), { rel: 8 * EPS, abs: 8 * EPS }, `x=${x}`);
+    }
+    assertClose(diagonalGaussianLogPdf([1, 2], [0, 1], [1, 4]), gaussianLogPdf(1, 0, 1) + gaussianLogPdf(2, 1, 4), { rel: 2 * EPS }, 'diag');
+    assertClose(diagonalGaussianLogPdf([1, 2], [0, 1], 2), gaussianLogPdf(1, 0, 2) + gaussianLogPdf(2, 1, 2), { rel: 2 * EPS }, 'scalar var');
+  });
+
+  it('A2 rejects σ² ≤ 0, NaN and ±Inf', () => {
+    expect(() => gaussianLogPdf(0, 0, 0)).toThrow("gaussianLogPdf: argument 'variance' must be a finite number > 0; received 0");
+    expect(() => gaussianLogPdf(Number.NaN, 0, 1)).toThrow(/argument 'x' must be a finite number; received NaN/);
+    expect(() => gaussianLogPdf(0, Infinity, 1)).toThrow(/'mean'/);
+    expect(() => diagonalGaussianLogPdf([1, 2], [0], 1)).toThrow(/same length/);
+  });
+
+  it('H S3 "standard normal when μ=1, σ=0": σ = 0 has no density, and N(1, ·) is not standard', () => {
+    // The wrong parameters, as S3 wrote them, are rejected: a Gaussian needs σ² > 0.
+    expect(() => gaussianPdf(0, 1, 0)).toThrow(/variance' must be a finite number > 0/);
+    // The same standard-normal check (mass ½ below 0, by A3's Φ) passes for μ = 0, σ = 1 and fails for μ = 1.
+    const massBelowZero = (m: number, v: number) => trapezoid((x) => gaussianPdf(x, m, v), -40, 0);
+    assertClose(massBelowZero(0, 1), 0.5, { abs: 1e-9 }, 'N(0,1)');
+    expect(Math.abs(massBelowZero(1, 1) - 0.5)).toBeGreaterThan(0.3);
+  });
+
+  it('H S3 "P(z) ~ N(1, 0)": the VAE prior is N(0, 1); N(1, 0) is rejected and N(1,1) has the wrong KL to it', () => {
+    expect(() => klGaussian(0, 1, 1, 0)).toThrow(/'var2' must be a finite number > 0/);
+    expect(klGaussian(0, 1, 0, 1)).toBe(0);
+    expect(klGaussian(0, 1, 1, 1)).toBeGreaterThan(0.4); // = ½ exactly
+  });
+});
+
+describe('A3, A4 Gaussian algebra', () => {
+  it('A3 aX + b has mean aμ + b and variance a²σ² (Monte Carlo, 6 SE) and a normal shape (KS vs Φ)', () => {
+    const rng = createRng(31);
+    const n = 20000;
+    const x = { mean: 0.5, variance: 2 };
+    const { mean: m, variance: v } = affineGaussian(x, -1.5, 3);
+    const ys = rng.normals(n).map((z) => -1.5 * (x.mean + Math.sqrt(x.variance) * z) + 3);
+    expect(Math.abs(mean(ys) - m)).toBeLessThan(K * standardError(ys));
+    expect(Math.abs(variance(ys) - v)).toBeLessThan(K * varianceStandardError(ys));
+    // Standardise with the predicted moments and compare with fresh standard normals (two-sample KS, level 1e-3).
+    const standardised = ys.map((y) => (y - m) / Math.sqrt(v));
+    expect(ksTwoSample(standardised, rng.normals(n)).pValue).toBeGreaterThan(1e-3);
+  });
+
+  it('A3 Φ agrees with the A2 density integrated by quadrature', () => {
+    for (const x of [-3, -1, 0, 0.5, 2.5]) assertClose(standardNormalCdf(x), trapezoid((u) => gaussianPdf(u, 0, 1), -40, x, 40000), { abs: 2e-7 }, `Φ(${x})`);
+  });
+
+  it('A4 the sum of independent Gaussians has summed means and variances (Monte Carlo, 6 SE; KS)', () => {
+    const rng = createRng(32);
+    const n = 20000;
+    const g1 = { mean: 1, variance: 0.5 };
+    const g2 = { mean: -3, variance: 2 };
+    const g3 = { mean: 0.25, variance: 0.1 };
+    const s = sumOfIndependentGaussians(g1, g2, g3);
+    const draw = (g: { mean: number; variance: number }) => g.mean + Math.sqrt(g.variance) * rng.normal();
+    const xs = Float64Array.from({ length: n }, () => draw(g1) + draw(g2) + draw(g3));
+    expect(Math.abs(mean(xs) - s.mean)).toBeLessThan(K * standardError(xs));
+    expect(Math.abs(variance(xs) - s.variance)).toBeLessThan(K * varianceStandardError(xs));
+    expect(ksTwoSample(xs, Float64Array.from({ length: n }, () => draw(s))).pValue).toBeGreaterThan(1e-3);
+    // A wrong rule (adding standard deviations) fails the same variance check.
+    const wrongVariance = (Math.sqrt(0.5) + Math.sqrt(2) + Math.sqrt(0.1)) ** 2;
+    expect(Math.abs(variance(xs) - wrongVariance)).toBeGreaterThan(K * varianceStandardError(xs));
+  });
+
+  it('A3/A4 reject negative variances', () => {
+    expect(() => affineGaussian({ mean: 0, variance: -1 }, 1, 0)).toThrow("affineGaussian: argument 'x.variance' must be a finite number >= 0; received -1");
+    expect(() => sumOfIndependentGaussians({ mean: 0, variance: 1 }, { mean: Number.NaN, variance: 1 })).toThrow(/terms\[1\]\.mean/);
+  });
+});
+
+describe('A5 Gaussian mixture', () => {
+  const mix = { weights: [0.2, 0.5, 0.3], means: [-2, 0, 3], variances: [0.3, 1, 0.5] };
+
+  it('A5 the density integrates to 1 and its log is stable in the far tail', () => {
+    assertClose(trapezoid((x) => mixturePdf(mix, x), -30, 30, 60000), 1, { abs: 1e-9 }, 'mass');
+    const far = mixtureLogPdf(mix, 60);
+    expect(Number.isFinite(far)).toBe(true);
+    // Far out the widest component (σ² = 1) dominates by e^-1400: the log-sum-exp must return its term, not −∞.
+    assertClose(far, Math.log(0.5) + gaussianLogPdf(60, 0, 1), { abs: 1e-9 }, 'tail dominated by the widest component');
+  });
+
+  it('A5 the sampler matches the mixture mean and variance (6 SE)', () => {
+    const rng = createRng(33);
+    const xs = sampleMixture(mix, 40000, rng);
+    const m = mix.weights.reduce((s, w, i) => s + w * mix.means[i]!, 0);
+    const second = mix.weights.reduce((s, w, i) => s + w * (mix.variances[i]! + mix.means[i]! ** 2), 0);
+    expect(Math.abs(mean(xs) - m)).toBeLessThan(K * standardError(xs));
+    expect(Math.abs(variance(xs) - (second - m * m))).toBeLessThan(K * varianceStandardError(xs));
+  });
+
+  it('A5 rejects weights that are not a probability vector', () => {
+    expect(() => mixturePdf({ weights: [0.5, 0.6], means: [0, 1], variances: [1, 1] }, 0)).toThrow(/mixture\.weights/);
+    expect(() => mixturePdf({ weights: [1.2, -0.2], means: [0, 1], variances: [1, 1] }, 0)).toThrow(/mixture\.weights\[1\]/);
+    expect(() => mixturePdf({ weights: [1], means: [0], variances: [0] }, 0)).toThrow(/variances\[0\]/);
+  });
+});
+
+describe('A6–A10 KL divergence', () => {
+  it('A6 discrete KL against a hand-expanded sum, with 0·log 0 = 0 and +∞ off the support', () => {
+    const p = [0.5, 0.25, 0.25, 0];
+    const q = [0.25, 0.25, 0.25, 0.25];
+    assertClose(klDiscrete(p, q), 0.5 * Math.log(2) + 0 + 0, { rel: 4 * EPS }, 'KL');
+    expect(klDiscrete(q, p)).toBe(Infinity);
+  });
+
+  it('A7 quadrature and Monte Carlo estimators agree with the A9 closed form', () => {
+    const [m1, v1, m2, v2] = [0.3, 0.5, -1, 2];
+    const exact = klGaussian(m1, v1, m2, v2);
+    const logP = (x: number) => gaussianLogPdf(x, m1, v1);
+    const logQ = (x: number) => gaussianLogPdf(x, m2, v2);
+    assertClose(klQuadrature(logP, logQ, m1 - 15, m1 + 15, 30000), exact, { abs: 1e-9 }, 'quadrature');
+    const mc = klMonteCarlo(logP, logQ, (r) => m1 + Math.sqrt(v1) * r.normal(), 20000, createRng(34));
+    expect(Math.abs(mc.estimate - exact)).toBeLessThan(K * mc.standardError);
+  });
+
+  it('A8 KL ≥ 0, = 0 for p = q, and asymmetric (property test, 200 random pairs)', () => {
+    const simplex = fc.array(fc.double({ min: 0.01, max: 1, noNaN: true }), { minLength: 2, maxLength: 6 }).map((w) => {
+      const s = w.reduce((a, b) => a + b, 0);
+      return w.map((x) => x / s);
+    });
+    fc.assert(
+      fc.property(simplex, simplex, (p, q0) => {
+        const q = q0.slice(0, p.length);
+        while (q.length < p.length) q.push(0.1);
+        const s = q.reduce((a, b) => a + b, 0);
+        const qn = q.map((x) => x / s);
+        expect(klDiscrete(p, qn)).toBeGreaterThanOrEqual(0);
+        expect(klDiscrete(p, p)).toBeLessThan(8 * EPS);
+      }),
+      { seed: 35, numRuns: 200 },
+    );
+    // Asymmetry, with the Gaussian closed form: KL(N(0,1)‖N(0,4)) ≠ KL(N(0,4)‖N(0,1)).
+    expect(Math.abs(klGaussian(0, 1, 0, 4) - klGaussian(0, 4, 0, 1))).toBeGreaterThan(0.1);
+  });
+
+  it('A9 the univariate closed form matches quadrature over a grid of parameters', () => {
+    for (const [m1, v1, m2, v2] of [[0, 1, 0, 1], [1, 0.2, -0.5, 3], [-2, 5, 2, 0.5], [0, 1e-2, 0, 1]] as const) {
+      const sd = Math.sqrt(v1);
+      const q = klQuadrature((x) => gaussianLogPdf(x, m1, v1), (x) => gaussianLogPdf(x, m2, v2), m1 - 14 * sd, m1 + 14 * sd, 40000);
+      assertClose(klGaussian(m1, v1, m2, v2), q, { abs: 1e-8 }, `KL(${m1},${v1}‖${m2},${v2})`);
+    }
+  });
+
+  it('A10 the diagonal form is the sum of A9 and its (mean, log-variance) form agrees', () => {
+    const m1 = [0.1, -2, 3];
+    const v1 = [0.5, 2, 1];
+    const m2 = [0, 0, 1];
+    const v2 = [1, 0.3, 4];
+    const sum = m1.reduce((s, _, i) => s + klGaussian(m1[i]!, v1[i]!, m2[i]!, v2[i]!), 0);
+    assertClose(klDiagonalGaussian(m1, v1, m2, v2), sum, { rel: 4 * EPS }, 'diagonal');
+    assertClose(klDiagonalGaussianLogVar(m1, v1.map(Math.log), m2, v2.map(Math.log)), sum, { rel: 64 * EPS }, 'log-variance form');
+    expect(() => klDiagonalGaussian([0, 1], [1, 1], [0], 1)).toThrow(/klDiagonalGaussian: argument 'mean2' must be an array of the same length/);
+  });
+});
+
+describe('A11, A12 Jensen, ELBO and maximum likelihood', () => {
+  const model = { a: 1.5, b: -0.5, noiseVariance: 0.4 };
+
+  it('A11 Jensen: log E[X] ≥ E[log X], with a positive gap unless X is constant', () => {
+    const rng = createRng(36);
+    expect(jensenGap(rng.uniforms(1000).map((u) => u + 0.1))).toBeGreaterThan(0);
+    expect(jensenGap([2, 2, 2])).toBe(0);
+    expect(() => jensenGap([1, -1])).toThrow("jensenGap: argument 'xs[1]' must be a number > 0; received -1");
+  });
+
+  it('A11 ELBO ≤ log p(x) for any q, with equality at the exact posterior', () => {
+    const rng = createRng(37);
+    for (let k = 0; k < 200; k++) {
+      const x = 3 * rng.normal();
+      const logpx = linearGaussianLogEvidence(model, x);
+      const qm = 2 * rng.normal();
+      const qv = Math.exp(rng.normal());
+      expect(linearGaussianElbo(model, x, qm, qv)).toBeLessThanOrEqual(logpx + 1e-12);
+      const post = linearGaussianPosterior(model, x);
+      assertClose(linearGaussianElbo(model, x, post.mean, post.variance), logpx, { abs: 1e-12 }, `x=${x}`);
+    }
+  });
+
+  it('A11 the evidence p(x) = ∫ p(z) p(x|z) dz by quadrature equals the closed form', () => {
+    const x = 0.8;
+    const integral = trapezoid((z) => gaussianPdf(z, 0, 1) * gaussianPdf(x, model.a * z + model.b, model.noiseVariance), -12, 12, 20000);
+    assertClose(Math.log(integral), linearGaussianLogEvidence(model, x), { abs: 1e-10 }, 'log p(x)');
+  });
+
+  it('A12 the ML estimate maximises the average log-likelihood (any perturbation lowers it)', () => {
+    const rng = createRng(38);
+    const xs = rng.normals(500).map((z) => 2 + 0.7 * z);
+    const ml = gaussianMaximumLikelihood(xs);
+    const best = gaussianAverageLogLikelihood(xs, ml.mean, ml.variance);
+    for (const [dm, dv] of [[0.01, 0], [-0.01, 0], [0, 0.01], [0, -0.01], [0.05, 0.05]] as const) {
+      expect(gaussianAverageLogLikelihood(xs, ml.mean + dm, ml.variance + dv)).toBeLessThan(best);
+    }
+  });
+
+  it('A12 expected log-likelihood = −KL(p‖q) − H(p): maximising likelihood minimises KL', () => {
+    const p = [0.1, 0.6, 0.3];
+    const entropy = -p.reduce((s, pi) => s + pi * Math.log(pi), 0);
+    for (const q of [[0.2, 0.5, 0.3], [1 / 3, 1 / 3, 1 / 3], p]) {
+      assertClose(expectedLogLikelihoodDiscrete(p, q), -klDiscrete(p, q) - entropy, { abs: 8 * EPS }, `q=${q}`);
+    }
+  });
+});
