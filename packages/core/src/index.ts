@@ -4,6 +4,8 @@
  * tested function. Scalars are float64 numbers; anything acting on data is a TensorFlow.js tensor.
  * Steps run t = 1..T (see `schedule/schedule.ts`). Randomness is always passed in (see `random/rng.ts`).
  */
+import './runtime/register-gradients.js';
+
 export * from './util/validate.js';
 export * from './util/tensor.js';
 export * from './random/rng.js';

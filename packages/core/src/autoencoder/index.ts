@@ -1,1 +1,1 @@
-export {};
+export * from './losses.js';

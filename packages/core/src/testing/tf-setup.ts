@@ -3,6 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import '../runtime/register-gradients.js';
 
 /** Use the pure-JS cpu backend (every kernel, exact reference semantics). */
 export async function useCpuBackend(): Promise<void> {

@@ -25,7 +25,7 @@ function describe(value: unknown): string {
   if (value instanceof Float64Array || value instanceof Float32Array) {
     return `${value.constructor.name}(${value.length})`;
   }
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return value;
   return String(value);
 }
 

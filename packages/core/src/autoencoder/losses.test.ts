@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../random/rng.js';
+import { klDiagonalGaussian } from '../probability/kl.js';
+import { gaussianPdf } from '../probability/gaussian.js';
+import { linearGaussianElbo, linearGaussianLogEvidence, linearGaussianPosterior } from '../probability/likelihood.js';
+import { mean, standardError, variance, varianceStandardError } from '../stats/descriptive.js';
+import { assertClose } from '../testing/expect-close.js';
+import { toFloat64, useCpuBackend } from '../testing/tf-setup.js';
+import {
+  concatCondition,
+  gaussianElbo,
+  klToStandardNormal,
+  marginalLikelihoodMonteCarlo,
+  reconstructionLoss,
+  reparameterize,
+  vaeLoss,
+} from './losses.js';
+
+beforeAll(useCpuBackend);
+const K = 6;
+
+describe('B1 reconstruction loss', () => {
+  it('B1 sums squared errors per example and averages over the batch; meanOverAll divides by pixels too', () => {
+    const x = tf.tensor3d([[[1, 2], [3, 4]], [[0, 0], [0, 1]]]);
+    const xHat = tf.tensor3d([[[1, 0], [3, 5]], [[1, 0], [0, 0]]]);
+    // Example 1: 0 + 4 + 0 + 1 = 5; example 2: 1 + 0 + 0 + 1 = 2.
+    assertClose(reconstructionLoss(x, xHat).dataSync()[0]!, (5 + 2) / 2, { abs: 1e-6 }, 'S4 reduction');
+    assertClose(reconstructionLoss(x, xHat, 'meanOverAll').dataSync()[0]!, (5 + 2) / 8, { abs: 1e-6 }, 'mean reduction');
+  });
+
+  it('B1 rejects shape mismatches and unknown reductions', () => {
+    expect(() => reconstructionLoss(tf.zeros([2, 3]), tf.zeros([2, 4]))).toThrow(/reconstructionLoss: argument 'xHat' must be a tensor of the same shape as 'x' \[2, 3\]; received shape \[2, 4\]/);
+    expect(() => reconstructionLoss(tf.zeros([2, 3]), tf.zeros([2, 3]), 'sum' as never)).toThrow(/'reduction'/);
+  });
+});
+
+describe('B2 the VAE marginal', () => {
+  it('B2 P(x) = E_{z~N(0,1)}[P(x|z)] by Monte Carlo matches the closed-form evidence (6 SE)', () => {
+    const model = { a: 1.2, b: 0.3, noiseVariance: 0.5 };
+    const x = 1.1;
+    const draws = createRng(41).normals(50000);
+    const mc = marginalLikelihoodMonteCarlo((z) => gaussianPdf(x, model.a * z + model.b, model.noiseVariance), draws);
+    expect(Math.abs(mc.estimate - Math.exp(linearGaussianLogEvidence(model, x)))).toBeLessThan(K * mc.standardError);
+  });
+});
+
+describe('B3 reparameterisation', () => {
+  it('B3 z = μ + σ ε has mean μ and variance σ² (Monte Carlo, 6 SE)', () => {
+    const rng = createRng(42);
+    const n = 20000;
+    const mu = tf.fill([n, 1], -0.7);
+    const logVar = tf.fill([n, 1], Math.log(2.5));
+    const z = toFloat64(reparameterize(mu, logVar, rng.normalTensor([n, 1])));
+    expect(Math.abs(mean(z) + 0.7)).toBeLessThan(K * standardError(z));
+    expect(Math.abs(variance(z) - 2.5)).toBeLessThan(K * varianceStandardError(z));
+  });
+
+  it('B3 gradients flow to μ and log σ² and match central finite differences', () => {
+    const eps = tf.tensor1d([0.3, -1.2, 0.8]);
+    const mu0 = tf.tensor1d([0.1, 0.5, -0.4]);
+    const lv0 = tf.tensor1d([-0.2, 0.3, 0.0]);
+    // f(μ, ℓ) = Σ z², z = μ + e^{ℓ/2} ε: ∂f/∂μ = 2z, ∂f/∂ℓ = z ε e^{ℓ/2}.
+    const f = (mu: tf.Tensor, lv: tf.Tensor) => tf.sum(tf.square(reparameterize(mu, lv, eps))) as tf.Scalar;
+    const [gMu, gLv] = tf.grads((mu: tf.Tensor, lv: tf.Tensor) => f(mu, lv))([mu0, lv0]);
+    const h = 1e-2; // float32: central differences with h = 1e-2 have truncation error O(h²) ≈ 1e-4 and rounding ≈ 1e-5
+    for (const [which, g] of [['mu', gMu!], ['logVar', gLv!]] as const) {
+      const gs = g.dataSync();
+      for (let i = 0; i < 3; i++) {
+        const bump = tf.tensor1d([0, 1, 2].map((j) => (j === i ? h : 0)));
+        const plus = which === 'mu' ? f(tf.add(mu0, bump), lv0) : f(mu0, tf.add(lv0, bump));
+        const minus = which === 'mu' ? f(tf.sub(mu0, bump), lv0) : f(mu0, tf.sub(lv0, bump));
+        const fd = (plus.dataSync()[0]! - minus.dataSync()[0]!) / (2 * h);
+        assertClose(gs[i]!, fd, { abs: 2e-3, rel: 2e-3 }, `∂/∂${which}[${i}]`);
+      }
+    }
+  });
+});
+
+describe('B4 KL to the standard normal and the VAE loss', () => {
+  it('B4 equals A10 with the standard normal, per example', () => {
+    const rng = createRng(43);
+    const mu = rng.normalTensor([4, 3]);
+    const logVar = rng.normalTensor([4, 3]);
+    const kl = toFloat64(klToStandardNormal(mu, logVar));
+    const m = toFloat64(mu);
+    const lv = toFloat64(logVar);
+    for (let b = 0; b < 4; b++) {
+      const mb = Array.from(m.subarray(3 * b, 3 * b + 3));
+      const vb = Array.from(lv.subarray(3 * b, 3 * b + 3), Math.exp);
+      assertClose(kl[b]!, klDiagonalGaussian(mb, vb, [0, 0, 0], 1), { rel: 1e-5, abs: 1e-6 }, `example ${b}`); // float32
+    }
+  });
+
+  it('B4 is zero exactly at μ = 0, log σ² = 0 and the VAE loss is B1 + B4', () => {
+    for (const v of klToStandardNormal(tf.zeros([2, 5]), tf.zeros([2, 5])).dataSync()) expect(Math.abs(v)).toBe(0);
+    const x = tf.tensor2d([[1, 0], [0, 1]]);
+    const xHat = tf.tensor2d([[0, 0], [0, 0]]);
+    const mu = tf.tensor2d([[1], [0]]);
+    const lv = tf.tensor2d([[0], [0]]);
+    // B1: (1 + 1)/2 = 1; B4: example 1 ½·1 = 0.5, example 2 0 → mean 0.25.
+    assertClose(vaeLoss(x, xHat, mu, lv).dataSync()[0]!, 1.25, { abs: 1e-6 }, 'VAE loss');
+  });
+});
+
+describe('B5 ELBO', () => {
+  const model = { a: 1.5, b: -0.5, noiseVariance: 0.4 };
+
+  it('B5 the tensor ELBO estimate averages to the closed-form ELBO (6 SE) and stays ≤ log p(x)', () => {
+    const rng = createRng(44);
+    const n = 20000;
+    const x = 0.9;
+    for (const [qm, qv] of [[0.1, 0.5], [linearGaussianPosterior(model, x).mean, linearGaussianPosterior(model, x).variance]] as const) {
+      const mu = tf.fill([n, 1], qm);
+      const lv = tf.fill([n, 1], Math.log(qv));
+      const z = reparameterize(mu, lv, rng.normalTensor([n, 1]));
+      const xHat = tf.add(tf.mul(z, model.a), model.b);
+      const elbo = toFloat64(gaussianElbo(tf.fill([n, 1], x), xHat, mu, lv, model.noiseVariance));
+      const exact = linearGaussianElbo(model, x, qm, qv);
+      expect(Math.abs(mean(elbo) - exact)).toBeLessThan(K * standardError(elbo) + 1e-5); // + float32 rounding
+      expect(exact).toBeLessThanOrEqual(linearGaussianLogEvidence(model, x) + 1e-12);
+    }
+    // At the exact posterior the bound is tight.
+    const post = linearGaussianPosterior(model, x);
+    assertClose(linearGaussianElbo(model, x, post.mean, post.variance), linearGaussianLogEvidence(model, x), { abs: 1e-12 }, 'tight');
+  });
+
+  it('B5 rejects a non-positive decoder variance', () => {
+    expect(() => gaussianElbo(tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), 0)).toThrow(/'decoderVariance' must be a finite number > 0; received 0/);
+  });
+});
+
+describe('B6 CVAE conditioning', () => {
+  it('B6 concatenates the label embedding on the last axis and keeps both parts intact', () => {
+    const x = tf.ones([2, 4, 4, 1]);
+    const e = tf.fill([2, 4, 4, 1], 7);
+    const joined = concatCondition(x, e);
+    expect(joined.shape).toEqual([2, 4, 4, 2]);
+    const d = joined.dataSync();
+    expect(d[0]).toBe(1);
+    expect(d[1]).toBe(7);
+    expect(concatCondition(tf.zeros([3, 8]), tf.zeros([3, 2])).shape).toEqual([3, 10]);
+    expect(() => concatCondition(tf.zeros([3, 8]), tf.zeros([2, 2]))).toThrow(/concatCondition: argument 'labelEmbedding' must be a tensor of rank 2 whose leading axes match x \[3, \*\]/);
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * B1–B6 — the autoencoder family's losses and plumbing on tensors (S4's AE, VAE, CVAE; S3's VAE).
+ * Batch axis first; "per-example" sums run over every other axis.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { assertBatched, assertSameTensorShape } from '../util/tensor.js';
+import { DomainError } from '../util/validate.js';
+
+/** How a per-example loss is reduced over the batch (see E6 for the same choice in diffusion). */
+export type Reduction = 'sumPerExampleMeanOverBatch' | 'meanOverAll';
+
+function nonBatchAxes(x: tf.Tensor): number[] {
+  return Array.from({ length: x.rank - 1 }, (_, i) => i + 1);
+}
+
+/**
+ * B1 — AE reconstruction loss: squared pixel errors summed per example, averaged over the batch (S4's code);
+ * `'meanOverAll'` averages over every element instead (differs by the number of elements per example).
+ *
+ * ```tex
+ * \mathcal L_{AE}=\frac1B\sum_{b=1}^{B}\sum_{i}\big(x_{b,i}-\hat x_{b,i}\big)^2
+ * ```
+ * Source: S4 (AutoEncoderModel's loss).
+ */
+export function reconstructionLoss(x: tf.Tensor, xHat: tf.Tensor, reduction: Reduction = 'sumPerExampleMeanOverBatch'): tf.Scalar {
+  assertBatched('reconstructionLoss', 'x', x);
+  assertSameTensorShape('reconstructionLoss', 'x', x, 'xHat', xHat);
+  return tf.tidy(() => {
+    const sq = tf.squaredDifference(x, xHat);
+    if (reduction === 'meanOverAll') return tf.mean(sq) as tf.Scalar;
+    if (reduction === 'sumPerExampleMeanOverBatch') return tf.mean(x.rank > 1 ? tf.sum(sq, nonBatchAxes(x)) : sq) as tf.Scalar;
+    throw new DomainError('reconstructionLoss', 'reduction', "'sumPerExampleMeanOverBatch' or 'meanOverAll'", reduction);
+  });
+}
+
+/**
+ * B3 — the reparameterisation trick: z = μ + exp(½ log σ²) · ε, ε ~ N(0, I) passed in, so gradients flow to μ and
+ * log σ² through a deterministic function.
+ *
+ * ```tex
+ * z=\mu+e^{\frac12\log\sigma^2}\odot\varepsilon,\qquad \varepsilon\sim\mathcal N(0,I)
+ * ```
+ * Source: S4 "公式17" (`sample_latent`), Kingma & Welling 2014.
+ */
+export function reparameterize(mu: tf.Tensor, logVar: tf.Tensor, eps: tf.Tensor): tf.Tensor {
+  assertSameTensorShape('reparameterize', 'mu', mu, 'logVar', logVar);
+  assertSameTensorShape('reparameterize', 'mu', mu, 'eps', eps);
+  return tf.tidy(() => tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps)));
+}
+
+/**
+ * B4 — KL(N(μ, σ²) ‖ N(0, I)) per example, from the encoder's (μ, log σ²): −½ Σ (1 + log σ² − μ² − σ²).
+ *
+ * ```tex
+ * KL\big(\mathcal N(\mu,\sigma^2)\,\|\,\mathcal N(0,I)\big)=-\frac12\sum_{j}\big(1+\log\sigma_j^2-\mu_j^2-\sigma_j^2\big)
+ * ```
+ * Source: S4 "公式48" (`compute_loss`), the special case of A10 with the standard normal.
+ * @returns shape [B]
+ */
+export function klToStandardNormal(mu: tf.Tensor, logVar: tf.Tensor): tf.Tensor {
+  assertBatched('klToStandardNormal', 'mu', mu);
+  assertSameTensorShape('klToStandardNormal', 'mu', mu, 'logVar', logVar);
+  return tf.tidy(() => {
+    const terms = tf.sub(tf.add(1, logVar), tf.add(tf.square(mu), tf.exp(logVar)));
+    return tf.mul(-0.5, mu.rank > 1 ? tf.sum(terms, nonBatchAxes(mu)) : terms);
+  });
+}
+
+/**
+ * B4 — the VAE loss = B1 (summed per example) + B4, averaged over the batch (S4's `compute_loss`).
+ *
+ * ```tex
+ * \mathcal L_{VAE}=\frac1B\sum_b\Big[\|x_b-\hat x_b\|^2+KL\big(\mathcal N(\mu_b,\sigma_b^2)\,\|\,\mathcal N(0,I)\big)\Big]
+ * ```
+ */
+export function vaeLoss(x: tf.Tensor, xHat: tf.Tensor, mu: tf.Tensor, logVar: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.add(reconstructionLoss(x, xHat), tf.mean(klToStandardNormal(mu, logVar))) as tf.Scalar);
+}
+
+/**
+ * B5 — the ELBO per example for a Gaussian decoder p(x|z) = N(x̂(z), s² I) and encoder q(z|x) = N(μ, σ²):
+ * a one-sample estimate E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)) with z = reparameterize(μ, log σ², ε).
+ * (With s² = ½ the negative ELBO is the VAE loss B1 + B4 up to an additive constant.)
+ *
+ * ```tex
+ * \log p(x)\ \ge\ \mathbb E_{q(z\mid x)}[\log p(x\mid z)]-KL\big(q(z\mid x)\,\|\,p(z)\big)
+ * ```
+ * Source: S3 (ELBO), S4 (VAE derivation).
+ * @param xHat - the decoder's mean at the sampled z, shape like x
+ * @param decoderVariance - s² > 0
+ * @returns shape [B]
+ */
+export function gaussianElbo(x: tf.Tensor, xHat: tf.Tensor, mu: tf.Tensor, logVar: tf.Tensor, decoderVariance: number): tf.Tensor {
+  assertBatched('gaussianElbo', 'x', x);
+  assertSameTensorShape('gaussianElbo', 'x', x, 'xHat', xHat);
+  if (!(decoderVariance > 0) || !Number.isFinite(decoderVariance)) {
+    throw new DomainError('gaussianElbo', 'decoderVariance', 'a finite number > 0', decoderVariance);
+  }
+  return tf.tidy(() => {
+    const d = x.size / x.shape[0]!;
+    const sq = tf.squaredDifference(x, xHat);
+    const sse = x.rank > 1 ? tf.sum(sq, nonBatchAxes(x)) : sq;
+    const logLik = tf.sub(-0.5 * d * Math.log(2 * Math.PI * decoderVariance), tf.div(sse, 2 * decoderVariance));
+    return tf.sub(logLik, klToStandardNormal(mu, logVar));
+  });
+}
+
+/**
+ * B6 — CVAE plumbing: append the label's embedding to an input along the last axis. S4 maps the label through a
+ * Dense layer to an image-sized map for the encoder (joined as an extra channel) and to a vector joined with z
+ * for the decoder; both are this concatenation.
+ *
+ * ```tex
+ * \text{enc}([x;\ e_x(y)]),\qquad \text{dec}([z;\ e_z(y)])
+ * ```
+ * Source: S4 (CVAEModel: `encoder_y_dense`, `decoder_y_dense`).
+ * @param x - [B, …, C]; @param labelEmbedding - [B, …, C'] with the same leading axes
+ */
+export function concatCondition(x: tf.Tensor, labelEmbedding: tf.Tensor): tf.Tensor {
+  assertBatched('concatCondition', 'x', x);
+  if (labelEmbedding.rank !== x.rank || labelEmbedding.shape.slice(0, -1).some((d, i) => d !== x.shape[i])) {
+    throw new DomainError(
+      'concatCondition',
+      'labelEmbedding',
+      `a tensor of rank ${x.rank} whose leading axes match x [${x.shape.slice(0, -1).join(', ')}, *]`,
+      `shape [${labelEmbedding.shape.join(', ')}]`,
+    );
+  }
+  return tf.concat([x, labelEmbedding], x.rank - 1);
+}
+
+/**
+ * B2 — Monte Carlo estimate of the marginal P(x) = ∫ P(z) P(x|z) dz = E_{z~P(z)}[P(x|z)] for one scalar x:
+ * average the likelihood over prior draws (unbiased, but its variance explodes in high dimension — why VAEs use
+ * an encoder q(z|x) and the ELBO instead).
+ *
+ * ```tex
+ * P_\theta(x)=\int P(z)\,P_\theta(x\mid z)\,dz\approx\frac1n\sum_{i=1}^{n}P_\theta(x\mid z_i),\quad z_i\sim\mathcal N(0,I)
+ * ```
+ * Source: S3 (the VAE marginal).
+ * @param likelihood - z ↦ P(x | z) for the fixed x
+ * @param priorDraws - z_i ~ N(0, 1)
+ */
+export function marginalLikelihoodMonteCarlo(likelihood: (z: number) => number, priorDraws: ArrayLike<number>): { estimate: number; standardError: number } {
+  if (priorDraws.length < 2) throw new DomainError('marginalLikelihoodMonteCarlo', 'priorDraws', 'at least 2 draws', `length ${priorDraws.length}`);
+  let s = 0;
+  let s2 = 0;
+  for (let i = 0; i < priorDraws.length; i++) {
+    const l = likelihood(priorDraws[i]!);
+    if (!Number.isFinite(l) || l < 0) throw new DomainError('marginalLikelihoodMonteCarlo', 'likelihood', 'a finite density >= 0', l);
+    s += l;
+    s2 += l * l;
+  }
+  const n = priorDraws.length;
+  const m = s / n;
+  return { estimate: m, standardError: Math.sqrt(Math.max((s2 - n * m * m) / (n - 1), 0) / n) };
+}
