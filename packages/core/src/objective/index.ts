@@ -1,1 +1,1 @@
-export {};
+export * from './objective.js';

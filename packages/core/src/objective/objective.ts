@@ -1,0 +1,244 @@
+/**
+ * The training objective (catalogue E1–E6): from the variational bound to the simple ε-prediction loss.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { reconstructionLoss, type Reduction } from '../autoencoder/losses.js';
+import { qSample } from '../forward/forward.js';
+import { gaussianLogPdf } from '../probability/gaussian.js';
+import { klGaussian } from '../probability/kl.js';
+import { posteriorMeanCoefficients, posteriorVariance } from '../posterior/posterior.js';
+import { assertStep, type NoiseSchedule } from '../schedule/schedule.js';
+import type { Steps } from '../util/tensor.js';
+import { assertFinite, assertFiniteArray, assertPositive, assertSameLength, DomainError } from '../util/validate.js';
+
+/** A linear-Gaussian reverse step p_θ(x_{t−1} | x_t) = N(intercept + slope · x_t, variance), one coordinate. */
+export interface LinearGaussianReverseStep {
+  readonly slope: number;
+  readonly intercept: number;
+  readonly variance: number;
+}
+
+/** The terms of the variational bound (nats, one coordinate). */
+export interface VariationalBoundTerms {
+  /** L_T = KL(q(x_T | x_0) ‖ p(x_T)). */
+  readonly LT: number;
+  /** L_{t−1} for t = 2..T at index t (entries 0 and 1 unused, NaN). */
+  readonly Lt: Float64Array;
+  /** L_0 = E_q[−log p_θ(x_0 | x_1)] with a continuous Gaussian decoder (DDPM discretises it to 256 bins instead). */
+  readonly L0: number;
+  /** L_T + Σ L_{t−1} + L_0. */
+  readonly total: number;
+}
+
+/**
+ * E1 — the variational bound for one coordinate x_0, with every expectation over q(x_{1:T} | x_0) taken in closed
+ * form, for a reverse model whose steps are linear-Gaussian in x_t (the optimal model for Gaussian data is one).
+ * L(x_0) ≥ −log p_θ(x_0), with equality when p_θ's joint equals q's.
+ *
+ * ```tex
+ * L=\underbrace{KL(q(x_T\mid x_0)\,\|\,p(x_T))}_{L_T}+\sum_{t>1}\underbrace{\mathbb E_q\,KL(q(x_{t-1}\mid x_t,x_0)\,\|\,p_\theta(x_{t-1}\mid x_t))}_{L_{t-1}}
+ *   \underbrace{-\,\mathbb E_q\log p_\theta(x_0\mid x_1)}_{L_0}
+ * ```
+ * Source: S0 (the bound before Algorithm 1), S3 (ELBO of DDPM), Ho et al. 2020 Eq. 5.
+ * @param reverse - t ↦ p_θ(x_{t−1} | x_t) for t = 1..T
+ * @param prior - p(x_T), N(0, 1) in DDPM
+ */
+export function variationalBound(
+  schedule: NoiseSchedule,
+  x0: number,
+  reverse: (t: number) => LinearGaussianReverseStep,
+  prior: { mean: number; variance: number } = { mean: 0, variance: 1 },
+): VariationalBoundTerms {
+  assertFinite('variationalBound', 'x0', x0);
+  assertPositive('variationalBound', 'prior.variance', prior.variance);
+  const { alphaBars } = schedule;
+  const T = schedule.T;
+  const LT = klGaussian(Math.sqrt(alphaBars[T]!) * x0, 1 - alphaBars[T]!, prior.mean, prior.variance);
+  const Lt = new Float64Array(T + 1).fill(Number.NaN);
+  let total = LT;
+  for (let t = 2; t <= T; t++) {
+    const p = checkedStep(reverse, t);
+    const { x0Coef, xtCoef } = posteriorMeanCoefficients(schedule, t);
+    const bt = posteriorVariance(schedule, t);
+    // μ̃ − μ_θ = A + B x_t with x_t ~ N(√ᾱ_t x_0, 1 − ᾱ_t): E[(A + B x_t)²] = (A + B√ᾱ_t x_0)² + B²(1 − ᾱ_t).
+    const A = x0Coef * x0 - p.intercept;
+    const B = xtCoef - p.slope;
+    const meanSq = (A + B * Math.sqrt(alphaBars[t]!) * x0) ** 2 + B * B * (1 - alphaBars[t]!);
+    // A9 with the squared mean difference replaced by its expectation.
+    Lt[t] = 0.5 * Math.log(p.variance / bt) + (bt + meanSq) / (2 * p.variance) - 0.5;
+    total += Lt[t]!;
+  }
+  const p1 = checkedStep(reverse, 1);
+  // −E log N(x_0; a + b x_1, v) with x_1 ~ N(√ᾱ_1 x_0, 1 − ᾱ_1).
+  const resid = x0 - p1.intercept - p1.slope * Math.sqrt(alphaBars[1]!) * x0;
+  const L0 = -gaussianLogPdf(0, 0, p1.variance) + (resid * resid + p1.slope ** 2 * (1 - alphaBars[1]!)) / (2 * p1.variance);
+  total += L0;
+  return { LT, Lt, L0, total };
+}
+
+function checkedStep(reverse: (t: number) => LinearGaussianReverseStep, t: number): LinearGaussianReverseStep {
+  const p = reverse(t);
+  assertFinite('variationalBound', `reverse(${t}).slope`, p.slope);
+  assertFinite('variationalBound', `reverse(${t}).intercept`, p.intercept);
+  assertPositive('variationalBound', `reverse(${t}).variance`, p.variance);
+  return p;
+}
+
+/**
+ * The exact reverse conditionals q(x_{t−1} | x_t) of the forward process when the data are N(m, s²): every pair
+ * (x_{t−1}, x_t) is jointly Gaussian, so each is linear-Gaussian. With these as p_θ (and p(x_T) = q(x_T)) the
+ * bound E1 is tight. Used to check E1 and by the notebooks.
+ */
+export function gaussianDataReverseStep(schedule: NoiseSchedule, dataMean: number, dataVariance: number, t: number): LinearGaussianReverseStep {
+  assertStep('gaussianDataReverseStep', schedule, t);
+  assertFinite('gaussianDataReverseStep', 'dataMean', dataMean);
+  assertPositive('gaussianDataReverseStep', 'dataVariance', dataVariance);
+  const { alphaBars, alphas } = schedule;
+  const marginalVar = (s: number) => alphaBars[s]! * dataVariance + 1 - alphaBars[s]!;
+  const marginalMean = (s: number) => Math.sqrt(alphaBars[s]!) * dataMean;
+  const vPrev = marginalVar(t - 1);
+  const vT = marginalVar(t);
+  const slope = (Math.sqrt(alphas[t]!) * vPrev) / vT; // Cov(x_{t−1}, x_t) / Var(x_t)
+  return { slope, intercept: marginalMean(t - 1) - slope * marginalMean(t), variance: vPrev - slope * slope * vT };
+}
+
+/**
+ * E2 — between Gaussians of equal variance σ², KL(N(μ̃, σ²) ‖ N(μ_θ, σ²)) = ‖μ̃ − μ_θ‖² / 2σ²; with the posterior's
+ * own variance β̃_t ≠ σ² the difference is a constant that does not depend on θ.
+ *
+ * ```tex
+ * L_{t-1}=\frac{1}{2\sigma_t^2}\big\|\tilde\mu_t(x_t,x_0)-\mu_\theta(x_t,t)\big\|^2+C
+ * ```
+ * Source: S0 (after 公式12), S3, Ho et al. 2020 Eq. 8.
+ */
+export function equalVarianceGaussianKl(muTilde: ArrayLike<number>, muTheta: ArrayLike<number>, sigma2: number): number {
+  assertFiniteArray('equalVarianceGaussianKl', 'muTilde', muTilde);
+  assertFiniteArray('equalVarianceGaussianKl', 'muTheta', muTheta);
+  assertSameLength('equalVarianceGaussianKl', 'muTilde', muTilde, 'muTheta', muTheta);
+  assertPositive('equalVarianceGaussianKl', 'sigma2', sigma2);
+  let s = 0;
+  for (let i = 0; i < muTilde.length; i++) s += (muTilde[i]! - muTheta[i]!) ** 2;
+  return s / (2 * sigma2);
+}
+
+/**
+ * E3 — the weight in front of ‖ε − ε_θ‖² once both means are written in ε-form (D5):
+ * β_t² / (2σ_t² α_t (1 − ᾱ_t)).
+ *
+ * ```tex
+ * L_{t-1}-C=\frac{\beta_t^2}{2\sigma_t^2\,\alpha_t\,(1-\bar\alpha_t)}\,\big\|\varepsilon-\varepsilon_\theta(x_t,t)\big\|^2
+ * ```
+ * Source: S0 (公式12 into the KL), Ho et al. 2020 Eq. 12.
+ */
+export function epsilonLossWeight(schedule: NoiseSchedule, t: number, sigma2: number): number {
+  assertStep('epsilonLossWeight', schedule, t);
+  assertPositive('epsilonLossWeight', 'sigma2', sigma2);
+  const b = schedule.betas[t]!;
+  return (b * b) / (2 * sigma2 * schedule.alphas[t]! * (1 - schedule.alphaBars[t]!));
+}
+
+/**
+ * E4 — the simple loss L_simple = ‖ε − ε_θ(x_t, t)‖² with the E3 weight dropped, on tensors. DDPM averages over
+ * every element (`'meanOverAll'`, the default); S4 sums over pixels and averages over the batch (see E6).
+ *
+ * ```tex
+ * L_{simple}=\mathbb E_{t,x_0,\varepsilon}\big\|\varepsilon-\varepsilon_\theta\big(\sqrt{\bar\alpha_t}x_0+\sqrt{1-\bar\alpha_t}\,\varepsilon,\ t\big)\big\|^2
+ * ```
+ * Source: S0 Algorithm 1, S2, S4 (its loss), Ho et al. 2020 Eq. 14.
+ */
+export function simpleLoss(eps: tf.Tensor, epsPred: tf.Tensor, reduction: Reduction = 'meanOverAll'): tf.Scalar {
+  // The same squared error with the same two reductions as B1: one implementation serves both.
+  return reconstructionLoss(eps, epsPred, reduction);
+}
+
+/**
+ * E4 — one training example of Algorithm 1: x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε, to be fed to ε_θ(x_t, t) with target ε.
+ * The caller draws t uniformly from 1..T and ε ~ N(0, I) (randomness passed in).
+ */
+export function trainingInput(schedule: NoiseSchedule, x0: tf.Tensor, t: Steps, eps: tf.Tensor): tf.Tensor {
+  return qSample(schedule, x0, t, eps);
+}
+
+/**
+ * E6 — the factor between the two batch conventions: S4's per-example sum averaged over the batch equals
+ * DDPM's mean over all elements times the number of elements per example.
+ */
+export function reductionRatio(shape: readonly number[]): number {
+  if (shape.length < 1 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new DomainError('reductionRatio', 'shape', 'a shape [B, …] of positive integers', `[${shape.join(', ')}]`);
+  }
+  return shape.slice(1).reduce((a, b) => a * b, 1);
+}
+
+/** S2's symbols in this project's notation (FORMULAS §N): a_t = √α_t, b_t = √β_t, ā_t = √ᾱ_t, b̄_t = √(1 − ᾱ_t). */
+function s2Symbols(schedule: NoiseSchedule, t: number) {
+  return {
+    a: Math.sqrt(schedule.alphas[t]!),
+    b: Math.sqrt(schedule.betas[t]!),
+    aBar: Math.sqrt(schedule.alphaBars[t]!),
+    bBar: Math.sqrt(1 - schedule.alphaBars[t]!),
+    bBarPrev: Math.sqrt(1 - schedule.alphaBars[t - 1]!),
+  };
+}
+
+/**
+ * E5 — S2's first estimator of the per-step loss, with two noises: build
+ * x_t = ā_t x_0 + a_t b̄_{t−1} ε̄_{t−1} + b_t ε_t and score ‖ε_t − ε_θ(x_t, t)‖² (S2's α_t, β_t are our √α_t, √β_t:
+ * a_t = √α_t, b_t = √β_t, ā_t = √ᾱ_t, b̄_t = √(1 − ᾱ_t)). Needs t >= 2. One coordinate array per call.
+ *
+ * ```tex
+ * \ell_1=\big\|\varepsilon_t-\epsilon_\theta\big(\bar a_t x_0+a_t\bar b_{t-1}\bar\varepsilon_{t-1}+b_t\varepsilon_t,\ t\big)\big\|^2
+ * ```
+ * Source: S2 (the loss before "降低方差").
+ */
+export function s2TwoNoiseLoss(
+  schedule: NoiseSchedule,
+  t: number,
+  x0: ArrayLike<number>,
+  epsBarPrev: ArrayLike<number>,
+  epsT: ArrayLike<number>,
+  epsTheta: (xt: Float64Array, t: number) => ArrayLike<number>,
+): number {
+  assertS2Step('s2TwoNoiseLoss', schedule, t);
+  assertSameLength('s2TwoNoiseLoss', 'x0', x0, 'epsBarPrev', epsBarPrev);
+  assertSameLength('s2TwoNoiseLoss', 'x0', x0, 'epsT', epsT);
+  const { a, b, aBar, bBarPrev } = s2Symbols(schedule, t);
+  const xt = Float64Array.from(x0, (x, i) => aBar * x + a * bBarPrev * epsBarPrev[i]! + b * epsT[i]!);
+  const pred = epsTheta(xt, t);
+  let s = 0;
+  for (let i = 0; i < xt.length; i++) s += (epsT[i]! - pred[i]!) ** 2;
+  return s;
+}
+
+/**
+ * E5 — S2's second estimator: rotate (ε̄_{t−1}, ε_t) into independent (ε, ω) with
+ * b_t ε_t + a_t b̄_{t−1} ε̄_{t−1} = b̄_t ε, integrate ω out in closed form; one noise remains:
+ * E_ω ‖ε_t − ε_θ‖² = ‖(b_t/b̄_t) ε − ε_θ(x_t)‖² + (a_t b̄_{t−1}/b̄_t)² d, with x_t = ā_t x_0 + b̄_t ε.
+ * Same expectation as {@link s2TwoNoiseLoss}, smaller variance.
+ *
+ * ```tex
+ * \ell_2=\Big\|\frac{b_t}{\bar b_t}\varepsilon-\epsilon_\theta(\bar a_t x_0+\bar b_t\varepsilon,\ t)\Big\|^2+\frac{a_t^2\bar b_{t-1}^2}{\bar b_t^2}\,d
+ * ```
+ * Source: S2 ("降低方差", the integration trick).
+ */
+export function s2RotatedLoss(
+  schedule: NoiseSchedule,
+  t: number,
+  x0: ArrayLike<number>,
+  eps: ArrayLike<number>,
+  epsTheta: (xt: Float64Array, t: number) => ArrayLike<number>,
+): number {
+  assertS2Step('s2RotatedLoss', schedule, t);
+  assertSameLength('s2RotatedLoss', 'x0', x0, 'eps', eps);
+  const { a, b, aBar, bBar, bBarPrev } = s2Symbols(schedule, t);
+  const xt = Float64Array.from(x0, (x, i) => aBar * x + bBar * eps[i]!);
+  const pred = epsTheta(xt, t);
+  let s = 0;
+  for (let i = 0; i < xt.length; i++) s += ((b / bBar) * eps[i]! - pred[i]!) ** 2;
+  return s + ((a * bBarPrev) / bBar) ** 2 * xt.length;
+}
+
+function assertS2Step(fn: string, schedule: NoiseSchedule, t: number): void {
+  assertStep(fn, schedule, t);
+  if (t < 2) throw new DomainError(fn, 't', `an integer in 2..${schedule.T} (ε̄_{t−1} needs t − 1 >= 1)`, t);
+}
