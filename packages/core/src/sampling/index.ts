@@ -1,1 +1,3 @@
-export {};
+export * from './samplers.js';
+export * from './guidance.js';
+export * from './gaussian-mixture-denoiser.js';

@@ -1,0 +1,209 @@
+/**
+ * Sampling (catalogue F1–F4): the ancestral DDPM step, its deterministic variant, and DDIM over a subsequence.
+ * Every sampler takes the noise source as an argument (an Rng), so a seed fixes the whole trajectory.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { posteriorMeanFromEps, predictX0FromEps, reverseVariance, type ReverseVarianceChoice } from '../posterior/posterior.js';
+import type { Rng } from '../random/rng.js';
+import { assertStep, assertStepOrZero, type NoiseSchedule } from '../schedule/schedule.js';
+import { assertBatched, assertSameTensorShape } from '../util/tensor.js';
+import { assertInInterval, assertInteger, assertIntegerInRange, DomainError } from '../util/validate.js';
+
+/** A noise predictor ε_θ(x_t, t): same shape out as in. `t` is one step for the whole batch. */
+export type EpsModel = (xt: tf.Tensor, t: number) => tf.Tensor;
+
+/** Called after each sampler step with the new state (for progress bars and notebooks' live plots). */
+export type StepCallback = (info: { t: number; next: number; x: tf.Tensor }) => void;
+
+/**
+ * F1 + F2 — one ancestral step x_{t−1} = (x_t − (1−α_t)/√(1−ᾱ_t) · ε_θ)/√α_t + σ_t z, with no noise at t = 1.
+ *
+ * ```tex
+ * x_{t-1}=\frac{1}{\sqrt{\alpha_t}}\Big(x_t-\frac{1-\alpha_t}{\sqrt{1-\bar\alpha_t}}\,\varepsilon_\theta(x_t,t)\Big)+\sigma_t z,
+ * \qquad z\sim\mathcal N(0,I)\ \text{if}\ t>1,\ \text{else}\ z=0
+ * ```
+ * Source: S0 Algorithm 2 and its code, S4 "公式131" (its `p_real_sample` masks the noise at the last step),
+ * Ho et al. 2020 Algorithm 2.
+ * @param epsPred - ε_θ(x_t, t), same shape as x_t
+ * @param z - standard normal noise, same shape (ignored at t = 1)
+ * @param variance - σ_t² = β_t (S0/S4 code) or β̃_t (D6)
+ */
+export function ancestralStep(
+  schedule: NoiseSchedule,
+  xt: tf.Tensor,
+  t: number,
+  epsPred: tf.Tensor,
+  z: tf.Tensor,
+  variance: ReverseVarianceChoice = 'beta',
+): tf.Tensor {
+  assertStep('ancestralStep', schedule, t);
+  assertSameTensorShape('ancestralStep', 'xt', xt, 'z', z);
+  return tf.tidy(() => {
+    const mean = posteriorMeanFromEps(schedule, xt, epsPred, t);
+    if (t === 1) return mean; // F2: the last step returns the mean
+    return tf.add(mean, tf.mul(z, Math.sqrt(reverseVariance(schedule, t, variance))));
+  });
+}
+
+/**
+ * F3 — S2's deterministic ("greedy") step: the same mean as F1 without σ_t z. Following it from x_T collapses the
+ * samples' spread, which is why the random term matters.
+ *
+ * ```tex
+ * x_{t-1}=\frac{1}{\sqrt{\alpha_t}}\Big(x_t-\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\,\varepsilon_\theta(x_t,t)\Big)
+ * ```
+ * Source: S2 (the deterministic sampler versus the random one).
+ */
+export function greedyStep(schedule: NoiseSchedule, xt: tf.Tensor, t: number, epsPred: tf.Tensor): tf.Tensor {
+  assertStep('greedyStep', schedule, t);
+  return posteriorMeanFromEps(schedule, xt, epsPred, t);
+}
+
+export interface DdpmSampleOptions {
+  /** σ_t² choice (D6). Default `'beta'` as in S0/S4's code. */
+  readonly variance?: ReverseVarianceChoice;
+  /** Use F3's deterministic step instead of F1. */
+  readonly greedy?: boolean;
+  /** Start from this x_T instead of drawing it from the generator. */
+  readonly xT?: tf.Tensor;
+  readonly onStep?: StepCallback;
+}
+
+function assertShape(fn: string, shape: readonly number[]): void {
+  if (shape.length < 1) throw new DomainError(fn, 'shape', 'a shape [B, …] with a batch axis', '[]');
+  shape.forEach((d, i) => assertInteger(fn, `shape[${i}]`, d, 1));
+}
+
+/**
+ * F1 — the full DDPM sampler (Algorithm 2): x_T ~ N(0, I), then t = T..1 ancestral steps.
+ * @param shape - the batch shape [B, …]
+ */
+export function ddpmSample(
+  schedule: NoiseSchedule,
+  epsModel: EpsModel,
+  shape: readonly number[],
+  rng: Rng,
+  options: DdpmSampleOptions = {},
+): tf.Tensor {
+  assertShape('ddpmSample', shape);
+  const { variance = 'beta', greedy = false, onStep } = options;
+  let x = options.xT ? tf.clone(options.xT) : rng.normalTensor(shape);
+  for (let t = schedule.T; t >= 1; t--) {
+    const next = tf.tidy(() => {
+      const eps = epsModel(x, t);
+      if (greedy) return greedyStep(schedule, x, t, eps);
+      const z = t > 1 ? rng.normalTensor(shape) : tf.zerosLike(x);
+      return ancestralStep(schedule, x, t, eps, z, variance);
+    });
+    x.dispose();
+    x = next;
+    onStep?.({ t, next: t - 1, x });
+  }
+  return x;
+}
+
+/**
+ * F4 — an increasing subsequence 1 = τ_1 < … < τ_S = T of S steps, evenly spaced (rounded), for DDIM.
+ * @param steps - S, an integer in 1..T
+ */
+export function ddimTimesteps(T: number, steps: number): number[] {
+  assertInteger('ddimTimesteps', 'T', T, 1);
+  assertIntegerInRange('ddimTimesteps', 'steps', steps, 1, T);
+  if (steps === 1) return [T];
+  const out: number[] = [];
+  for (let i = 0; i < steps; i++) out.push(Math.round(1 + ((T - 1) * i) / (steps - 1)));
+  return out;
+}
+
+/**
+ * F4 — DDIM's noise scale for a jump from t to t' < t:
+ * σ(η) = η √((1 − ᾱ_{t'})/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_{t'}). η = 1 on consecutive steps gives √β̃_t.
+ *
+ * ```tex
+ * \sigma_t(\eta)=\eta\sqrt{\frac{1-\bar\alpha_{t'}}{1-\bar\alpha_t}}\sqrt{1-\frac{\bar\alpha_t}{\bar\alpha_{t'}}}
+ * ```
+ * Source: S1 (DDIM as the accelerator), Song et al. 2021 Eq. 16.
+ * @param tPrev - t', an integer in 0..t−1
+ */
+export function ddimSigma(schedule: NoiseSchedule, t: number, tPrev: number, eta: number): number {
+  assertStep('ddimSigma', schedule, t);
+  assertStepOrZero('ddimSigma', schedule, tPrev, 'tPrev');
+  if (tPrev >= t) throw new DomainError('ddimSigma', 'tPrev', `an integer in 0..${t - 1} (earlier than t)`, tPrev);
+  assertInInterval('ddimSigma', 'eta', eta, 0, 1);
+  const ab = schedule.alphaBars[t]!;
+  const abPrev = schedule.alphaBars[tPrev]!;
+  return eta * Math.sqrt((1 - abPrev) / (1 - ab)) * Math.sqrt(1 - ab / abPrev);
+}
+
+/**
+ * F4 — one DDIM step from t to t' < t: x_{t'} = √ᾱ_{t'} x̂_0 + √(1 − ᾱ_{t'} − σ²) ε_θ + σ z.
+ *
+ * ```tex
+ * x_{t'}=\sqrt{\bar\alpha_{t'}}\,\hat x_0+\sqrt{1-\bar\alpha_{t'}-\sigma^2}\,\varepsilon_\theta(x_t,t)+\sigma z,
+ * \qquad \hat x_0=\frac{x_t-\sqrt{1-\bar\alpha_t}\,\varepsilon_\theta}{\sqrt{\bar\alpha_t}}
+ * ```
+ * Source: S1, S3 (DDIM heading), Song et al. 2021 Eq. 12.
+ */
+export function ddimStep(
+  schedule: NoiseSchedule,
+  xt: tf.Tensor,
+  t: number,
+  tPrev: number,
+  epsPred: tf.Tensor,
+  eta: number,
+  z: tf.Tensor,
+): tf.Tensor {
+  assertBatched('ddimStep', 'xt', xt);
+  assertSameTensorShape('ddimStep', 'xt', xt, 'z', z);
+  const sigma = ddimSigma(schedule, t, tPrev, eta);
+  const abPrev = schedule.alphaBars[tPrev]!;
+  return tf.tidy(() => {
+    const x0 = predictX0FromEps(schedule, xt, epsPred, t);
+    const dir = tf.mul(epsPred, Math.sqrt(Math.max(1 - abPrev - sigma * sigma, 0)));
+    return tf.add(tf.add(tf.mul(x0, Math.sqrt(abPrev)), dir), tf.mul(z, sigma));
+  });
+}
+
+export interface DdimSampleOptions {
+  /** The subsequence τ (increasing, in 1..T); default: all steps. */
+  readonly timesteps?: readonly number[];
+  /** η in [0, 1]: 0 deterministic, 1 DDPM-like. Default 0. */
+  readonly eta?: number;
+  readonly xT?: tf.Tensor;
+  readonly onStep?: StepCallback;
+}
+
+/**
+ * F4 — the DDIM sampler over a subsequence τ_S > … > τ_1, ending at t' = 0 (x_0).
+ */
+export function ddimSample(
+  schedule: NoiseSchedule,
+  epsModel: EpsModel,
+  shape: readonly number[],
+  rng: Rng,
+  options: DdimSampleOptions = {},
+): tf.Tensor {
+  assertShape('ddimSample', shape);
+  const taus = options.timesteps ?? ddimTimesteps(schedule.T, schedule.T);
+  const eta = options.eta ?? 0;
+  assertInInterval('ddimSample', 'eta', eta, 0, 1);
+  if (taus.length === 0) throw new DomainError('ddimSample', 'timesteps', 'a non-empty increasing sequence in 1..T', '[]');
+  taus.forEach((t, i) => {
+    assertStep('ddimSample', schedule, t, `timesteps[${i}]`);
+    if (i > 0 && !(t > taus[i - 1]!)) throw new DomainError('ddimSample', `timesteps[${i}]`, `greater than timesteps[${i - 1}] = ${taus[i - 1]} (strictly increasing)`, t);
+  });
+  let x = options.xT ? tf.clone(options.xT) : rng.normalTensor(shape);
+  for (let i = taus.length - 1; i >= 0; i--) {
+    const t = taus[i]!;
+    const tPrev = i > 0 ? taus[i - 1]! : 0;
+    const next = tf.tidy(() => {
+      const eps = epsModel(x, t);
+      const z = eta > 0 ? rng.normalTensor(shape) : tf.zerosLike(x);
+      return ddimStep(schedule, x, t, tPrev, eps, eta, z);
+    });
+    x.dispose();
+    x = next;
+    options.onStep?.({ t, next: tPrev, x });
+  }
+  return x;
+}

@@ -1,0 +1,175 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../random/rng.js';
+import { linearSchedule } from '../schedule/schedule.js';
+import { posteriorMeanFromEps, posteriorVariance } from '../posterior/posterior.js';
+import { assertClose, EPS } from '../testing/expect-close.js';
+import { toFloat64, useCpuBackend } from '../testing/tf-setup.js';
+import { classifierFreeGuidance, classifierGuidedMean, dropLabels, guidedEpsModel } from './guidance.js';
+import { ancestralStep, ddimSample, ddimSigma, ddimStep, ddimTimesteps, ddpmSample, greedyStep } from './samplers.js';
+
+beforeAll(useCpuBackend);
+const schedule = linearSchedule(1000);
+
+describe('F1–F3 the DDPM step', () => {
+  it('F1 one step equals (x_t − β_t/√(1−ᾱ_t) ε)/√α_t + σ_t z elementwise', () => {
+    const rng = createRng(71);
+    const xt = rng.normalTensor([4, 3]);
+    const eps = rng.normalTensor([4, 3]);
+    const z = rng.normalTensor([4, 3]);
+    const t = 321;
+    const [x, e, n] = [toFloat64(xt), toFloat64(eps), toFloat64(z)];
+    const { alphas, alphaBars, betas } = schedule;
+    for (const choice of ['beta', 'betaTilde'] as const) {
+      const out = toFloat64(ancestralStep(schedule, xt, t, eps, z, choice));
+      const sigma = Math.sqrt(choice === 'beta' ? betas[t]! : posteriorVariance(schedule, t));
+      for (let i = 0; i < 12; i++) {
+        const want = (x[i]! - ((1 - alphas[t]!) / Math.sqrt(1 - alphaBars[t]!)) * e[i]!) / Math.sqrt(alphas[t]!) + sigma * n[i]!;
+        assertClose(out[i]!, want, { abs: 1e-5 }, `${choice}[${i}]`); // float32
+      }
+    }
+  });
+
+  it('F2 the last step (t = 1) adds no noise: it returns the mean whatever z is', () => {
+    const xt = tf.tensor2d([[0.3, -0.2]]);
+    const eps = tf.tensor2d([[0.1, 0.5]]);
+    const a = toFloat64(ancestralStep(schedule, xt, 1, eps, tf.tensor2d([[5, 5]])));
+    const b = toFloat64(ancestralStep(schedule, xt, 1, eps, tf.tensor2d([[-5, 9]])));
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(a)).toEqual(Array.from(toFloat64(posteriorMeanFromEps(schedule, xt, eps, 1))));
+  });
+
+  it('F3 the greedy step is the F1 mean and a whole greedy run is deterministic', () => {
+    const xt = tf.tensor2d([[1, 2]]);
+    const eps = tf.tensor2d([[0.5, -0.5]]);
+    expect(Array.from(toFloat64(greedyStep(schedule, xt, 50, eps)))).toEqual(Array.from(toFloat64(ancestralStep(schedule, xt, 50, eps, tf.zerosLike(xt)))));
+    const small = linearSchedule(20, 0.01, 0.2);
+    const model = (x: tf.Tensor) => tf.mul(x, 0.5);
+    const xT = tf.tensor2d([[1], [-1]]);
+    const a = toFloat64(ddpmSample(small, model, [2, 1], createRng(1), { greedy: true, xT }));
+    const b = toFloat64(ddpmSample(small, model, [2, 1], createRng(2), { greedy: true, xT }));
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
+
+  it('F1 the sampler calls back once per step from T down to 1 and validates its shape', () => {
+    const small = linearSchedule(5, 0.01, 0.2);
+    const seen: number[] = [];
+    ddpmSample(small, (x) => tf.zerosLike(x), [2, 1], createRng(3), { onStep: ({ t }) => seen.push(t) });
+    expect(seen).toEqual([5, 4, 3, 2, 1]);
+    expect(() => ddpmSample(small, (x) => x, [0, 1], createRng(3))).toThrow("ddpmSample: argument 'shape[0]' must be an integer >= 1; received 0");
+  });
+});
+
+describe('F4 DDIM', () => {
+  it('F4 with η = 1 on consecutive steps σ² is exactly β̃_t (float64 identity)', () => {
+    for (let t = 1; t <= 1000; t++) {
+      const s = ddimSigma(schedule, t, t - 1, 1);
+      // 1 − ᾱ_t/ᾱ_{t−1} = β_t is formed by subtraction: relative rounding ~EPS/β_t (2e-12 at t = 2), hence the bound.
+      assertClose(s * s, posteriorVariance(schedule, t), { rel: (16 * EPS) / schedule.betas[t]! }, `t=${t}`);
+    }
+  });
+
+  it('F4 with η = 1 on consecutive steps the DDIM step is F1 with σ² = β̃_t (same mean, same noise scale)', () => {
+    const rng = createRng(72);
+    const xt = rng.normalTensor([5, 2]);
+    const eps = rng.normalTensor([5, 2]);
+    const z = rng.normalTensor([5, 2]);
+    for (const t of [2, 40, 700, 1000]) {
+      const ddim = toFloat64(ddimStep(schedule, xt, t, t - 1, eps, 1, z));
+      const ddpm = toFloat64(ancestralStep(schedule, xt, t, eps, z, 'betaTilde'));
+      for (let i = 0; i < 10; i++) assertClose(ddim[i]!, ddpm[i]!, { abs: 2e-4 }, `t=${t}[${i}]`); // float32; 1/√ᾱ_t up to 150 at t=1000
+    }
+  });
+
+  it('F4 with η = 0 the sampler is deterministic: the same x_T gives the same x_0 whatever the generator', () => {
+    const small = linearSchedule(50, 0.001, 0.1);
+    const model = (x: tf.Tensor) => tf.mul(x, 0.3);
+    const xT = tf.tensor2d([[0.4], [-1.3]]);
+    const a = toFloat64(ddimSample(small, model, [2, 1], createRng(10), { xT, eta: 0, timesteps: ddimTimesteps(50, 10) }));
+    const b = toFloat64(ddimSample(small, model, [2, 1], createRng(99), { xT, eta: 0, timesteps: ddimTimesteps(50, 10) }));
+    expect(Array.from(a)).toEqual(Array.from(b));
+    const c = toFloat64(ddimSample(small, model, [2, 1], createRng(99), { xT, eta: 0.5, timesteps: ddimTimesteps(50, 10) }));
+    expect(Array.from(c)).not.toEqual(Array.from(a));
+  });
+
+  it('F4 the subsequence is increasing from 1 to T and bad inputs are rejected', () => {
+    const taus = ddimTimesteps(1000, 50);
+    expect(taus[0]).toBe(1);
+    expect(taus.at(-1)).toBe(1000);
+    expect(taus).toHaveLength(50);
+    for (let i = 1; i < taus.length; i++) expect(taus[i]!).toBeGreaterThan(taus[i - 1]!);
+    expect(() => ddimTimesteps(10, 11)).toThrow(/1\.\.10/);
+    expect(() => ddimSigma(schedule, 5, 5, 0.5)).toThrow("ddimSigma: argument 'tPrev' must be an integer in 0..4 (earlier than t); received 5");
+    expect(() => ddimSigma(schedule, 5, 4, 1.5)).toThrow(/'eta' must be a number in \[0, 1\]/);
+    expect(() => ddimSample(schedule, (x) => x, [1, 1], createRng(1), { timesteps: [5, 3] })).toThrow(/strictly increasing/);
+  });
+});
+
+describe('F5, F6 guidance', () => {
+  it('F5 the guided mean shifts by s·Σ·∇log p(y|x_t) (logistic classifier, closed-form gradient)', () => {
+    const [a, b, s, v] = [1.7, -0.3, 2.5, 0.04];
+    const xt = tf.tensor2d([[0.2], [-1], [3]]);
+    const mean = tf.tensor2d([[0.1], [0.1], [0.1]]);
+    // log σ(a x + b) summed over the batch; ∂/∂x = a (1 − σ(a x + b)).
+    // log σ(z) = −softplus(−z). (tf.logSigmoid's customGrad fails under tf.grad when its input is an intermediate.)
+    const logClassifier = (x: tf.Tensor) => tf.neg(tf.sum(tf.softplus(tf.neg(tf.add(tf.mul(x, a), b))))) as tf.Scalar;
+    const out = toFloat64(classifierGuidedMean(mean, xt, logClassifier, v, s));
+    [0.2, -1, 3].forEach((x, i) => {
+      const grad = a * (1 - 1 / (1 + Math.exp(-(a * x + b))));
+      assertClose(out[i]!, 0.1 + s * v * grad, { abs: 1e-6 }, `x=${x}`);
+    });
+  });
+
+  it('F6 classifier-free guidance: w = 0 is unconditional, w = 1 conditional, and linear in w', () => {
+    const u = tf.tensor1d([1, 2]);
+    const c = tf.tensor1d([3, -2]);
+    expect(Array.from(classifierFreeGuidance(u, c, 0).dataSync())).toEqual([1, 2]);
+    expect(Array.from(classifierFreeGuidance(u, c, 1).dataSync())).toEqual([3, -2]);
+    expect(Array.from(classifierFreeGuidance(u, c, 3).dataSync())).toEqual([7, -10]);
+    expect(() => classifierFreeGuidance(u, c, Number.NaN)).toThrow(/'w' must be a finite number/);
+  });
+
+  it('H S4 its conditional sampler never mixes: that is w = 1, and any w ≠ 1 gives another ε', () => {
+    // A toy conditional model: ε(x, c) = x·0.5 + c, ε(x, ∅) = x·0.5.
+    const model = (x: tf.Tensor, _t: number, labels: tf.Tensor | null) => (labels ? tf.add(tf.mul(x, 0.5), labels) : tf.mul(x, 0.5));
+    const x = tf.tensor2d([[1], [2]]);
+    const labels = tf.tensor2d([[1], [-1]]);
+    const s4 = Array.from(model(x, 10, labels).dataSync()); // what S4 samples with
+    expect(Array.from(guidedEpsModel(model, labels, 1)(x, 10).dataSync())).toEqual(s4);
+    expect(Array.from(guidedEpsModel(model, labels, 3)(x, 10).dataSync())).not.toEqual(s4);
+  });
+
+  it('F6 per-example dropout drops each label with probability p (binomial, 6 SE) and keeps the rest', () => {
+    const rng = createRng(73);
+    const n = 20000;
+    const p = 0.15;
+    const labels = Int32Array.from({ length: n }, (_, i) => i % 10);
+    const out = dropLabels(labels, p, rng, 10);
+    const dropped = out.filter((l) => l === 10).length;
+    expect(Math.abs(dropped / n - p)).toBeLessThan(6 * Math.sqrt((p * (1 - p)) / n));
+    out.forEach((l, i) => expect(l === 10 || l === labels[i]).toBe(true));
+    expect(() => dropLabels([1, 2], 1.5, rng, 10)).toThrow("dropLabels: argument 'p' must be a number in [0, 1]; received 1.5");
+    expect(() => dropLabels([], 0.1, rng, 10)).toThrow(/non-empty/);
+  });
+
+  it('H S4 drops the label for the whole batch with one draw: within-batch drop fractions are only 0 or 1', () => {
+    // S4's form, as it trains: one uniform draw per batch decides for every example of that batch.
+    const s4DropPerBatch = (labels: Int32Array, p: number, rng: ReturnType<typeof createRng>, nullLabel: number) =>
+      rng.uniform() < p ? labels.map(() => nullLabel) : labels.slice();
+    const rng = createRng(74);
+    const p = 0.15;
+    const batch = 64;
+    const fractions = { perExample: [] as number[], perBatch: [] as number[] };
+    for (let b = 0; b < 400; b++) {
+      const labels = Int32Array.from({ length: batch }, (_, i) => i % 10);
+      fractions.perExample.push(dropLabels(labels, p, rng, 10).filter((l) => l === 10).length / batch);
+      fractions.perBatch.push(s4DropPerBatch(labels, p, rng, 10).filter((l) => l === 10).length / batch);
+    }
+    // Classifier-free guidance needs, in every batch, about p·B unconditional examples (binomial: sd √(p(1−p)/B) ≈ 0.045).
+    const sd = Math.sqrt((p * (1 - p)) / batch);
+    const withinBand = (f: number) => Math.abs(f - p) < 6 * sd;
+    expect(fractions.perExample.every(withinBand)).toBe(true);
+    expect(fractions.perBatch.every(withinBand)).toBe(false);
+    expect(fractions.perBatch.every((f) => f === 0 || f === 1)).toBe(true);
+  });
+});
