@@ -1,1 +1,1 @@
-export {};
+export * from './embedding.js';

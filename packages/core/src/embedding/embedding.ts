@@ -1,0 +1,94 @@
+/**
+ * Network input pieces that are formulas (catalogue G1, G3): the sinusoidal timestep embedding and DiT's patchify.
+ * (G2, the S4 UNet, and G4, latent diffusion, are architectures: see the models.)
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { assertInteger, assertFinite, DomainError } from '../util/validate.js';
+import type { Steps } from '../util/tensor.js';
+
+function assertEmbeddingDim(fn: string, dim: number): void {
+  assertInteger(fn, 'dim', dim, 2);
+  if (dim % 2 !== 0) throw new DomainError(fn, 'dim', 'an even integer >= 2 (sin/cos pairs)', dim);
+}
+
+/** The frequencies ω_i = 10000^{−i/(dim/2)}, i = 0..dim/2 − 1, in float64. */
+export function embeddingFrequencies(dim: number, maxPeriod = 10000): Float64Array {
+  assertEmbeddingDim('embeddingFrequencies', dim);
+  const half = dim / 2;
+  return Float64Array.from({ length: half }, (_, i) => Math.exp((-Math.log(maxPeriod) * i) / half));
+}
+
+/**
+ * G1 — the sinusoidal embedding of a step t (Transformer position encoding, used by DDPM for t):
+ * e(t) = [sin(ω_0 t), …, sin(ω_{h−1} t), cos(ω_0 t), …, cos(ω_{h−1} t)], ω_i = 10000^{−i/h}, h = dim/2.
+ * Float64 scalar version.
+ *
+ * ```tex
+ * e(t)_i=\sin(\omega_i t),\quad e(t)_{h+i}=\cos(\omega_i t),\qquad \omega_i=10000^{-i/h}
+ * ```
+ * Source: S0 (t treated as a position encoding), Vaswani et al. 2017 §3.5, Ho et al. 2020 Appendix B.
+ */
+export function sinusoidalEmbedding(t: number, dim: number, maxPeriod = 10000): Float64Array {
+  assertFinite('sinusoidalEmbedding', 't', t);
+  const w = embeddingFrequencies(dim, maxPeriod);
+  const out = new Float64Array(dim);
+  w.forEach((wi, i) => {
+    out[i] = Math.sin(wi * t);
+    out[i + w.length] = Math.cos(wi * t);
+  });
+  return out;
+}
+
+/**
+ * G1 — the same embedding for a batch of steps as a float32 tensor [B, dim] (angles computed in float64, so large t
+ * keep their precision).
+ */
+export function timestepEmbedding(t: Steps, dim: number, maxPeriod = 10000): tf.Tensor2D {
+  const ts = typeof t === 'number' ? [t] : Array.from(t);
+  if (ts.length === 0) throw new DomainError('timestepEmbedding', 't', 'one step or a non-empty array of steps', '[] (empty)');
+  const data = new Float32Array(ts.length * dim);
+  ts.forEach((s, b) => data.set(sinusoidalEmbedding(s, dim, maxPeriod), b * dim));
+  return tf.tensor2d(data, [ts.length, dim]);
+}
+
+/**
+ * G3 — DiT's token count and size: an H×W×C latent cut into p×p patches gives N = HW/p² tokens of dimension p²C.
+ *
+ * ```tex
+ * N=\frac{HW}{p^2},\qquad d_{token}=p^2C
+ * ```
+ * Source: S3 (DiT: 32×32×4 with p = 2 → 256 tokens), Peebles & Xie 2023 §3.2.
+ */
+export function patchCount(H: number, W: number, C: number, p: number): { tokens: number; tokenDim: number } {
+  assertInteger('patchCount', 'H', H, 1);
+  assertInteger('patchCount', 'W', W, 1);
+  assertInteger('patchCount', 'C', C, 1);
+  assertInteger('patchCount', 'p', p, 1);
+  if (H % p !== 0 || W % p !== 0) throw new DomainError('patchCount', 'p', `a divisor of H = ${H} and W = ${W}`, p);
+  return { tokens: (H * W) / (p * p), tokenDim: p * p * C };
+}
+
+/**
+ * G3 — patchify [B, H, W, C] → [B, N, p²C], patches in row-major order, each flattened as (row, col, channel).
+ */
+export function patchify(x: tf.Tensor4D, p: number): tf.Tensor3D {
+  const [B, H, W, C] = x.shape;
+  const { tokens, tokenDim } = patchCount(H, W, C, p);
+  return tf.tidy(() => {
+    const grid = tf.reshape(x, [B, H / p, p, W / p, p, C]);
+    return tf.reshape(tf.transpose(grid, [0, 1, 3, 2, 4, 5]), [B, tokens, tokenDim]) as tf.Tensor3D;
+  });
+}
+
+/** G3 — the inverse of {@link patchify}: [B, N, p²C] → [B, H, W, C]. */
+export function unpatchify(tokens: tf.Tensor3D, p: number, H: number, W: number, C: number): tf.Tensor4D {
+  const { tokens: n, tokenDim } = patchCount(H, W, C, p);
+  const [B, N, D] = tokens.shape;
+  if (N !== n || D !== tokenDim) {
+    throw new DomainError('unpatchify', 'tokens', `shape [B, ${n}, ${tokenDim}] for H=${H}, W=${W}, C=${C}, p=${p}`, `shape [${tokens.shape.join(', ')}]`);
+  }
+  return tf.tidy(() => {
+    const grid = tf.reshape(tokens, [B, H / p, W / p, p, p, C]);
+    return tf.reshape(tf.transpose(grid, [0, 1, 3, 2, 4, 5]), [B, H, W, C]) as tf.Tensor4D;
+  });
+}
