@@ -1,6 +1,13 @@
 /**
  * A6–A10 — Kullback–Leibler divergence: discrete, continuous (quadrature and Monte Carlo), and the closed forms
  * between Gaussians that the VAE (B4) and the diffusion bound (E1, E2) use.
+ *
+ * A8 — the properties every function here satisfies: KL(p‖q) ≥ 0 (Gibbs' inequality, from Jensen A11), = 0 iff
+ * p = q, and KL(p‖q) ≠ KL(q‖p) in general (S3). The tests check them by property testing.
+ *
+ * ```tex
+ * KL(P\,\|\,Q)\ge0,\qquad KL(P\,\|\,Q)=0\iff P=Q,\qquad KL(P\,\|\,Q)\ne KL(Q\,\|\,P)
+ * ```
  */
 import type { Rng } from '../random/rng.js';
 import {

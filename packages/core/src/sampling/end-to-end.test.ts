@@ -88,6 +88,16 @@ describe('F end-to-end: samplers driven by the optimal Gaussian-mixture denoiser
     expect(r.meanOk && r.varianceOk && r.ks > LEVEL).toBe(false);
   });
 
+  it('H S0/S4 σ_t = √β_t (their code) instead of √β̃_t (the posterior’s) is a choice, not an error: both pass', () => {
+    // S0 notes its code drops the factor (1−ᾱ_{t−1})/(1−ᾱ_t). Run both from the same seed with fewer samples:
+    // each must pass the 1-D check, although every step's noise differs.
+    for (const variance of ['beta', 'betaTilde'] as const) {
+      const xs = toFloat64(ddpmSample(schedule, eps1, [2000, 1], createRng(66), { variance }));
+      const r = check1d(xs, 66);
+      expect(r.meanOk && r.varianceOk && r.ks > LEVEL, variance).toBe(true);
+    }
+  });
+
   it('F3 the greedy (noise-free) DDPM step collapses the spread: the same variance check fails', () => {
     const xs = toFloat64(ddpmSample(schedule, eps1, [4000, 1], createRng(65), { greedy: true }));
     const r = check1d(xs, 65);
