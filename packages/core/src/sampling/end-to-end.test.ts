@@ -3,6 +3,7 @@
  * σ choices) and DDIM (η = 0 and 1, all steps and a 50-step subsequence) must reproduce the mixture. No training is
  * involved, so a failure here is a sampler bug. A deliberately wrong sampler must fail the same test.
  */
+import { testSeed } from '../testing/expect-close.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../random/rng.js';
@@ -35,17 +36,17 @@ function mixtureMoments(m: IsotropicGaussianMixture, j: number) {
 
 type Sampler = (eps: EpsModel, shape: number[], seed: number) => tf.Tensor;
 const samplers: Record<string, Sampler> = {
-  'F1 DDPM σ²=β_t': (e, s, seed) => ddpmSample(schedule, e, s, createRng(seed), { variance: 'beta' }),
-  'F1 DDPM σ²=β̃_t': (e, s, seed) => ddpmSample(schedule, e, s, createRng(seed), { variance: 'betaTilde' }),
-  'F4 DDIM η=0 all steps': (e, s, seed) => ddimSample(schedule, e, s, createRng(seed), { eta: 0 }),
-  'F4 DDIM η=1 all steps': (e, s, seed) => ddimSample(schedule, e, s, createRng(seed), { eta: 1 }),
-  'F4 DDIM η=0 50 steps': (e, s, seed) => ddimSample(schedule, e, s, createRng(seed), { eta: 0, timesteps: ddimTimesteps(400, 50) }),
+  'F1 DDPM σ²=β_t': (e, s, seed) => ddpmSample(schedule, e, s, createRng(testSeed(seed)), { variance: 'beta' }),
+  'F1 DDPM σ²=β̃_t': (e, s, seed) => ddpmSample(schedule, e, s, createRng(testSeed(seed)), { variance: 'betaTilde' }),
+  'F4 DDIM η=0 all steps': (e, s, seed) => ddimSample(schedule, e, s, createRng(testSeed(seed)), { eta: 0 }),
+  'F4 DDIM η=1 all steps': (e, s, seed) => ddimSample(schedule, e, s, createRng(testSeed(seed)), { eta: 1 }),
+  'F4 DDIM η=0 50 steps': (e, s, seed) => ddimSample(schedule, e, s, createRng(testSeed(seed)), { eta: 0, timesteps: ddimTimesteps(400, 50) }),
 };
 
 /** The 1-D check: mean and variance within 6 SE and a KS two-sample test against fresh mixture draws. */
 function check1d(xs: Float64Array, seed: number) {
   const { mean: m, variance: v } = mixtureMoments(mix1d, 0);
-  const fresh = sampleIsotropicMixture(mix1d, xs.length, createRng(seed + 1000));
+  const fresh = sampleIsotropicMixture(mix1d, xs.length, createRng(testSeed(seed + 1000)));
   return {
     meanOk: Math.abs(mean(xs) - m) < K * standardError(xs),
     varianceOk: Math.abs(variance(xs) - v) < K * varianceStandardError(xs),
@@ -75,15 +76,15 @@ describe('F end-to-end: samplers driven by the optimal Gaussian-mixture denoiser
         expect(Math.abs(mean(c) - m), `axis ${j} mean`).toBeLessThan(K * standardError(c));
         expect(Math.abs(variance(c) - v), `axis ${j} variance`).toBeLessThan(K * varianceStandardError(c));
       }
-      const fresh = sampleIsotropicMixture(mix2d, n, createRng(63));
-      expect(energyTwoSample(xs, fresh, 2, createRng(64), 200).pValue).toBeGreaterThan(LEVEL);
+      const fresh = sampleIsotropicMixture(mix2d, n, createRng(testSeed(63)));
+      expect(energyTwoSample(xs, fresh, 2, createRng(testSeed(64)), 200).pValue).toBeGreaterThan(LEVEL);
     });
   }
 
   it('F1 negative control: the ε coefficient β_t/(1−ᾱ_t) instead of β_t/√(1−ᾱ_t) fails the same 1-D test', () => {
     // Dividing the prediction by √(1−ᾱ_t) turns F1's ε weight β_t/√(1−ᾱ_t) into β_t/(1−ᾱ_t).
     const wrong: EpsModel = (x, t) => tf.tidy(() => tf.div(eps1(x, t), Math.sqrt(1 - schedule.alphaBars[t]!)));
-    const xs = toFloat64(ddpmSample(schedule, wrong, [4000, 1], createRng(61)));
+    const xs = toFloat64(ddpmSample(schedule, wrong, [4000, 1], createRng(testSeed(61))));
     const r = check1d(xs, 61);
     expect(r.meanOk && r.varianceOk && r.ks > LEVEL).toBe(false);
   });
@@ -92,14 +93,14 @@ describe('F end-to-end: samplers driven by the optimal Gaussian-mixture denoiser
     // S0 notes its code drops the factor (1−ᾱ_{t−1})/(1−ᾱ_t). Run both from the same seed with fewer samples:
     // each must pass the 1-D check, although every step's noise differs.
     for (const variance of ['beta', 'betaTilde'] as const) {
-      const xs = toFloat64(ddpmSample(schedule, eps1, [2000, 1], createRng(66), { variance }));
+      const xs = toFloat64(ddpmSample(schedule, eps1, [2000, 1], createRng(testSeed(66)), { variance }));
       const r = check1d(xs, 66);
       expect(r.meanOk && r.varianceOk && r.ks > LEVEL, variance).toBe(true);
     }
   });
 
   it('F3 the greedy (noise-free) DDPM step collapses the spread: the same variance check fails', () => {
-    const xs = toFloat64(ddpmSample(schedule, eps1, [4000, 1], createRng(65), { greedy: true }));
+    const xs = toFloat64(ddpmSample(schedule, eps1, [4000, 1], createRng(testSeed(65)), { greedy: true }));
     const r = check1d(xs, 65);
     expect(r.varianceOk).toBe(false);
     expect(variance(xs)).toBeLessThan(mixtureMoments(mix1d, 0).variance);

@@ -38,3 +38,13 @@ export function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<nu
   if (actual.length !== expected.length) throw new Error(`${label}: length ${actual.length}, expected ${expected.length}`);
   for (let i = 0; i < actual.length; i++) assertClose(actual[i]!, expected[i]!, tol, `${label}[${i}]`);
 }
+
+/**
+ * The seed a test uses: its own fixed seed plus `TEST_SEED_OFFSET` from the environment (default 0). Rerunning the
+ * suite with other offsets checks that no Monte Carlo test passes only by the luck of one seed.
+ */
+export function testSeed(seed: number): number {
+  const offset = Number(process.env.TEST_SEED_OFFSET ?? 0);
+  if (!Number.isInteger(offset)) throw new Error(`TEST_SEED_OFFSET must be an integer; received ${process.env.TEST_SEED_OFFSET}`);
+  return seed + offset;
+}
