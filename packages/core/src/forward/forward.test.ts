@@ -52,7 +52,9 @@ describe('C3 one forward step', () => {
     for (let i = 0; i < 6; i++) {
       const t = ts[Math.floor(i / 2)]!;
       const expected = Math.sqrt(1 - schedule.betas[t]!) * xs[i]! + Math.sqrt(schedule.betas[t]!) * zs[i]!;
-      assertClose(out[i]!, expected, { abs: 1e-6 }, `out[${i}]`); // float32 arithmetic
+      // float32 arithmetic: a few ulps (2^-24 relative) of the terms' magnitudes.
+      const tol = 4 * 2 ** -24 * (Math.abs(xs[i]!) + Math.abs(zs[i]!) + 1);
+      assertClose(out[i]!, expected, { abs: tol }, `out[${i}]`);
     }
   });
 
@@ -143,6 +145,17 @@ describe('C5 closed form q(x_t | x_0)', () => {
       const ab = schedule.alphaBars[t]!;
       assertClose(out[i]!, Math.sqrt(ab) + 0.5 * Math.sqrt(1 - ab), { abs: 1e-6 }, `t=${t}`);
     });
+  });
+
+  it('C5 noise coefficients keep float32 precision at small t (formed in float64, not as 1 − float32(ᾱ_t))', () => {
+    // With x_0 = 0 and ε = 1, x_t = √(1 − ᾱ_t). At t = 1 that is √β_1 = 0.01; forming 1 − ᾱ_1 in float32 would be
+    // off by ~3e-4 relative, float64 coefficients are off by one float32 rounding (6e-8 relative).
+    for (const t of [1, 2, 3]) {
+      const out = qSample(schedule, tf.zeros([2, 1]), [t, t], tf.ones([2, 1])).dataSync()[0]!;
+      assertClose(out, Math.sqrt(1 - schedule.alphaBars[t]!), { rel: 2 ** -23 }, `t=${t}`);
+      const step = forwardStep(schedule, tf.zeros([1, 1]), [t], tf.ones([1, 1])).dataSync()[0]!;
+      assertClose(step, Math.sqrt(schedule.betas[t]!), { rel: 2 ** -23 }, `step t=${t}`);
+    }
   });
 
   it('C5 rejects a step outside 1..T and noise of another shape', () => {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertStep, assertStepOrZero, type NoiseSchedule } from '../schedule/schedule.js';
-import { assertBatched, assertSameTensorShape, perExample, type Steps } from '../util/tensor.js';
+import { assertBatched, assertSameTensorShape, coefficientTable, perExample, type Steps } from '../util/tensor.js';
 import { gaussianLogPdf } from '../probability/gaussian.js';
 import { assertInteger, assertIntegerInRange, assertNonNegative, DomainError } from '../util/validate.js';
 
@@ -45,10 +45,11 @@ export function forwardStepTransition(schedule: NoiseSchedule, t: number): Gauss
 export function forwardStep(schedule: NoiseSchedule, xPrev: tf.Tensor, t: Steps, z: tf.Tensor): tf.Tensor {
   assertBatched('forwardStep', 'xPrev', xPrev);
   assertSameTensorShape('forwardStep', 'xPrev', xPrev, 'z', z);
+  const sqrtAlpha = coefficientTable(schedule, 'sqrtAlpha', (s) => Math.sqrt(schedule.alphas[s]!));
+  const sqrtBeta = coefficientTable(schedule, 'sqrtBeta', (s) => Math.sqrt(schedule.betas[s]!));
   return tf.tidy(() => {
-    const a = perExample('forwardStep', schedule, schedule.alphas, t, xPrev.shape[0]!, xPrev.rank);
-    const signal = typeof a === 'number' ? Math.sqrt(a) : tf.sqrt(a);
-    const noise = typeof a === 'number' ? Math.sqrt(1 - a) : tf.sqrt(tf.sub(1, a));
+    const signal = perExample('forwardStep', schedule, sqrtAlpha, t, xPrev.shape[0]!, xPrev.rank);
+    const noise = perExample('forwardStep', schedule, sqrtBeta, t, xPrev.shape[0]!, xPrev.rank);
     return tf.add(tf.mul(xPrev, signal), tf.mul(z, noise));
   });
 }
@@ -100,10 +101,11 @@ export function forwardMarginal(schedule: NoiseSchedule, t: number): GaussianTra
 export function qSample(schedule: NoiseSchedule, x0: tf.Tensor, t: Steps, eps: tf.Tensor): tf.Tensor {
   assertBatched('qSample', 'x0', x0);
   assertSameTensorShape('qSample', 'x0', x0, 'eps', eps);
+  const sqrtAb = coefficientTable(schedule, 'sqrtAlphaBar', (s) => Math.sqrt(schedule.alphaBars[s]!), 0);
+  const sqrtOneMinusAb = coefficientTable(schedule, 'sqrtOneMinusAlphaBar', (s) => Math.sqrt(1 - schedule.alphaBars[s]!), 0);
   return tf.tidy(() => {
-    const ab = perExample('qSample', schedule, schedule.alphaBars, t, x0.shape[0]!, x0.rank);
-    const signal = typeof ab === 'number' ? Math.sqrt(ab) : tf.sqrt(ab);
-    const noise = typeof ab === 'number' ? Math.sqrt(1 - ab) : tf.sqrt(tf.sub(1, ab));
+    const signal = perExample('qSample', schedule, sqrtAb, t, x0.shape[0]!, x0.rank);
+    const noise = perExample('qSample', schedule, sqrtOneMinusAb, t, x0.shape[0]!, x0.rank);
     return tf.add(tf.mul(x0, signal), tf.mul(eps, noise));
   });
 }

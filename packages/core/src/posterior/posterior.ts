@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gaussianLogPdf } from '../probability/gaussian.js';
 import { assertStep, type NoiseSchedule } from '../schedule/schedule.js';
-import { assertBatched, assertSameTensorShape, perExample, type Steps } from '../util/tensor.js';
+import { assertBatched, assertSameTensorShape, coefficientTable, perExample, type Steps } from '../util/tensor.js';
 import { assertFinite, assertInInterval, DomainError } from '../util/validate.js';
 
 /** The two weights of the posterior mean μ̃_t = x0Coef · x_0 + xtCoef · x_t. */
@@ -74,8 +74,8 @@ export function posteriorLogDensityByBayes(schedule: NoiseSchedule, t: number, x
 export function posteriorMean(schedule: NoiseSchedule, x0: tf.Tensor, xt: tf.Tensor, t: Steps): tf.Tensor {
   assertBatched('posteriorMean', 'x0', x0);
   assertSameTensorShape('posteriorMean', 'x0', x0, 'xt', xt);
-  const c0 = stepTable(schedule, 'x0Coef', (s) => posteriorMeanCoefficients(schedule, s).x0Coef);
-  const ct = stepTable(schedule, 'xtCoef', (s) => posteriorMeanCoefficients(schedule, s).xtCoef);
+  const c0 = coefficientTable(schedule, 'x0Coef', (s) => posteriorMeanCoefficients(schedule, s).x0Coef);
+  const ct = coefficientTable(schedule, 'xtCoef', (s) => posteriorMeanCoefficients(schedule, s).xtCoef);
   return tf.tidy(() => {
     const a = perExample('posteriorMean', schedule, c0, t, x0.shape[0]!, x0.rank);
     const b = perExample('posteriorMean', schedule, ct, t, x0.shape[0]!, x0.rank);
@@ -94,11 +94,12 @@ export function posteriorMean(schedule: NoiseSchedule, x0: tf.Tensor, xt: tf.Ten
 export function predictX0FromEps(schedule: NoiseSchedule, xt: tf.Tensor, eps: tf.Tensor, t: Steps): tf.Tensor {
   assertBatched('predictX0FromEps', 'xt', xt);
   assertSameTensorShape('predictX0FromEps', 'xt', xt, 'eps', eps);
+  const invSqrtAb = coefficientTable(schedule, 'invSqrtAlphaBar', (s) => 1 / Math.sqrt(schedule.alphaBars[s]!));
+  const sqrtOneMinusAb = coefficientTable(schedule, 'sqrtOneMinusAlphaBar', (s) => Math.sqrt(1 - schedule.alphaBars[s]!), 0);
   return tf.tidy(() => {
-    const ab = perExample('predictX0FromEps', schedule, schedule.alphaBars, t, xt.shape[0]!, xt.rank);
-    const sqrtAb = typeof ab === 'number' ? Math.sqrt(ab) : tf.sqrt(ab);
-    const sqrtOneMinus = typeof ab === 'number' ? Math.sqrt(1 - ab) : tf.sqrt(tf.sub(1, ab));
-    return tf.div(tf.sub(xt, tf.mul(eps, sqrtOneMinus)), sqrtAb);
+    const a = perExample('predictX0FromEps', schedule, invSqrtAb, t, xt.shape[0]!, xt.rank);
+    const b = perExample('predictX0FromEps', schedule, sqrtOneMinusAb, t, xt.shape[0]!, xt.rank);
+    return tf.mul(tf.sub(xt, tf.mul(eps, b)), a);
   });
 }
 
@@ -113,8 +114,8 @@ export function predictX0FromEps(schedule: NoiseSchedule, xt: tf.Tensor, eps: tf
 export function posteriorMeanFromEps(schedule: NoiseSchedule, xt: tf.Tensor, eps: tf.Tensor, t: Steps): tf.Tensor {
   assertBatched('posteriorMeanFromEps', 'xt', xt);
   assertSameTensorShape('posteriorMeanFromEps', 'xt', xt, 'eps', eps);
-  const epsCoef = stepTable(schedule, 'epsCoef', (s) => schedule.betas[s]! / Math.sqrt(1 - schedule.alphaBars[s]!));
-  const scale = stepTable(schedule, 'invSqrtAlpha', (s) => 1 / Math.sqrt(schedule.alphas[s]!));
+  const epsCoef = coefficientTable(schedule, 'epsCoef', (s) => schedule.betas[s]! / Math.sqrt(1 - schedule.alphaBars[s]!));
+  const scale = coefficientTable(schedule, 'invSqrtAlpha', (s) => 1 / Math.sqrt(schedule.alphas[s]!));
   return tf.tidy(() => {
     const c = perExample('posteriorMeanFromEps', schedule, epsCoef, t, xt.shape[0]!, xt.rank);
     const k = perExample('posteriorMeanFromEps', schedule, scale, t, xt.shape[0]!, xt.rank);
@@ -166,20 +167,4 @@ export function clippedLogPosteriorVariance(schedule: NoiseSchedule, t: number):
     return Math.log(posteriorVariance(schedule, 2));
   }
   return Math.log(posteriorVariance(schedule, t));
-}
-
-// Samplers call the tensor functions T times per run: build each per-step table once per (frozen) schedule.
-const tables = new WeakMap<NoiseSchedule, Map<string, Float64Array>>();
-
-/** A float64 table indexed by t = 0..T (entry 0 unused, NaN) from a per-step function, cached per schedule. */
-function stepTable(schedule: NoiseSchedule, key: string, f: (t: number) => number): Float64Array {
-  let perSchedule = tables.get(schedule);
-  if (!perSchedule) tables.set(schedule, (perSchedule = new Map()));
-  let out = perSchedule.get(key);
-  if (!out) {
-    out = new Float64Array(schedule.T + 1).fill(Number.NaN);
-    for (let t = 1; t <= schedule.T; t++) out[t] = f(t);
-    perSchedule.set(key, out);
-  }
-  return out;
 }

@@ -1,5 +1,7 @@
 /**
- * tfjs-core ships its gradient functions separately from its kernels; without this import tf.grad fails with
- * "gradient function not found". Every entry point of core (index.ts) and the tests load it once.
+ * tfjs-core ships its gradient functions separately from its kernels; without them tf.grad fails with
+ * "gradient function not found". The union package `@tensorflow/tfjs` registers them (and the cpu backend) on the
+ * one shared tfjs-core instance, in Node's CommonJS build as well as under bundlers. Every entry point of core
+ * (index.ts) and the tests load it once.
  */
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import '@tensorflow/tfjs';

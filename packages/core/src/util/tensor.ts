@@ -59,3 +59,24 @@ export function assertFiniteTensor(fn: string, arg: string, x: tf.Tensor): void 
     if (!Number.isFinite(data[i]!)) throw new DomainError(fn, `${arg} (flat index ${i})`, 'a finite value', data[i]);
   }
 }
+
+// Samplers call the tensor functions T times per run: build each per-step coefficient table once per (frozen)
+// schedule. Coefficients are computed in float64 from β, α, ᾱ and only then rounded to float32 — forming
+// e.g. √(1 − ᾱ_t) from a float32 ᾱ_t would lose half its digits at small t (1 − ᾱ_1 = β_1 = 1e-4).
+const tables = new WeakMap<NoiseSchedule, Map<string, Float64Array>>();
+
+/**
+ * A float64 table indexed by t = 0..T from a per-step function, cached per schedule under `key`.
+ * Entries below `from` are NaN (not defined there).
+ */
+export function coefficientTable(schedule: NoiseSchedule, key: string, f: (t: number) => number, from = 1): Float64Array {
+  let perSchedule = tables.get(schedule);
+  if (!perSchedule) tables.set(schedule, (perSchedule = new Map()));
+  let out = perSchedule.get(key);
+  if (!out) {
+    out = new Float64Array(schedule.T + 1).fill(Number.NaN);
+    for (let t = from; t <= schedule.T; t++) out[t] = f(t);
+    perSchedule.set(key, out);
+  }
+  return out;
+}
