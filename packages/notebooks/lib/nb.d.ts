@@ -1,0 +1,19 @@
+/** True when NOTEBOOK_SMOKE=1 (CI's default): long computations shrink. */
+export declare const smoke: boolean;
+/** The full size normally, the smoke size under NOTEBOOK_SMOKE=1. */
+export declare function size<T>(full: T, smokeSize: T): T;
+/** Use the cpu backend; resolves to its name. */
+export declare function initBackend(): Promise<string>;
+/** A derivation step's check: prints ✓, or throws naming the step. */
+export declare function check(label: string, ok: boolean, detail?: string): void;
+/** |actual − expected| ≤ max(abs, rel·|expected|), else throws naming the step. */
+export declare function checkClose(label: string, actual: number, expected: number, tol: { rel?: number; abs?: number }): void;
+/** Render an Observable Plot specification to an SVG string. */
+export declare function plotSvg(spec: Record<string, unknown>): string;
+/** Display an SVG string in the notebook (image/svg+xml). */
+export declare function show(svg: string): void;
+export declare function linePlot(o: { series: Record<string, Array<[number, number]>>; x?: string; y?: string; yType?: 'linear' | 'log'; title?: string; width?: number; height?: number }): string;
+export declare function histogramPlot(o: { samples: ArrayLike<number>; curves?: Record<string, Array<[number, number]>>; x?: string; title?: string; bins?: number; width?: number; height?: number }): string;
+export declare function scatterPlot(o: { sets: Record<string, ArrayLike<number>>; title?: string; width?: number; height?: number }): string;
+export declare function heatmapPlot(o: { xs: number[]; ys: number[]; z: (x: number, y: number) => number; x?: string; y?: string; title?: string; width?: number; height?: number }): string;
+export declare function imageGridPlot(o: { images: ArrayLike<number>[]; h: number; w: number; labels?: string[]; title?: string; cell?: number }): string;

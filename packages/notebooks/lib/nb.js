@@ -1,0 +1,139 @@
+// Helpers shared by the notebooks: backend set-up, the smoke/full size switch, step checks that throw a clear
+// error, and plots rendered to SVG in Node (Observable Plot on a linkedom document) and displayed by tslab.
+'use strict';
+const tf = require('@tensorflow/tfjs-core');
+require('@tensorflow/tfjs-backend-cpu');
+const Plot = require('@observablehq/plot');
+const { parseHTML } = require('linkedom');
+const { assertClose } = require('@ddpm-derived/core');
+
+/** True when NOTEBOOK_SMOKE=1: long computations shrink (CI's default); the full setting runs everything. */
+const smoke = process.env.NOTEBOOK_SMOKE === '1';
+
+/** Pick a size: the full one normally, the smoke one under NOTEBOOK_SMOKE=1. */
+function size(full, smokeSize) {
+  return smoke ? smokeSize : full;
+}
+
+/** Use the cpu backend (exact float32 reference kernels; notebooks favour reproducibility over speed). */
+async function initBackend() {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  return tf.getBackend();
+}
+
+/** A derivation step's check: prints ✓ and the detail, or throws naming the step. */
+function check(label, ok, detail = '') {
+  if (!ok) throw new Error(`✗ check failed: ${label}${detail ? ` (${detail})` : ''}`);
+  console.log(`✓ ${label}${detail ? `: ${detail}` : ''}`);
+}
+
+/** A numeric check with a stated tolerance: |actual − expected| ≤ max(abs, rel·|expected|). */
+function checkClose(label, actual, expected, tol) {
+  try {
+    assertClose(actual, expected, tol, label);
+  } catch (e) {
+    throw new Error(`✗ check failed: ${e.message}`);
+  }
+  console.log(`✓ ${label}: ${fmt(actual)} vs ${fmt(expected)} (tolerance ${JSON.stringify(tol)})`);
+}
+
+function fmt(x) {
+  return Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toFixed(6) : x.toExponential(4);
+}
+
+/** Render an Observable Plot specification to a standalone SVG string. */
+function plotSvg(spec) {
+  const { document } = parseHTML('<!doctype html><html><body></body></html>');
+  const node = Plot.plot({ ...spec, document });
+  const svg = node.tagName.toLowerCase() === 'svg' ? node : node.querySelector('svg');
+  if (!svg) throw new Error('plotSvg: the plot produced no <svg> element');
+  svg.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  return svg.outerHTML;
+}
+
+/** Display an SVG string as an image/svg+xml output (kept by nbconvert and by the site's converter). */
+function show(svg) {
+  require('tslab').display.svg(svg);
+}
+
+/** Rows {x, y, series} from named arrays of [x, y] points, for line plots. */
+function seriesRows(series) {
+  return Object.entries(series).flatMap(([name, pts]) => pts.map(([x, y]) => ({ x, y, series: name })));
+}
+
+/** A line plot of one or more named series. */
+function linePlot({ series, x = 'x', y = 'y', yType = 'linear', title, width = 640, height = 320 }) {
+  return plotSvg({
+    title,
+    width,
+    height,
+    x: { label: x },
+    y: { label: y, type: yType, grid: true },
+    color: { legend: true },
+    marks: [Plot.line(seriesRows(series), { x: 'x', y: 'y', stroke: 'series' })],
+  });
+}
+
+/** A normalised histogram of samples with optional density curves on top. */
+function histogramPlot({ samples, curves = {}, x = 'x', title, bins = 60, width = 640, height = 320 }) {
+  const marks = [
+    Plot.rectY(Array.from(samples, (v) => ({ v })), Plot.binX({ y: 'proportion-facet' }, { x: 'v', thresholds: bins, fill: '#9bb' })),
+  ];
+  const n = samples.length;
+  if (n) {
+    const lo = Math.min(...samples);
+    const hi = Math.max(...samples);
+    const binWidth = (hi - lo) / bins;
+    for (const [name, pts] of Object.entries(curves)) {
+      marks.push(Plot.line(pts.map(([xv, d]) => ({ x: xv, y: d * binWidth, series: name })), { x: 'x', y: 'y', stroke: 'series' }));
+    }
+  }
+  return plotSvg({ title, width, height, x: { label: x }, y: { label: 'share of samples', grid: true }, color: { legend: Object.keys(curves).length > 0 }, marks });
+}
+
+/** A scatter plot of named 2-D point sets (flat row-major [x0, y0, x1, y1, …]). */
+function scatterPlot({ sets, title, width = 420, height = 420 }) {
+  const rows = Object.entries(sets).flatMap(([name, flat]) => {
+    const out = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ x: flat[i], y: flat[i + 1], set: name });
+    return out;
+  });
+  return plotSvg({ title, width, height, grid: true, color: { legend: true }, marks: [Plot.dot(rows, { x: 'x', y: 'y', fill: 'set', r: 1.5, fillOpacity: 0.6 })] });
+}
+
+/** A heat map of z(x, y) over a grid (for KL surfaces). */
+function heatmapPlot({ xs, ys, z, x = 'x', y = 'y', title, width = 520, height = 420 }) {
+  const rows = [];
+  for (const xv of xs) for (const yv of ys) rows.push({ x: xv, y: yv, z: z(xv, yv) });
+  return plotSvg({
+    title,
+    width,
+    height,
+    x: { label: x },
+    y: { label: y },
+    // Continuous legends draw on a canvas, which linkedom lacks: the colour scale is named in the title instead.
+    color: { type: 'log', scheme: 'viridis' },
+    marks: [Plot.cell(rows, { x: 'x', y: 'y', fill: 'z', inset: 0 })],
+  });
+}
+
+/** A grid of grey images (values in [-1, 1]), each h×w, drawn as cells. */
+function imageGridPlot({ images, h, w, labels = [], title, cell = 3 }) {
+  const rows = [];
+  images.forEach((img, k) => {
+    for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) rows.push({ k: labels[k] ?? String(k), i, j, v: img[i * w + j] });
+  });
+  return plotSvg({
+    title,
+    width: images.length * (w * cell + 10),
+    height: h * cell + 60,
+    fx: { label: null, domain: images.map((_, k) => labels[k] ?? String(k)) },
+    x: { axis: null },
+    y: { axis: null },
+    color: { domain: [-1, 1], scheme: 'greys', reverse: true },
+    marks: [Plot.cell(rows, { fx: 'k', x: 'j', y: 'i', fill: 'v', inset: 0 })],
+  });
+}
+
+module.exports = { smoke, size, initBackend, check, checkClose, plotSvg, show, linePlot, histogramPlot, scatterPlot, heatmapPlot, imageGridPlot };

@@ -1,0 +1,82 @@
+// Executes every notebook in real Jupyter (nbconvert + the tslab kernel registered for this checkout), at most two
+// at a time, and fails naming the notebook and cell on any cell error, or on a code cell that produced no output
+// (every step's check prints its ✓ line). `--smoke` sets NOTEBOOK_SMOKE=1 (smaller computations); without it the
+// full setting runs. Executed copies go to .executed/ (git-ignored) for inspection and for the site.
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { notebooksDir, executedDir, jupyterEnv, jupyterPrefix } = require('./paths.cjs');
+
+const smoke = process.argv.includes('--smoke');
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const PARALLEL = 2;
+const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+if (!fs.existsSync(path.join(jupyterPrefix, 'share', 'jupyter', 'kernels', 'tslab'))) {
+  console.error('✗ the tslab kernel is not registered for this checkout: run `bash scripts/setup.sh` (or pnpm --filter @ddpm-derived/notebooks setup)');
+  process.exit(1);
+}
+
+function run(file) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const args = ['-m', 'jupyter', 'nbconvert', '--to', 'notebook', '--execute', '--allow-errors',
+      '--ExecutePreprocessor.kernel_name=tslab', '--ExecutePreprocessor.timeout=1200',
+      '--output-dir', executedDir, path.join(notebooksDir, file)];
+    const child = spawn(python, args, { cwd: notebooksDir, env: jupyterEnv({ NOTEBOOK_SMOKE: smoke ? '1' : '0' }) });
+    let log = '';
+    child.stdout.on('data', (d) => (log += d));
+    child.stderr.on('data', (d) => (log += d));
+    child.on('close', (code) => resolve({ file, code, log, seconds: (Date.now() - started) / 1000 }));
+  });
+}
+
+/** Problems found in an executed notebook: error outputs and silent code cells, each named by cell and heading. */
+function inspect(file) {
+  const nb = JSON.parse(fs.readFileSync(path.join(executedDir, file), 'utf8'));
+  const problems = [];
+  let heading = '(top)';
+  nb.cells.forEach((c, k) => {
+    if (c.cell_type === 'markdown') {
+      const h = c.source.join('').split('\n').find((l) => /^#{1,3} /.test(l));
+      if (h) heading = h.replace(/^#+ /, '');
+      return;
+    }
+    const where = `${file} cell ${k} (under "${heading}")`;
+    for (const o of c.outputs) {
+      if (o.output_type === 'error') problems.push(`${where}: ${o.ename}: ${o.evalue}`);
+      if (o.output_type === 'stream' && o.name === 'stderr' && /error TS\d+|Error:|✗/.test(o.text.join(''))) {
+        problems.push(`${where}: ${o.text.join('').trim().split('\n').slice(0, 4).join(' | ')}`);
+      }
+    }
+    if (c.outputs.length === 0) problems.push(`${where}: produced no output`);
+  });
+  return problems;
+}
+
+async function main() {
+  fs.mkdirSync(executedDir, { recursive: true });
+  const files = fs.readdirSync(notebooksDir).filter((f) => f.endsWith('.ipynb') && (only.length === 0 || only.some((o) => f.includes(o)))).sort();
+  if (files.length === 0) throw new Error(`no notebooks found in ${notebooksDir}`);
+  console.log(`executing ${files.length} notebooks in Jupyter (tslab kernel, ${smoke ? 'smoke' : 'full'} setting, ${PARALLEL} at a time)`);
+  const queue = [...files];
+  const results = [];
+  await Promise.all(Array.from({ length: PARALLEL }, async () => {
+    while (queue.length) {
+      const r = await run(queue.shift());
+      const problems = fs.existsSync(path.join(executedDir, r.file)) ? inspect(r.file) : [`${r.file}: nbconvert wrote no output (exit ${r.code}):\n${r.log.slice(-2000)}`];
+      if (r.code !== 0 && problems.length === 0) problems.push(`${r.file}: nbconvert exited ${r.code}:\n${r.log.slice(-2000)}`);
+      console.log(`${problems.length ? '✗' : '✓'} ${r.file} (${r.seconds.toFixed(1)} s)`);
+      problems.forEach((p) => console.log(`    ${p}`));
+      results.push({ ...r, problems });
+    }
+  }));
+  const failed = results.filter((r) => r.problems.length);
+  console.log(`${results.length - failed.length} passed, ${failed.length} failed`);
+  process.exit(failed.length ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
