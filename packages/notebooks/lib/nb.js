@@ -42,14 +42,20 @@ function fmt(x) {
   return Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toFixed(6) : x.toExponential(4);
 }
 
-/** Render an Observable Plot specification to a standalone SVG string. */
-function plotSvg(spec) {
+/**
+ * Render an Observable Plot specification to one standalone SVG string. Plot wraps titles and legends in an HTML
+ * <figure>, which is not SVG; so the title and the legend are drawn as text marks inside the plot instead.
+ * @param legend - series names to list in the top-right corner, coloured like the `series` channel
+ */
+function plotSvg(spec, { title, legend = [] } = {}) {
   const { document } = parseHTML('<!doctype html><html><body></body></html>');
-  const node = Plot.plot({ ...spec, document });
-  const svg = node.tagName.toLowerCase() === 'svg' ? node : node.querySelector('svg');
-  if (!svg) throw new Error('plotSvg: the plot produced no <svg> element');
-  svg.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
-  return svg.outerHTML;
+  const marks = [...(spec.marks ?? [])];
+  if (title) marks.push(Plot.text([title], { frameAnchor: 'top-left', dy: -22, fontSize: 13, fontWeight: 'bold', textAnchor: 'start', facet: 'super' }));
+  legend.forEach((name, i) => marks.push(Plot.text([{ series: name }], { text: 'series', fill: 'series', frameAnchor: 'top-right', dx: -6, dy: 6 + 14 * i, textAnchor: 'end', fontSize: 11 })));
+  const node = Plot.plot({ marginTop: title ? 34 : 20, ...spec, marks, document });
+  if (node.tagName.toLowerCase() !== 'svg') throw new Error('plotSvg: Plot returned a <figure>; pass title/legend through plotSvg’s options');
+  node.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  return node.outerHTML;
 }
 
 /** Display an SVG string as an image/svg+xml output (kept by nbconvert and by the site's converter). */
@@ -64,15 +70,16 @@ function seriesRows(series) {
 
 /** A line plot of one or more named series. */
 function linePlot({ series, x = 'x', y = 'y', yType = 'linear', title, width = 640, height = 320 }) {
-  return plotSvg({
-    title,
-    width,
-    height,
-    x: { label: x },
-    y: { label: y, type: yType, grid: true },
-    color: { legend: true },
-    marks: [Plot.line(seriesRows(series), { x: 'x', y: 'y', stroke: 'series' })],
-  });
+  return plotSvg(
+    {
+      width,
+      height,
+      x: { label: x },
+      y: { label: y, type: yType, grid: true },
+      marks: [Plot.line(seriesRows(series), { x: 'x', y: 'y', stroke: 'series' })],
+    },
+    { title, legend: Object.keys(series) },
+  );
 }
 
 /** A normalised histogram of samples with optional density curves on top. */
@@ -86,20 +93,23 @@ function histogramPlot({ samples, curves = {}, x = 'x', title, bins = 60, width 
     const hi = Math.max(...samples);
     const binWidth = (hi - lo) / bins;
     for (const [name, pts] of Object.entries(curves)) {
-      marks.push(Plot.line(pts.map(([xv, d]) => ({ x: xv, y: d * binWidth, series: name })), { x: 'x', y: 'y', stroke: 'series' }));
+      marks.push(Plot.line(pts.map(([xv, d]) => ({ x: xv, y: d * binWidth, series: name })), { x: 'x', y: 'y', stroke: 'series', strokeWidth: 2 }));
     }
   }
-  return plotSvg({ title, width, height, x: { label: x }, y: { label: 'share of samples', grid: true }, color: { legend: Object.keys(curves).length > 0 }, marks });
+  return plotSvg({ width, height, x: { label: x }, y: { label: 'share of samples', grid: true }, marks }, { title, legend: Object.keys(curves) });
 }
 
 /** A scatter plot of named 2-D point sets (flat row-major [x0, y0, x1, y1, …]). */
 function scatterPlot({ sets, title, width = 420, height = 420 }) {
   const rows = Object.entries(sets).flatMap(([name, flat]) => {
     const out = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ x: flat[i], y: flat[i + 1], set: name });
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ x: flat[i], y: flat[i + 1], series: name });
     return out;
   });
-  return plotSvg({ title, width, height, grid: true, color: { legend: true }, marks: [Plot.dot(rows, { x: 'x', y: 'y', fill: 'set', r: 1.5, fillOpacity: 0.6 })] });
+  return plotSvg(
+    { width, height, grid: true, marks: [Plot.dot(rows, { x: 'x', y: 'y', fill: 'series', r: 1.5, fillOpacity: 0.6 })] },
+    { title, legend: Object.keys(sets) },
+  );
 }
 
 /** A heat map of z(x, y) over a grid (for KL surfaces). */
@@ -107,7 +117,6 @@ function heatmapPlot({ xs, ys, z, x = 'x', y = 'y', title, width = 520, height =
   const rows = [];
   for (const xv of xs) for (const yv of ys) rows.push({ x: xv, y: yv, z: z(xv, yv) });
   return plotSvg({
-    title,
     width,
     height,
     x: { label: x },
@@ -115,7 +124,7 @@ function heatmapPlot({ xs, ys, z, x = 'x', y = 'y', title, width = 520, height =
     // Continuous legends draw on a canvas, which linkedom lacks: the colour scale is named in the title instead.
     color: { type: 'log', scheme: 'viridis' },
     marks: [Plot.cell(rows, { x: 'x', y: 'y', fill: 'z', inset: 0 })],
-  });
+  }, { title });
 }
 
 /** A grid of grey images (values in [-1, 1]), each h×w, drawn as cells. */
@@ -124,16 +133,20 @@ function imageGridPlot({ images, h, w, labels = [], title, cell = 3 }) {
   images.forEach((img, k) => {
     for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) rows.push({ k: labels[k] ?? String(k), i, j, v: img[i * w + j] });
   });
-  return plotSvg({
-    title,
-    width: images.length * (w * cell + 10),
-    height: h * cell + 60,
-    fx: { label: null, domain: images.map((_, k) => labels[k] ?? String(k)) },
-    x: { axis: null },
-    y: { axis: null },
-    color: { domain: [-1, 1], scheme: 'greys', reverse: true },
-    marks: [Plot.cell(rows, { fx: 'k', x: 'j', y: 'i', fill: 'v', inset: 0 })],
-  });
+  return plotSvg(
+    {
+      width: images.length * (w * cell + 12) + 20,
+      height: h * cell + 70,
+      marginLeft: 10,
+      marginRight: 10,
+      fx: { label: null, domain: images.map((_, k) => labels[k] ?? String(k)), padding: 0.08 },
+      x: { axis: null, padding: 0 },
+      y: { axis: null, padding: 0 },
+      color: { domain: [-1, 1], scheme: 'greys', reverse: true },
+      marks: [Plot.cell(rows, { fx: 'k', x: 'j', y: 'i', fill: 'v', inset: 0 })],
+    },
+    { title },
+  );
 }
 
 module.exports = { smoke, size, initBackend, check, checkClose, plotSvg, show, linePlot, histogramPlot, scatterPlot, heatmapPlot, imageGridPlot };
