@@ -19,3 +19,4 @@ export * from './posterior/index.js';
 export * from './objective/index.js';
 export * from './sampling/index.js';
 export * from './embedding/index.js';
+export * from './nn/index.js';
