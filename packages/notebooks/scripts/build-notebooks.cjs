@@ -73,7 +73,7 @@ function index(built) {
   for (const [file, nb] of built) {
     for (const c of nb.cells) {
       if (c.cell_type !== 'markdown') continue;
-      const first = c.source[0] ?? '';
+      const first = (c.source[0] ?? '').trim();
       const m = first.match(/^#{2,3} ((?:[A-GN]\d{0,2}(?:, | and )?)+) —\s*(.*)$/);
       if (!m) continue;
       for (const id of m[1].split(/, | and /)) {
@@ -116,7 +116,7 @@ function main() {
     const target = path.join(notebooksDir, file);
     const text = `${JSON.stringify(nb, null, 1)}\n`;
     if (checkOnly) {
-      if (!fs.existsSync(target) || fs.readFileSync(target, 'utf8') !== text) problems.push(`${file} is stale or missing: run pnpm --filter @ddpm-derived/notebooks build`);
+      if (!fs.existsSync(target) || fs.readFileSync(target, 'utf8') !== text) problems.push(`${file} is stale or missing: run pnpm --filter @ddpm-derived/notebooks generate`);
     } else fs.writeFileSync(target, text);
   }
   for (const file of fs.readdirSync(notebooksDir).filter((f) => f.endsWith('.ipynb'))) {
@@ -133,7 +133,7 @@ function main() {
   const indexPath = path.join(pkg, 'INDEX.md');
   const indexText = indexMarkdown(map, ids);
   if (checkOnly) {
-    if (!fs.existsSync(indexPath) || fs.readFileSync(indexPath, 'utf8') !== indexText) problems.push('INDEX.md is stale: run pnpm --filter @ddpm-derived/notebooks build');
+    if (!fs.existsSync(indexPath) || fs.readFileSync(indexPath, 'utf8') !== indexText) problems.push('INDEX.md is stale: run pnpm --filter @ddpm-derived/notebooks generate');
   } else fs.writeFileSync(indexPath, indexText);
   if (problems.length) {
     console.error(problems.map((p) => `✗ ${p}`).join('\n'));

@@ -45,9 +45,11 @@ function inspect(file) {
     const where = `${file} cell ${k} (under "${heading}")`;
     for (const o of c.outputs) {
       if (o.output_type === 'error') problems.push(`${where}: ${o.ename}: ${o.evalue}`);
-      if (o.output_type === 'stream' && o.name === 'stderr' && /error TS\d+|Error:|✗/.test(o.text.join(''))) {
-        problems.push(`${where}: ${o.text.join('').trim().split('\n').slice(0, 4).join(' | ')}`);
-      }
+      // tslab reports type errors ("5:24 - Argument of type …") on stderr and stops the cell; tfjs's advice banner
+      // about tfjs-node is the only stderr output we accept.
+      const text = o.output_type === 'stream' && o.name === 'stderr' ? o.text.join('') : '';
+      const meaningful = text.split('\n').filter((l) => l.trim() && !/^=+$|Hi, looks like you are running TensorFlow\.js in Node\.js/.test(l.trim()));
+      if (meaningful.length) problems.push(`${where}: ${meaningful.slice(0, 4).join(' | ')}`);
     }
     if (c.outputs.length === 0) problems.push(`${where}: produced no output`);
   });
