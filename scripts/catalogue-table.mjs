@@ -92,8 +92,8 @@ export function table() {
   for (const [id, text] of catalogue()) {
     const all = impl.get(id) ?? [];
     const fns = all.filter((x, i, a) => x.name && a.findIndex((y) => y.name === x.name) === i);
-    const modules = all.filter((x, i, a) => !x.name && a.findIndex((y) => !y.name && y.file === x.file) === i).map((x) => `[${x.file.split('/').pop()}](${x.file}#L${x.line}) (module doc)`);
-    const fnCell = fns.length ? fns.map((x) => `[\`${x.name}\`](${x.file}#L${x.line})`).join(', ') : modules.join(', ') || '— (architecture, built with the models)';
+    const modules = all.filter((x, i, a) => !x.name && a.findIndex((y) => !y.name && y.file === x.file) === i).map((x) => `[${x.file.split("/").pop()}](${x.file}) (module doc)`);
+    const fnCell = fns.length ? fns.map((x) => `[\`${x.name}\`](${x.file})`).join(', ') : modules.join(', ') || '— (architecture, built with the models)';
     const testCell = [...(tests.get(id) ?? [])].map((f) => `[${f.split('/').pop()}](${f})`).join(', ') || '—';
     out.push(`| ${id} | ${text.replace(/\|/g, '\\|')} | ${fnCell} | ${testCell} |`);
   }
