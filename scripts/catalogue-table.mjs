@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const coreSrc = join(root, 'packages', 'core', 'src');
 const START = '<!-- catalogue:start -->';
+const MODEL_FOLDERS = /[\\/]src[\\/](nn|models|train|data)[\\/]/;
+const ARCHITECTURE = new Set(['G2', 'G4']);
 const END = '<!-- catalogue:end -->';
 
 function walk(dir, out = []) {
@@ -64,6 +66,9 @@ function implementations(files) {
       const e = (lines[end + 1] ?? '').match(/^export (?:function|const|class) (\w+)/);
       const name = e ? e[1] : null; // null: a module's header comment
       for (const id of ids) {
+        // Formulas live in core's topic folders; the models (nn/, models/, train/, data/) use them and may cite
+        // them, but only the architecture rows G2 and G4 are implemented there.
+        if (MODEL_FOLDERS.test(f) && !ARCHITECTURE.has(id)) continue;
         if (!found.has(id)) found.set(id, []);
         found.get(id).push({ file: relative(root, f), line: i + 1, name });
       }
@@ -77,6 +82,7 @@ function testsById(files) {
   for (const f of files.filter((x) => x.endsWith('.test.ts'))) {
     const src = readFileSync(f, 'utf8');
     for (const m of src.matchAll(/(?:it|test)\(\s*(['"`])([A-G]\d{1,2}) /g)) {
+      if (MODEL_FOLDERS.test(f) && !ARCHITECTURE.has(m[2])) continue;
       if (!found.has(m[2])) found.set(m[2], new Set());
       found.get(m[2]).add(relative(root, f));
     }
