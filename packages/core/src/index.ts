@@ -20,3 +20,6 @@ export * from './objective/index.js';
 export * from './sampling/index.js';
 export * from './embedding/index.js';
 export * from './nn/index.js';
+export * from './models/index.js';
+export * from './data/index.js';
+export * from './train/index.js';

@@ -1,0 +1,79 @@
+/**
+ * `pnpm bench`: training-step and sampling times on the selected backend, printed as a markdown table.
+ * Targets (2 cores, PyTorch CPU for reference): MLP step (batch 1024) ≤ 1.5 × 7 ms; UNet step (batch 32) ≤ 3 × 765 ms.
+ * Options: --only mlp|unet|sample, --reps N, --backend wasm|cpu|node|node-gpu (or DDPM_BACKEND).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { parseArgs } from 'node:util';
+import { describeBackend, selectBackend, type BackendName } from '../src/nn/backend.js';
+import { MlpDenoiser } from '../src/models/mlp.js';
+import { createRng } from '../src/random/rng.js';
+import { linearSchedule } from '../src/schedule/schedule.js';
+import { ddpmTrainStep, sampleModel } from '../src/train/ddpm.js';
+import type { DenoiserModel } from '../src/models/types.js';
+
+const { values } = parseArgs({ options: { only: { type: 'string' }, reps: { type: 'string' }, backend: { type: 'string' } } });
+const choice = await selectBackend(values.backend ? { backend: values.backend as BackendName } : {});
+const reps = Number(values.reps ?? 10);
+const rows: string[][] = [];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function timeIt(fn: () => void, n: number, warm = 2): number {
+  for (let i = 0; i < warm; i++) fn();
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    fn();
+    ts.push(performance.now() - t0);
+  }
+  return median(ts);
+}
+
+function benchStep(label: string, model: DenoiserModel, batch: number, microBatches: number, target: string, n: number) {
+  const rng = createRng(1);
+  const schedule = linearSchedule(1000);
+  const x0 = rng.normalTensor([batch, ...model.dataShape]);
+  const labels = model.numClasses > 0 ? Int32Array.from({ length: batch }, (_, i) => i % model.numClasses) : null;
+  const opt = tf.train.adam(1e-3);
+  const ms = timeIt(() => void ddpmTrainStep(model, opt, schedule, x0, labels, rng, { microBatches }), n);
+  rows.push([label, `${batch}${microBatches > 1 ? ` (${microBatches}×${batch / microBatches})` : ''}`, `${ms.toFixed(1)} ms`, target]);
+  x0.dispose();
+}
+
+function benchSample(label: string, model: DenoiserModel, n: number, sampler: 'ddpm' | 'ddim', steps: number) {
+  const schedule = linearSchedule(1000);
+  const rng = createRng(2);
+  const ms = timeIt(() => sampleModel(model, schedule, n, rng, { sampler, ddimSteps: steps }).dispose(), 1, 0);
+  rows.push([label, `${n} samples`, `${(ms / 1000).toFixed(2)} s`, `${sampler === 'ddpm' ? 1000 : steps} network calls`]);
+}
+
+const only = values.only;
+if (!only || only === 'mlp' || only === 'sample') {
+  const mlp = new MlpDenoiser(createRng(3));
+  if (!only || only === 'mlp') benchStep('MLP 2+32 → 256×3 → 2, Adam step', mlp, 1024, 1, '≤ 10.5 ms (1.5 × PyTorch 7 ms)', reps * 3);
+  if (!only || only === 'sample') {
+    benchSample('MLP, DDPM sampling (T = 1000)', mlp, 1024, 'ddpm', 1000);
+    benchSample('MLP, DDIM sampling (50 steps)', mlp, 1024, 'ddim', 50);
+  }
+  mlp.params.dispose();
+}
+if (!only || only === 'unet' || only === 'sample') {
+  const { UNet } = await import('../src/models/unet.js').catch(() => ({ UNet: undefined }));
+  if (UNet) {
+    const unet = new UNet(createRng(4));
+    if (!only || only === 'unet') benchStep(`S4 UNet (${(unet.params.count / 1e6).toFixed(2)} M params), Adam step`, unet, 32, 2, '≤ 2.3 s (3 × PyTorch 765 ms)', Math.max(2, Math.ceil(reps / 3)));
+    if (!only || only === 'sample') {
+      benchSample('S4 UNet, DDIM sampling (50 steps)', unet, 16, 'ddim', 50);
+    }
+    unet.params.dispose();
+  }
+}
+
+console.log(`\nBackend: **${describeBackend(choice)}** (tfjs ${tf.version_core}), Node ${process.version}\n`);
+console.log('| workload | batch | median time | target / note |');
+console.log('|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);

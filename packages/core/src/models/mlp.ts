@@ -1,0 +1,74 @@
+/**
+ * An MLP noise predictor for 2-D data: [x_t, G1 embedding of t (32)] → 256 → 256 → 256 → 2 with swish, optionally
+ * conditioned on a class label (a learned embedding added to the first hidden layer; label `numClasses` = ∅).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { timestepEmbedding } from '../embedding/embedding.js';
+import { applyDense, dense, ParamStore, swish, type Dense } from '../nn/layers.js';
+import type { Rng } from '../random/rng.js';
+import { assertInteger } from '../util/validate.js';
+import { stepsArray, type DenoiserModel, type StepBatch } from './types.js';
+
+export interface MlpDenoiserOptions {
+  readonly dim?: number;
+  readonly hidden?: number;
+  readonly layers?: number;
+  readonly timeDim?: number;
+  /** > 0 makes the model conditional on labels 0..numClasses−1. */
+  readonly numClasses?: number;
+}
+
+export class MlpDenoiser implements DenoiserModel {
+  readonly kind = 'mlp';
+  readonly params: ParamStore;
+  readonly config: Record<string, unknown>;
+  readonly numClasses: number;
+  readonly dataShape: readonly number[];
+  private readonly timeDim: number;
+  private readonly layers: Dense[] = [];
+  private readonly labelEmb: Dense | undefined;
+
+  constructor(rng: Rng, options: MlpDenoiserOptions = {}) {
+    const { dim = 2, hidden = 256, layers = 3, timeDim = 32, numClasses = 0 } = options;
+    assertInteger('MlpDenoiser', 'dim', dim, 1);
+    assertInteger('MlpDenoiser', 'hidden', hidden, 1);
+    assertInteger('MlpDenoiser', 'layers', layers, 1);
+    assertInteger('MlpDenoiser', 'timeDim', timeDim, 2);
+    assertInteger('MlpDenoiser', 'numClasses', numClasses, 0);
+    this.config = { dim, hidden, layers, timeDim, numClasses };
+    this.numClasses = numClasses;
+    this.dataShape = [dim];
+    this.timeDim = timeDim;
+    this.params = new ParamStore(rng);
+    let inDim = dim + timeDim;
+    for (let i = 0; i < layers; i++) {
+      this.layers.push(dense(this.params, `mlp/h${i}`, inDim, hidden));
+      inDim = hidden;
+    }
+    this.layers.push(dense(this.params, 'mlp/out', hidden, dim));
+    this.labelEmb = numClasses > 0 ? dense(this.params, 'mlp/label', numClasses + 1, hidden, false) : undefined;
+  }
+
+  predict(xt: tf.Tensor, t: StepBatch, labels: tf.Tensor | null = null): tf.Tensor {
+    return tf.tidy(() => {
+      const B = xt.shape[0]!;
+      const emb = timestepEmbedding(stepsArray(t, B), this.timeDim);
+      let h = tf.concat([xt as tf.Tensor2D, emb], 1);
+      this.layers.forEach((l, i) => {
+        if (i === this.layers.length - 1) return;
+        h = applyDense(l, h);
+        if (i === 0 && this.labelEmb) h = tf.add(h, applyDense(this.labelEmb, oneHotLabels(labels, B, this.numClasses)));
+        h = swish(h);
+      });
+      return applyDense(this.layers[this.layers.length - 1]!, h);
+    });
+  }
+}
+
+/** One-hot [B, numClasses + 1] of int labels; null → every row the null label numClasses. */
+export function oneHotLabels(labels: tf.Tensor | null | undefined, batch: number, numClasses: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const ids = labels ? tf.cast(labels, 'int32') : tf.fill([batch], numClasses, 'int32');
+    return tf.cast(tf.oneHot(tf.reshape(ids, [batch]) as tf.Tensor1D, numClasses + 1), 'float32') as tf.Tensor2D;
+  });
+}

@@ -1,0 +1,26 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { ParamStore } from '../nn/layers.js';
+
+/** Per-example steps: one step for the whole batch, or one per example (integers in 1..T). */
+export type StepBatch = number | ArrayLike<number>;
+
+/**
+ * A trainable noise predictor ε_θ(x_t, t[, c]). `labels` (int32 [B]) is only used by conditional models; null asks for
+ * the unconditional branch ε_θ(x_t, ∅) (classifier-free guidance).
+ */
+export interface DenoiserModel {
+  readonly kind: string;
+  readonly params: ParamStore;
+  /** The constructor options, saved with checkpoints so a model can be rebuilt. */
+  readonly config: Record<string, unknown>;
+  /** Number of classes for a conditional model (label `numClasses` is the null label), else 0. */
+  readonly numClasses: number;
+  /** The shape of one example, e.g. [2] or [32, 32, 1]. */
+  readonly dataShape: readonly number[];
+  predict(xt: tf.Tensor, t: StepBatch, labels?: tf.Tensor | null): tf.Tensor;
+}
+
+export function stepsArray(t: StepBatch, batch: number): Float64Array {
+  if (typeof t === 'number') return new Float64Array(batch).fill(t);
+  return Float64Array.from(t);
+}
