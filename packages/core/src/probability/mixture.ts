@@ -48,10 +48,19 @@ export function sampleMixture(m: GaussianMixture1D, n: number, rng: Rng): Float6
   assertInteger('sampleMixture', 'n', n, 0);
   const out = new Float64Array(n);
   for (let k = 0; k < n; k++) {
-    let u = rng.uniform();
-    let i = 0;
-    while (i < m.weights.length - 1 && u >= m.weights[i]!) u -= m.weights[i++]!;
+    const i = drawComponent(m.weights, rng);
     out[k] = m.means[i]! + Math.sqrt(m.variances[i]!) * rng.normal();
   }
   return out;
+}
+
+/**
+ * The first step of sampling any mixture: component i with probability w_i (inverse CDF of one uniform).
+ * The weights are assumed validated (a probability vector); rounding leftovers fall to the last component.
+ */
+export function drawComponent(weights: readonly number[], rng: Rng): number {
+  let u = rng.uniform();
+  let i = 0;
+  while (i < weights.length - 1 && u >= weights[i]!) u -= weights[i++]!;
+  return i;
 }

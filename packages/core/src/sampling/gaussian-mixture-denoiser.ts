@@ -8,6 +8,7 @@
  * responsibilities of the components (A1 over components, A5 densities).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { drawComponent } from '../probability/mixture.js';
 import type { Rng } from '../random/rng.js';
 import { assertStep, type NoiseSchedule } from '../schedule/schedule.js';
 import { assertFiniteArray, assertInteger, assertPositive, assertProbabilityVector, DomainError } from '../util/validate.js';
@@ -44,9 +45,7 @@ export function sampleIsotropicMixture(m: IsotropicGaussianMixture, n: number, r
   assertInteger('sampleIsotropicMixture', 'n', n, 0);
   const out = new Float64Array(n * d);
   for (let i = 0; i < n; i++) {
-    let u = rng.uniform();
-    let k = 0;
-    while (k < m.weights.length - 1 && u >= m.weights[k]!) u -= m.weights[k++]!;
+    const k = drawComponent(m.weights, rng);
     const sd = Math.sqrt(m.variances[k]!);
     for (let j = 0; j < d; j++) out[i * d + j] = m.means[k]![j]! + sd * rng.normal();
   }
