@@ -1,0 +1,107 @@
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '@docusaurus/types';
+import type * as Preset from '@docusaurus/preset-classic';
+import remarkMath from 'remark-math';
+import rehypeKatex from 'rehype-katex';
+import remarkTexBlocks from './src/plugins/remark-tex-blocks.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.join(here, '..', '..');
+/** One macro file shared with the notebooks. */
+const macros = JSON.parse(readFileSync(path.join(repoRoot, 'docs', 'katex-macros.json'), 'utf8')) as Record<string, string>;
+/** KaTeX renders at build time; errors are fatal so a broken formula fails the build. */
+const katexOptions = { macros, throwOnError: true, strict: 'ignore' as const, output: 'htmlAndMathml' as const };
+const require = createRequire(import.meta.url);
+// The CSS must match the KaTeX that rehype-katex renders with: resolve it from rehype-katex's own katex.
+const katexVersion = (require(require.resolve('katex/package.json', { paths: [path.dirname(require.resolve('rehype-katex'))] })) as { version: string }).version;
+
+const config: Config = {
+  title: 'DDPM, derived',
+  tagline: 'Diffusion models and VAEs: every formula derived, implemented as a function and checked by a number.',
+  url: 'http://localhost',
+  baseUrl: '/',
+  favicon: undefined,
+  onBrokenLinks: 'throw',
+  onBrokenAnchors: process.env.SITE_ANCHORS_WARN ? 'warn' : 'throw',
+  onDuplicateRoutes: 'throw',
+  markdown: {
+    format: 'detect',
+    hooks: { onBrokenMarkdownLinks: 'throw', onBrokenMarkdownImages: 'throw' },
+  },
+  i18n: { defaultLocale: 'en', locales: ['en'] },
+  customFields: { katexVersion },
+  stylesheets: [{ href: '/katex/katex.min.css', type: 'text/css' }],
+  presets: [
+    [
+      'classic',
+      {
+        docs: {
+          routeBasePath: '/',
+          sidebarPath: './sidebars.ts',
+          numberPrefixParser: false,
+          remarkPlugins: [remarkTexBlocks, remarkMath],
+          rehypePlugins: [[rehypeKatex, katexOptions]],
+        },
+        blog: false,
+        pages: false,
+        theme: { customCss: './src/css/custom.css' },
+      } satisfies Preset.Options,
+    ],
+  ],
+  plugins: [
+    [
+      'docusaurus-plugin-typedoc',
+      {
+        entryPoints: [path.join(repoRoot, 'packages', 'core', 'src', 'index.ts')],
+        tsconfig: path.join(repoRoot, 'packages', 'core', 'tsconfig.build.json'),
+        out: 'docs/api',
+        plugin: ['./src/plugins/typedoc-backlinks.mjs'],
+        readme: 'none',
+        disableSources: true,
+        excludePrivate: true,
+        excludeInternal: true,
+        skipErrorChecking: true,
+        sanitizeComments: true,
+        sidebar: { autoConfiguration: true, pretty: true },
+      },
+    ],
+  ],
+  themes: [
+    [
+      '@easyops-cn/docusaurus-search-local',
+      {
+        hashed: true,
+        indexDocs: true,
+        indexBlog: false,
+        indexPages: false,
+        docsRouteBasePath: '/',
+        language: ['en'],
+        highlightSearchTermsOnTargetPage: false,
+        explicitSearchResultPath: true,
+      },
+    ],
+  ],
+  themeConfig: {
+    colorMode: { defaultMode: 'light', respectPrefersColorScheme: true },
+    navbar: {
+      title: 'DDPM, derived',
+      items: [
+        { type: 'docSidebar', sidebarId: 'derivations', position: 'left', label: 'Derivations' },
+        { to: '/catalogue', label: 'Catalogue', position: 'left' },
+        { to: '/notation', label: 'Notation', position: 'left' },
+        { to: '/errata', label: 'Errata', position: 'left' },
+        { type: 'docSidebar', sidebarId: 'api', position: 'left', label: 'API' },
+      ],
+    },
+    footer: {
+      style: 'dark',
+      copyright: 'ddpm-derived — derivations generated from the notebooks; API from core’s doc comments.',
+    },
+    prism: { additionalLanguages: ['bash', 'json'] },
+  } satisfies Preset.ThemeConfig,
+};
+
+export default config;
