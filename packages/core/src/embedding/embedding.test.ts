@@ -41,9 +41,11 @@ describe('G1 sinusoidal timestep embedding', () => {
     });
   });
 
-  it('G1 rejects odd or too small dimensions and empty batches', () => {
-    expect(() => sinusoidalEmbedding(1, 7)).toThrow("embeddingFrequencies: argument 'dim' must be an even integer >= 2 (sin/cos pairs); received 7");
+  it('G1 rejects odd or too small dimensions, a non-positive maxPeriod and empty batches', () => {
+    expect(() => sinusoidalEmbedding(1, 7)).toThrow("sinusoidalEmbedding: argument 'dim' must be an even integer >= 2 (sin/cos pairs); received 7");
     expect(() => sinusoidalEmbedding(1, 0)).toThrow(/integer >= 2/);
+    expect(() => timestepEmbedding(1, -2)).toThrow("timestepEmbedding: argument 'dim' must be an integer >= 2; received -2");
+    for (const maxPeriod of [0, -5, Number.NaN]) expect(() => sinusoidalEmbedding(1, 4, maxPeriod)).toThrow(/argument 'maxPeriod' must be a finite number > 0/);
     expect(() => timestepEmbedding([], 8)).toThrow(/non-empty/);
   });
 });

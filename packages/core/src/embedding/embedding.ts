@@ -3,17 +3,18 @@
  * (G2, the S4 UNet, and G4, latent diffusion, are architectures: see the models.)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, assertFinite, DomainError } from '../util/validate.js';
+import { assertInteger, assertFinite, assertPositive, DomainError } from '../util/validate.js';
 import type { Steps } from '../util/tensor.js';
 
-function assertEmbeddingDim(fn: string, dim: number): void {
+function assertEmbeddingArgs(fn: string, dim: number, maxPeriod: number): void {
   assertInteger(fn, 'dim', dim, 2);
   if (dim % 2 !== 0) throw new DomainError(fn, 'dim', 'an even integer >= 2 (sin/cos pairs)', dim);
+  assertPositive(fn, 'maxPeriod', maxPeriod); // log(maxPeriod) must be finite, or every frequency is NaN
 }
 
 /** The frequencies ω_i = 10000^{−i/(dim/2)}, i = 0..dim/2 − 1, in float64. */
 export function embeddingFrequencies(dim: number, maxPeriod = 10000): Float64Array {
-  assertEmbeddingDim('embeddingFrequencies', dim);
+  assertEmbeddingArgs('embeddingFrequencies', dim, maxPeriod);
   const half = dim / 2;
   return Float64Array.from({ length: half }, (_, i) => Math.exp((-Math.log(maxPeriod) * i) / half));
 }
@@ -30,6 +31,7 @@ export function embeddingFrequencies(dim: number, maxPeriod = 10000): Float64Arr
  */
 export function sinusoidalEmbedding(t: number, dim: number, maxPeriod = 10000): Float64Array {
   assertFinite('sinusoidalEmbedding', 't', t);
+  assertEmbeddingArgs('sinusoidalEmbedding', dim, maxPeriod);
   const w = embeddingFrequencies(dim, maxPeriod);
   const out = new Float64Array(dim);
   w.forEach((wi, i) => {
@@ -44,6 +46,7 @@ export function sinusoidalEmbedding(t: number, dim: number, maxPeriod = 10000): 
  * keep their precision).
  */
 export function timestepEmbedding(t: Steps, dim: number, maxPeriod = 10000): tf.Tensor2D {
+  assertEmbeddingArgs('timestepEmbedding', dim, maxPeriod); // before sizing the buffer: a negative dim is a DomainError
   const ts = typeof t === 'number' ? [t] : Array.from(t);
   if (ts.length === 0) throw new DomainError('timestepEmbedding', 't', 'one step or a non-empty array of steps', '[] (empty)');
   const data = new Float32Array(ts.length * dim);
