@@ -27,7 +27,9 @@ function walk(dir, out = []) {
 /** [id, one-line description] from the catalogue's bullets (an ID after "; " inside a bullet starts its own row). */
 function catalogue() {
   const rows = [];
-  for (const line of readFileSync(join(root, 'docs', 'FORMULAS.md'), 'utf8').split('\n')) {
+  // A bullet may continue on indented lines (E4's formula, F6's mixing rule): join them, or the row is cut mid-sentence.
+  const bullets = readFileSync(join(root, 'docs', 'FORMULAS.md'), 'utf8').replace(/\n {2,}(?=\S)/g, ' ').split('\n');
+  for (const line of bullets) {
     if (!line.startsWith('- ')) continue;
     const parts = line.slice(2).split(/; (?=[A-G]\d{1,2}\b)/);
     for (const part of parts) {
