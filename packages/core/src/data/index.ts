@@ -1,1 +1,2 @@
 export * from './toy2d.js';
+export * from './mnist.js';

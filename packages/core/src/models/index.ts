@@ -1,2 +1,3 @@
 export * from './types.js';
 export * from './mlp.js';
+export * from './unet.js';

