@@ -84,14 +84,19 @@ function linePlot({ series, x = 'x', y = 'y', yType = 'linear', title, width = 6
 
 /** A normalised histogram of samples with optional density curves on top. */
 function histogramPlot({ samples, curves = {}, x = 'x', title, bins = 60, width = 640, height = 320 }) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of samples) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  const binWidth = (hi - lo) / bins;
+  // Explicit equal-width edges: a bin count alone makes Plot pick "nice" edges of another width (e.g. 80 bins of 0.1
+  // for 60 asked over a range of 8), and the curves, scaled by binWidth, would stand up to 40% off the bars. The last
+  // edge sits just past the maximum because Plot's bins are half-open.
+  const edges = binWidth > 0 ? Array.from({ length: bins + 1 }, (_, k) => (k === bins ? hi + 1e-6 * binWidth : lo + k * binWidth)) : bins;
   const marks = [
-    Plot.rectY(Array.from(samples, (v) => ({ v })), Plot.binX({ y: 'proportion-facet' }, { x: 'v', thresholds: bins, fill: '#9bb' })),
+    Plot.rectY(Array.from(samples, (v) => ({ v })), Plot.binX({ y: 'proportion-facet' }, { x: 'v', thresholds: edges, fill: '#9bb' })),
   ];
   const n = samples.length;
   if (n) {
-    const lo = Math.min(...samples);
-    const hi = Math.max(...samples);
-    const binWidth = (hi - lo) / bins;
     for (const [name, pts] of Object.entries(curves)) {
       marks.push(Plot.line(pts.map(([xv, d]) => ({ x: xv, y: d * binWidth, series: name })), { x: 'x', y: 'y', stroke: 'series', strokeWidth: 2 }));
     }
