@@ -8,8 +8,8 @@ export declare function initBackend(): Promise<string>;
 export declare function check(label: string, ok: boolean, detail?: string): void;
 /** |actual − expected| ≤ max(abs, rel·|expected|), else throws naming the step. */
 export declare function checkClose(label: string, actual: number, expected: number, tol: { rel?: number; abs?: number }): void;
-/** Render an Observable Plot specification to an SVG string. */
-export declare function plotSvg(spec: Record<string, unknown>): string;
+/** Render an Observable Plot specification to an SVG string; title and legend are drawn as marks inside it. */
+export declare function plotSvg(spec: Record<string, unknown>, options?: { title?: string; legend?: string[] }): string;
 /** Display an SVG string in the notebook (image/svg+xml). */
 export declare function show(svg: string): void;
 export declare function linePlot(o: { series: Record<string, Array<[number, number]>>; x?: string; y?: string; yType?: 'linear' | 'log'; title?: string; width?: number; height?: number }): string;
