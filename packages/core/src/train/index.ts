@@ -1,1 +1,3 @@
 export * from './ddpm.js';
+export * from './checkpoint.js';
+export * from './png.js';

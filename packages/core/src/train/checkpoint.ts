@@ -1,0 +1,65 @@
+/**
+ * Checkpoints: a folder with `model.json` (kind, config, step, variable names/shapes/offsets, free-form metadata)
+ * and `weights.bin` (all variables as little-endian float32, in order). Resuming rebuilds the model from its config
+ * and loads the weights (the optimizer's moments restart).
+ */
+import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { DenoiserModel } from '../models/types.js';
+import { DomainError } from '../util/validate.js';
+
+export interface CheckpointManifest {
+  readonly format: 'ddpm-derived-checkpoint/1';
+  readonly kind: string;
+  readonly config: Record<string, unknown>;
+  readonly step: number;
+  readonly variables: { name: string; shape: number[]; offset: number; size: number }[];
+  readonly meta: Record<string, unknown>;
+}
+
+/** Write the model's weights and manifest into `dir` (created if needed; files replaced atomically). */
+export function saveCheckpoint(dir: string, model: DenoiserModel, step: number, meta: Record<string, unknown> = {}): CheckpointManifest {
+  mkdirSync(dir, { recursive: true });
+  const variables: CheckpointManifest['variables'] = [];
+  let offset = 0;
+  for (const [name, v] of model.params.vars) {
+    variables.push({ name, shape: [...v.shape], offset, size: v.size });
+    offset += v.size;
+  }
+  const data = new Float32Array(offset);
+  let i = 0;
+  for (const v of model.params.vars.values()) {
+    data.set(v.dataSync() as Float32Array, variables[i++]!.offset);
+  }
+  const manifest: CheckpointManifest = { format: 'ddpm-derived-checkpoint/1', kind: model.kind, config: model.config, step, variables, meta };
+  writeFileSync(path.join(dir, 'weights.bin.tmp'), Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  writeFileSync(path.join(dir, 'model.json.tmp'), JSON.stringify(manifest, null, 2));
+  renameSync(path.join(dir, 'weights.bin.tmp'), path.join(dir, 'weights.bin'));
+  renameSync(path.join(dir, 'model.json.tmp'), path.join(dir, 'model.json'));
+  return manifest;
+}
+
+/** Read a checkpoint's manifest (throws if the folder holds none). */
+export function readManifest(dir: string): CheckpointManifest {
+  const file = path.join(dir, 'model.json');
+  if (!existsSync(file)) throw new DomainError('readManifest', 'dir', 'a folder containing model.json', dir);
+  const m = JSON.parse(readFileSync(file, 'utf8')) as CheckpointManifest;
+  if (m.format !== 'ddpm-derived-checkpoint/1') throw new DomainError('readManifest', 'model.json', "format 'ddpm-derived-checkpoint/1'", String(m.format));
+  return m;
+}
+
+/** Load weights saved by {@link saveCheckpoint} into a model of the same kind and configuration. */
+export function loadCheckpoint(dir: string, model: DenoiserModel): CheckpointManifest {
+  const m = readManifest(dir);
+  if (m.kind !== model.kind) throw new DomainError('loadCheckpoint', 'model', `a '${m.kind}' model`, model.kind);
+  const buf = readFileSync(path.join(dir, 'weights.bin'));
+  const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  if (m.variables.length !== model.params.vars.size) throw new DomainError('loadCheckpoint', 'model', `${m.variables.length} variables`, model.params.vars.size);
+  for (const v of m.variables) {
+    const target = model.params.vars.get(v.name);
+    if (!target || target.size !== v.size) throw new DomainError('loadCheckpoint', `variable '${v.name}'`, `shape [${v.shape}]`, target ? `[${target.shape}]` : 'missing');
+    tf.tidy(() => target.assign(tf.tensor(data.subarray(v.offset, v.offset + v.size), v.shape)));
+  }
+  return m;
+}
