@@ -23,7 +23,7 @@ const config: Config = {
   tagline: 'Diffusion models and VAEs: every formula derived, implemented as a function and checked by a number.',
   url: 'http://localhost',
   baseUrl: '/',
-  favicon: undefined,
+  favicon: 'img/favicon.svg',
   onBrokenLinks: 'throw',
   onBrokenAnchors: process.env.SITE_ANCHORS_WARN ? 'warn' : 'throw',
   onDuplicateRoutes: 'throw',

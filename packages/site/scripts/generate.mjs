@@ -87,18 +87,26 @@ function tsFiles(dir, out = []) {
   return out;
 }
 
-const idsIn = (text) => [...text.matchAll(new RegExp(`(?:^|\\s\\*\\s|\\*\\s)(${ID}) —`, 'gm'))].map((m) => m[1]);
+/** IDs that open a doc-comment line: " * C5 — …", " * F1 + F2 — …", " * A9, A10 — …". */
+const idsIn = (text) => [...text.matchAll(new RegExp(`^\\s*(?:/\\*\\*|\\*)?\\s*((?:${ID})(?:\\s*[,+/&]\\s*(?:${ID}))*) —`, 'gm'))].flatMap((m) => m[1].split(/\s*[,+/&]\s*/));
 /** IDs a test name starts with: "C3 …", "D2/D3 …", "A9, A10 …". */
 const leadingIds = (name) => {
   const m = new RegExp(`^((?:${ID})(?:\\s*[,/+&]\\s*(?:${ID}))*)\\b`).exec(name);
   return m ? m[1].split(/\s*[,/+&]\s*/) : [];
 };
 
+const sourceText = new Map(); // rel → text
 const functions = []; // { name, ids, file, line, source, kind }
 const tests = []; // { name, ids, file, line, source, anchor }
 for (const file of tsFiles(coreSrc)) {
   const rel = path.relative(coreSrc, file).split(path.sep).join('/');
-  const text = readFileSync(file, 'utf8');
+  let text;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    continue; // a file removed while we listed the folder
+  }
+  sourceText.set(rel, text);
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const lineOf = (pos) => sf.getLineAndCharacterOfPosition(pos).line + 1;
   if (rel.endsWith('.test.ts')) {
@@ -116,6 +124,7 @@ for (const file of tsFiles(coreSrc)) {
     visit(sf);
     continue;
   }
+  const before = functions.length;
   for (const stmt of sf.statements) {
     const exported = ts.canHaveModifiers(stmt) && (ts.getModifiers(stmt) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
     if (!exported) continue;
@@ -129,6 +138,11 @@ for (const file of tsFiles(coreSrc)) {
       functions.push({ name, ids, file: rel, line: lineOf(stmt.getStart(sf)), source: stmt.getFullText(sf).replace(/^\s*\n/, ''), kind });
     }
   }
+  // IDs of a file's header comment (e.g. A8: properties every function of kl.ts satisfies) belong to its functions.
+  const own = functions.slice(before);
+  const claimed = new Set(own.flatMap((f) => f.ids));
+  const header = [...new Set(idsIn(text))].filter((id) => !claimed.has(id));
+  for (const f of own) if (f.kind === 'functions' && f.ids.length) f.ids.push(...header);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -262,7 +276,7 @@ const codePage = (rel) => `/code/${rel.replace(/\.ts$/, '').replace(/[/.]/g, '-'
 const testFiles = [...new Set(tests.map((t) => t.file))].sort();
 for (const rel of testFiles) {
   const own = tests.filter((t) => t.file === rel);
-  const text = readFileSync(path.join(coreSrc, rel), 'utf8');
+  const text = sourceText.get(rel) ?? '';
   const body = [
     '---', `title: ${JSON.stringify(rel)}`, `slug: ${codePage(rel)}`, 'sidebar_class_name: hidden', 'pagination_prev: null', 'pagination_next: null', '---', '',
     `The tests of \`packages/core/src/${rel}\` (vitest), one section per test. Each name starts with the catalogue ID it checks.`, '',
