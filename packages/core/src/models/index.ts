@@ -1,3 +1,4 @@
 export * from './types.js';
 export * from './mlp.js';
 export * from './unet.js';
+export * from './autoencoder.js';
