@@ -33,13 +33,13 @@ function timeIt(fn: () => void, n: number, warm = 2): number {
   return median(ts);
 }
 
-function benchStep(label: string, model: DenoiserModel, batch: number, microBatches: number, target: string, n: number) {
+function benchStep(label: string, model: DenoiserModel, batch: number, microBatches: number, target: string, n: number, warm = 2) {
   const rng = createRng(1);
   const schedule = linearSchedule(1000);
   const x0 = rng.normalTensor([batch, ...model.dataShape]);
   const labels = model.numClasses > 0 ? Int32Array.from({ length: batch }, (_, i) => i % model.numClasses) : null;
   const opt = tf.train.adam(1e-3);
-  const ms = timeIt(() => void ddpmTrainStep(model, opt, schedule, x0, labels, rng, { microBatches }), n);
+  const ms = timeIt(() => void ddpmTrainStep(model, opt, schedule, x0, labels, rng, { microBatches }), n, warm);
   rows.push([label, `${batch}${microBatches > 1 ? ` (${microBatches}×${batch / microBatches})` : ''}`, `${ms.toFixed(1)} ms`, target]);
   x0.dispose();
 }
@@ -65,9 +65,9 @@ if (!only || only === 'unet' || only === 'sample') {
   const { UNet } = await import('../src/models/unet.js').catch(() => ({ UNet: undefined }));
   if (UNet) {
     const unet = new UNet(createRng(4));
-    if (!only || only === 'unet') benchStep(`S4 UNet (${(unet.params.count / 1e6).toFixed(2)} M params), Adam step`, unet, 32, 2, '≤ 2.3 s (3 × PyTorch 765 ms)', Math.max(2, Math.ceil(reps / 3)));
+    if (!only || only === 'unet') benchStep(`S4 UNet (${(unet.params.count / 1e6).toFixed(2)} M params), Adam step`, unet, 32, 2, '≤ 2.3 s (3 × PyTorch 765 ms)', Math.max(1, Math.ceil(reps / 5)), 1);
     if (!only || only === 'sample') {
-      benchSample('S4 UNet, DDIM sampling (50 steps)', unet, 16, 'ddim', 50);
+      benchSample('S4 UNet, DDIM sampling (50 steps)', unet, 4, 'ddim', 50);
     }
     unet.params.dispose();
   }
