@@ -32,7 +32,7 @@ const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]
   --dataset NAME     ddpm2d data: gaussianMixture | twoMoons | swissRoll (default twoMoons)
   --limit N          MNIST training images to use (default 60000)
   --filters a,b,c    UNet widths (default 64,128,256)
-  --out DIR          checkpoint folder (default runs/<model>)
+  --out DIR          checkpoint folder (default checkpoints/<model>, git-ignored)
   --every N          checkpoint + sample grid every N steps (default 500)
   --resume           continue from the checkpoint in --out
   --guidance W       classifier-free guidance weight for cddpm samples (default 3)
@@ -60,7 +60,7 @@ const micro = num(values.micro, is2d ? 1 : 2);
 const lr = num(values.lr, is2d ? 2e-3 : 1e-3);
 const T = num(values.T, is2d ? 100 : 1000);
 const every = num(values.every, 500);
-const out = path.resolve(values.out ?? path.join('runs', kind));
+const out = path.resolve(values.out ?? path.join('checkpoints', kind));
 const rng = createRng(num(values.seed, 0));
 
 const choice = await selectBackend(values.backend ? { backend: values.backend as BackendName } : {});
