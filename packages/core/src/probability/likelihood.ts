@@ -4,7 +4,7 @@
  * The running example is the linear-Gaussian latent model z ~ N(0, 1), x | z ~ N(a z + b, s²), where every
  * quantity (evidence, posterior, ELBO) has a closed form, so the bounds can be checked exactly.
  */
-import { assertFinite, assertFiniteArray, assertPositive, DomainError } from '../util/validate.js';
+import { assertFinite, assertFiniteArray, assertPositive, assertProbabilityVector, assertSameLength, DomainError } from '../util/validate.js';
 import { gaussianLogPdf } from './gaussian.js';
 import { klGaussian } from './kl.js';
 
@@ -112,9 +112,18 @@ export function gaussianMaximumLikelihood(xs: ArrayLike<number>): { mean: number
 /**
  * A12 — discrete form: the average log-likelihood of data with empirical distribution p under a model q equals
  * −KL(p ‖ q) − H(p), so argmax over q of the likelihood is argmin of KL(p ‖ q).
- * @returns Σ_i p_i log q_i (the expected log-likelihood per observation)
+ *
+ * ```tex
+ * \sum_i p_i\log q_i=-KL(p\,\|\,q)-H(p),\qquad H(p)=-\sum_i p_i\log p_i
+ * ```
+ * Source: S3 (maximum likelihood).
+ * @param p - the data's empirical distribution, a probability vector; @param q - the model, a probability vector
+ * @returns Σ_i p_i log q_i (the expected log-likelihood per observation); −∞ when some q_i = 0 < p_i
  */
 export function expectedLogLikelihoodDiscrete(p: ArrayLike<number>, q: ArrayLike<number>): number {
+  assertProbabilityVector('expectedLogLikelihoodDiscrete', 'p', p);
+  assertProbabilityVector('expectedLogLikelihoodDiscrete', 'q', q);
+  assertSameLength('expectedLogLikelihoodDiscrete', 'p', p, 'q', q);
   let s = 0;
   for (let i = 0; i < p.length; i++) {
     if (p[i]! === 0) continue;
