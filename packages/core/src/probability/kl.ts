@@ -126,7 +126,10 @@ export function klGaussian(mean1: number, var1: number, mean2: number, var2: num
   assertPositive('klGaussian', 'var1', var1);
   assertFinite('klGaussian', 'mean2', mean2);
   assertPositive('klGaussian', 'var2', var2);
-  return 0.5 * Math.log(var2 / var1) + (var1 + (mean1 - mean2) ** 2) / (2 * var2) - 0.5;
+  // The ratio under/overflows for variances far apart (1e300 vs 1e-300): then log σ₂² − log σ₁², not log 0 = −∞ (NaN).
+  const ratio = var2 / var1;
+  const logRatio = ratio > 0 && ratio < Infinity ? Math.log(ratio) : Math.log(var2) - Math.log(var1);
+  return 0.5 * logRatio + (var1 + (mean1 - mean2) ** 2) / (2 * var2) - 0.5;
 }
 
 /**
@@ -179,7 +182,9 @@ export function klDiagonalGaussianLogVar(
   let s = 0;
   for (let i = 0; i < mean1.length; i++) {
     const d = logVar1[i]! - logVar2[i]!;
-    s += -d + Math.expm1(d) + (mean1[i]! - mean2[i]!) ** 2 * Math.exp(-logVar2[i]!);
+    const dm = mean1[i]! - mean2[i]!;
+    // Equal means contribute 0 even when e^{−ℓ₂} overflows (ℓ₂ < −709), not 0·∞ = NaN.
+    s += -d + Math.expm1(d) + (dm === 0 ? 0 : dm * dm * Math.exp(-logVar2[i]!));
   }
   return 0.5 * s;
 }
