@@ -56,11 +56,14 @@ export function sampleMixture(m: GaussianMixture1D, n: number, rng: Rng): Float6
 
 /**
  * The first step of sampling any mixture: component i with probability w_i (inverse CDF of one uniform).
- * The weights are assumed validated (a probability vector); rounding leftovers fall to the last component.
+ * The weights are assumed validated (a probability vector); rounding leftovers fall to the last component of
+ * positive weight, so a component of weight 0 is never drawn.
  */
 export function drawComponent(weights: readonly number[], rng: Rng): number {
   let u = rng.uniform();
+  let last = weights.length - 1;
+  while (last > 0 && !(weights[last]! > 0)) last--;
   let i = 0;
-  while (i < weights.length - 1 && u >= weights[i]!) u -= weights[i++]!;
+  while (i < last && u >= weights[i]!) u -= weights[i++]!;
   return i;
 }
