@@ -17,7 +17,7 @@ import {
   linearGaussianLogEvidence,
   linearGaussianPosterior,
 } from './likelihood.js';
-import { mixtureLogPdf, mixturePdf, sampleMixture } from './mixture.js';
+import { drawComponent, mixtureLogPdf, mixturePdf, sampleMixture } from './mixture.js';
 
 /** Monte Carlo tolerance: 6 standard errors. */
 const K = 6;
@@ -156,6 +156,14 @@ describe('A5 Gaussian mixture', () => {
     expect(Math.abs(variance(xs) - (second - m * m))).toBeLessThan(K * varianceStandardError(xs));
   });
 
+  it('A5 a component of weight 0 is never drawn, even by the largest uniform (rounding leftovers)', () => {
+    // 0.1 + 0.2 + 0.7 leaves u − 0.1 − 0.2 ≥ 0.7 for u = 1 − 2⁻⁵³ (a value the 53-bit generator can return).
+    const top = { uniform: () => 1 - 2 ** -53 } as unknown as Parameters<typeof drawComponent>[1];
+    expect(drawComponent([0.1, 0.2, 0.7, 0], top)).toBe(2);
+    expect(drawComponent([0, 1, 0], top)).toBe(1);
+    expect(drawComponent([0, 1, 0], { uniform: () => 0 } as unknown as Parameters<typeof drawComponent>[1])).toBe(1);
+  });
+
   it('A5 rejects weights that are not a probability vector', () => {
     expect(() => mixturePdf({ weights: [0.5, 0.6], means: [0, 1], variances: [1, 1] }, 0)).toThrow(/mixture\.weights/);
     expect(() => mixturePdf({ weights: [1.2, -0.2], means: [0, 1], variances: [1, 1] }, 0)).toThrow(/mixture\.weights\[1\]/);
@@ -181,6 +189,16 @@ describe('A6–A10 KL divergence', () => {
     expect(Math.abs(mc.estimate - exact)).toBeLessThan(K * mc.standardError);
   });
 
+  it('A7 the Monte Carlo standard error is sd(log p/q)/√n (known exactly for equal-variance Gaussians)', () => {
+    // p = N(0,1), q = N(m,1): log p(x) − log q(x) = −m x + m²/2, so its sd is |m| and the SE must be |m|/√n.
+    const m = 0.8;
+    const n = 20000;
+    const mc = klMonteCarlo((x) => gaussianLogPdf(x, 0, 1), (x) => gaussianLogPdf(x, m, 1), (r) => r.normal(), n, createRng(testSeed(39)));
+    // A sample sd of normal data has relative standard error 1/√(2(n−1)); allow 6 of them.
+    assertClose(mc.standardError, m / Math.sqrt(n), { rel: K / Math.sqrt(2 * (n - 1)) }, 'SE');
+    expect(Math.abs(mc.estimate - (m * m) / 2)).toBeLessThan(K * mc.standardError);
+  });
+
   it('A8 KL ≥ 0, = 0 for p = q, and asymmetric (property test, 200 random pairs)', () => {
     const simplex = fc.array(fc.double({ min: 0.01, max: 1, noNaN: true }), { minLength: 2, maxLength: 6 }).map((w) => {
       const s = w.reduce((a, b) => a + b, 0);
@@ -194,6 +212,9 @@ describe('A6–A10 KL divergence', () => {
         const qn = q.map((x) => x / s);
         expect(klDiscrete(p, qn)).toBeGreaterThanOrEqual(0);
         expect(klDiscrete(p, p)).toBeLessThan(8 * EPS);
+        // "= 0 only if p = q", quantified by Pinsker: KL ≥ ½‖p − q‖₁² (slack for rounding when p ≈ q).
+        const l1 = p.reduce((a, pi, i) => a + Math.abs(pi - qn[i]!), 0);
+        expect(klDiscrete(p, qn)).toBeGreaterThanOrEqual(0.5 * l1 * l1 - 16 * EPS);
       }),
       { seed: 35, numRuns: 200 },
     );
@@ -218,6 +239,13 @@ describe('A6–A10 KL divergence', () => {
     assertClose(klDiagonalGaussian(m1, v1, m2, v2), sum, { rel: 4 * EPS }, 'diagonal');
     assertClose(klDiagonalGaussianLogVar(m1, v1.map(Math.log), m2, v2.map(Math.log)), sum, { rel: 64 * EPS }, 'log-variance form');
     expect(() => klDiagonalGaussian([0, 1], [1, 1], [0], 1)).toThrow(/klDiagonalGaussian: argument 'mean2' must be an array of the same length/);
+  });
+
+  it('A10 extreme but valid parameters give a number, not NaN (ratio underflow, e^{−ℓ} overflow)', () => {
+    expect(klDiagonalGaussianLogVar([0], [-800], [0], [-800])).toBe(0);
+    expect(klDiagonalGaussianLogVar([1], [-800], [0], [-800])).toBe(Infinity);
+    expect(klGaussian(0, 1e300, 0, 1e-300)).toBe(Infinity);
+    assertClose(klGaussian(0, 1e-300, 0, 1e300), 0.5 * (Math.log(1e300) - Math.log(1e-300)) - 0.5, { rel: 4 * EPS }, 'σ₁² ≪ σ₂²');
   });
 });
 
@@ -258,6 +286,13 @@ describe('A11, A12 Jensen, ELBO and maximum likelihood', () => {
     for (const [dm, dv] of [[0.01, 0], [-0.01, 0], [0, 0.01], [0, -0.01], [0.05, 0.05]] as const) {
       expect(gaussianAverageLogLikelihood(xs, ml.mean + dm, ml.variance + dv)).toBeLessThan(best);
     }
+    // Stationary there: both central differences vanish. h = 1e-5 leaves truncation ~h²/σ⁶ and rounding ~EPS/h, both
+    // < 1e-10; the unbiased 1/(n−1) variance would give ∂/∂σ² = −1/(2(n−1)σ²) ≈ −2e-3.
+    const h = 1e-5;
+    const dMean = (gaussianAverageLogLikelihood(xs, ml.mean + h, ml.variance) - gaussianAverageLogLikelihood(xs, ml.mean - h, ml.variance)) / (2 * h);
+    const dVar = (gaussianAverageLogLikelihood(xs, ml.mean, ml.variance + h) - gaussianAverageLogLikelihood(xs, ml.mean, ml.variance - h)) / (2 * h);
+    expect(Math.abs(dMean)).toBeLessThan(1e-8);
+    expect(Math.abs(dVar)).toBeLessThan(1e-8);
   });
 
   it('A12 expected log-likelihood = −KL(p‖q) − H(p): maximising likelihood minimises KL', () => {
@@ -266,5 +301,9 @@ describe('A11, A12 Jensen, ELBO and maximum likelihood', () => {
     for (const q of [[0.2, 0.5, 0.3], [1 / 3, 1 / 3, 1 / 3], p]) {
       assertClose(expectedLogLikelihoodDiscrete(p, q), -klDiscrete(p, q) - entropy, { abs: 8 * EPS }, `q=${q}`);
     }
+    expect(expectedLogLikelihoodDiscrete([0.5, 0.5], [1, 0])).toBe(-Infinity);
+    expect(() => expectedLogLikelihoodDiscrete([0.5, 0.5], [1])).toThrow(/expectedLogLikelihoodDiscrete: argument 'q' must be an array of the same length/);
+    expect(() => expectedLogLikelihoodDiscrete([0.5, 0.5], [-1, 2])).toThrow(/argument 'q\[0\]'/);
+    expect(() => expectedLogLikelihoodDiscrete([], [])).toThrow(/non-empty/);
   });
 });
