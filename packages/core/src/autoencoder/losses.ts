@@ -13,6 +13,14 @@ function nonBatchAxes(x: tf.Tensor): number[] {
   return Array.from({ length: x.rank - 1 }, (_, i) => i + 1);
 }
 
+/** The encoder's output has one row per example of x (a batch of 1 would otherwise broadcast silently). */
+function assertSameBatch(fn: string, x: tf.Tensor, mu: tf.Tensor): void {
+  assertBatched(fn, 'mu', mu);
+  if (mu.shape[0] !== x.shape[0]) {
+    throw new DomainError(fn, 'mu', `a tensor with the batch size of 'x' (${x.shape[0]})`, `shape [${mu.shape.join(', ')}]`);
+  }
+}
+
 /**
  * B1 — AE reconstruction loss: squared pixel errors summed per example, averaged over the batch (S4's code);
  * `'meanOverAll'` averages over every element instead (differs by the number of elements per example).
@@ -74,6 +82,8 @@ export function klToStandardNormal(mu: tf.Tensor, logVar: tf.Tensor): tf.Tensor 
  * ```
  */
 export function vaeLoss(x: tf.Tensor, xHat: tf.Tensor, mu: tf.Tensor, logVar: tf.Tensor): tf.Scalar {
+  assertBatched('vaeLoss', 'x', x);
+  assertSameBatch('vaeLoss', x, mu);
   return tf.tidy(() => tf.add(reconstructionLoss(x, xHat), tf.mean(klToStandardNormal(mu, logVar))) as tf.Scalar);
 }
 
@@ -93,6 +103,7 @@ export function vaeLoss(x: tf.Tensor, xHat: tf.Tensor, mu: tf.Tensor, logVar: tf
 export function gaussianElbo(x: tf.Tensor, xHat: tf.Tensor, mu: tf.Tensor, logVar: tf.Tensor, decoderVariance: number): tf.Tensor {
   assertBatched('gaussianElbo', 'x', x);
   assertSameTensorShape('gaussianElbo', 'x', x, 'xHat', xHat);
+  assertSameBatch('gaussianElbo', x, mu);
   if (!(decoderVariance > 0) || !Number.isFinite(decoderVariance)) {
     throw new DomainError('gaussianElbo', 'decoderVariance', 'a finite number > 0', decoderVariance);
   }
