@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../random/rng.js';
 import { klDiagonalGaussian } from '../probability/kl.js';
-import { gaussianPdf } from '../probability/gaussian.js';
+import { diagonalGaussianLogPdf, gaussianPdf } from '../probability/gaussian.js';
 import { linearGaussianElbo, linearGaussianLogEvidence, linearGaussianPosterior } from '../probability/likelihood.js';
 import { mean, standardError, variance, varianceStandardError } from '../stats/descriptive.js';
 import { assertClose, testSeed } from '../testing/expect-close.js';
@@ -42,6 +42,16 @@ describe('B2 the VAE marginal', () => {
     const draws = createRng(testSeed(41)).normals(50000);
     const mc = marginalLikelihoodMonteCarlo((z) => gaussianPdf(x, model.a * z + model.b, model.noiseVariance), draws);
     expect(Math.abs(mc.estimate - Math.exp(linearGaussianLogEvidence(model, x)))).toBeLessThan(K * mc.standardError);
+    // Its standard error is sd(P(x|z))/√n, and that sd has a closed form: N(y; m, v)² = N(y; m, v/2)/(2√(πv)), so
+    // E[P(x|z)²] = N(x; b, a² + v/2)/(2√(πv)).
+    const v = model.noiseVariance;
+    const second = gaussianPdf(x, model.b, model.a ** 2 + v / 2) / (2 * Math.sqrt(Math.PI * v));
+    const sd = Math.sqrt(second - Math.exp(2 * linearGaussianLogEvidence(model, x)));
+    // A sample sd's relative standard error is ½√((κ − 1)/n), κ the kurtosis (estimated from the same draws).
+    const ls = Array.from(draws, (z) => gaussianPdf(x, model.a * z + model.b, v));
+    const m = mean(ls);
+    const kurtosis = mean(ls.map((l) => (l - m) ** 4)) / mean(ls.map((l) => (l - m) ** 2)) ** 2;
+    assertClose(mc.standardError, sd / Math.sqrt(draws.length), { rel: K * 0.5 * Math.sqrt((kurtosis - 1) / draws.length) }, 'SE');
   });
 });
 
@@ -125,8 +135,29 @@ describe('B5 ELBO', () => {
     assertClose(linearGaussianElbo(model, x, post.mean, post.variance), linearGaussianLogEvidence(model, x), { abs: 1e-12 }, 'tight');
   });
 
+  it('B5 per example it is Σ_i log N(x_i; x̂_i, s²) − KL(q ‖ N(0, I)) for several pixels and latents (A2, A10)', () => {
+    const rng = createRng(testSeed(45));
+    const [B, D, L, s2] = [3, 4, 2, 0.7];
+    const x = rng.normalTensor([B, D]);
+    const xHat = rng.normalTensor([B, D]);
+    const mu = rng.normalTensor([B, L]);
+    const lv = rng.normalTensor([B, L]);
+    const elbo = toFloat64(gaussianElbo(x, xHat, mu, lv, s2));
+    const [xs, hs, ms, ls] = [x, xHat, mu, lv].map(toFloat64) as [Float64Array, Float64Array, Float64Array, Float64Array];
+    for (let b = 0; b < B; b++) {
+      const logLik = diagonalGaussianLogPdf(xs.subarray(D * b, D * b + D), hs.subarray(D * b, D * b + D), s2);
+      const kl = klDiagonalGaussian(ms.subarray(L * b, L * b + L), Array.from(ls.subarray(L * b, L * b + L), Math.exp), [0, 0], 1);
+      assertClose(elbo[b]!, logLik - kl, { rel: 1e-5, abs: 1e-5 }, `example ${b}`); // float32
+    }
+  });
+
   it('B5 rejects a non-positive decoder variance', () => {
     expect(() => gaussianElbo(tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), 0)).toThrow(/'decoderVariance' must be a finite number > 0; received 0/);
+  });
+
+  it('B5 rejects an encoder batch that differs from the data batch (B4 too: no silent broadcast)', () => {
+    expect(() => gaussianElbo(tf.zeros([4, 3]), tf.zeros([4, 3]), tf.zeros([1, 2]), tf.zeros([1, 2]), 1)).toThrow(/gaussianElbo: argument 'mu' must be a tensor with the batch size of 'x' \(4\); received shape \[1, 2\]/);
+    expect(() => vaeLoss(tf.zeros([4, 3]), tf.zeros([4, 3]), tf.zeros([2, 2]), tf.zeros([2, 2]))).toThrow(/vaeLoss: argument 'mu' must be a tensor with the batch size of 'x' \(4\)/);
   });
 });
 
