@@ -20,6 +20,9 @@ beforeAll(useCpuBackend);
 const schedule = linearSchedule(400, 1e-4, 0.04);
 const LEVEL = 1e-3; // two-sample tests reject at p < 1e-3
 const K = 6; // moment checks within 6 standard errors
+// A permutation p-value is at least 1/(permutations + 1): with 200 it never fell below 1e-3, so the energy test
+// could not reject anything. 999 relabellings make p <= LEVEL reachable (and P(p <= LEVEL) <= LEVEL under H0).
+const PERMUTATIONS = Math.round(1 / LEVEL) - 1;
 
 const mix1d: IsotropicGaussianMixture = { weights: [0.3, 0.7], means: [[-2], [1.5]], variances: [0.25, 0.5] };
 const mix2d: IsotropicGaussianMixture = {
@@ -77,7 +80,7 @@ describe('F end-to-end: samplers driven by the optimal Gaussian-mixture denoiser
         expect(Math.abs(variance(c) - v), `axis ${j} variance`).toBeLessThan(K * varianceStandardError(c));
       }
       const fresh = sampleIsotropicMixture(mix2d, n, createRng(testSeed(63)));
-      expect(energyTwoSample(xs, fresh, 2, createRng(testSeed(64)), 200).pValue).toBeGreaterThan(LEVEL);
+      expect(energyTwoSample(xs, fresh, 2, createRng(testSeed(64)), PERMUTATIONS).pValue).toBeGreaterThan(LEVEL);
     });
   }
 
