@@ -6,6 +6,7 @@ import { posteriorMeanFromEps, posteriorVariance } from '../posterior/posterior.
 import { assertClose, EPS, testSeed } from '../testing/expect-close.js';
 import { toFloat64, useCpuBackend } from '../testing/tf-setup.js';
 import { classifierFreeGuidance, classifierGuidedMean, dropLabels, guidedEpsModel } from './guidance.js';
+import { gaussianMixtureEpsModel } from './gaussian-mixture-denoiser.js';
 import { ancestralStep, ddimSample, ddimSigma, ddimStep, ddimTimesteps, ddpmSample, greedyStep } from './samplers.js';
 
 beforeAll(useCpuBackend);
@@ -171,5 +172,46 @@ describe('F5, F6 guidance', () => {
     expect(fractions.perExample.every(withinBand)).toBe(true);
     expect(fractions.perBatch.every(withinBand)).toBe(false);
     expect(fractions.perBatch.every((f) => f === 0 || f === 1)).toBe(true);
+  });
+});
+
+describe('F the closed-form mixture denoiser the end-to-end check relies on', () => {
+  it('F1 ε*(x_t, t) equals (x_t − √ᾱ_t E[x_0|x_t])/√(1−ᾱ_t) with E[x_0|x_t] by quadrature of Bayes over x_0 (1-D and 2-D)', () => {
+    // Independent route: E[x_0|x_t] = ∫ x_0 p(x_0) q(x_t|x_0) dx_0 / ∫ p(x_0) q(x_t|x_0) dx_0 on a grid (trapezoid
+    // on Gaussian integrands that vanish at the ends, h under the narrowest width 0.07: error far below float32).
+    // The end-to-end samplers cannot see every denoiser error (dropping −(d/2) log v_k from the responsibilities
+    // passes them all).
+    const cases = [
+      { m: { weights: [0.3, 0.7], means: [[-2], [1.5]], variances: [0.25, 0.5] }, h: 1e-3, pts: [[-1.2], [0], [0.4], [2.5]] },
+      { m: { weights: [0.5, 0.3, 0.2], means: [[-1.5, 0], [1.5, 1], [0.5, -2]], variances: [0.2, 0.3, 0.15] }, h: 0.04, pts: [[0, 0], [0.5, -1], [-1, 1]] },
+    ];
+    for (const { m, h, pts } of cases) {
+      const d = pts[0]!.length;
+      const n = Math.round(16 / h) + 1; // grid on [-8, 8]^d
+      const eps = gaussianMixtureEpsModel(schedule, m);
+      for (const t of [20, 150, 600]) {
+        const ab = schedule.alphaBars[t]!;
+        const out = toFloat64(eps(tf.tensor2d(pts), t));
+        pts.forEach((x, b) => {
+          let z = 0;
+          const num = new Float64Array(d);
+          for (let g = 0; g < n ** d; g++) {
+            const x0 = Array.from({ length: d }, (_, j) => -8 + h * (Math.floor(g / n ** j) % n));
+            const prior = m.weights.reduce((s, w, k) => {
+              const r2 = x0.reduce((a, v, j) => a + (v - m.means[k]![j]!) ** 2, 0);
+              return s + w * Math.exp(-r2 / (2 * m.variances[k]!)) / (2 * Math.PI * m.variances[k]!) ** (d / 2);
+            }, 0);
+            const like = Math.exp(-x0.reduce((a, v, j) => a + (x[j]! - Math.sqrt(ab) * v) ** 2, 0) / (2 * (1 - ab)));
+            z += prior * like;
+            x0.forEach((v, j) => (num[j] = num[j]! + v * prior * like));
+          }
+          for (let j = 0; j < d; j++) {
+            const want = (x[j]! - Math.sqrt(ab) * (num[j]! / z)) / Math.sqrt(1 - ab);
+            // float32 model: x_t and x̂_0 to ~1e-7, divided by √(1−ᾱ_t) ≥ 0.07 here (t = 20).
+            assertClose(out[b * d + j]!, want, { abs: 1e-4 }, `d=${d} t=${t} x=[${x}] axis ${j}`);
+          }
+        });
+      }
+    }
   });
 });
