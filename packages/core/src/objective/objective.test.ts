@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../random/rng.js';
 import { linearSchedule } from '../schedule/schedule.js';
 import { gaussianLogPdf } from '../probability/gaussian.js';
-import { klDiagonalGaussian, klGaussian } from '../probability/kl.js';
-import { posteriorMeanCoefficients, posteriorVariance } from '../posterior/posterior.js';
+import { klDiagonalGaussian, klGaussian, klMonteCarlo } from '../probability/kl.js';
+import { posteriorLogDensityByBayes, posteriorMeanCoefficients, posteriorVariance } from '../posterior/posterior.js';
 import { mean, standardError, variance, varianceStandardError } from '../stats/descriptive.js';
 import { assertClose, EPS, testSeed } from '../testing/expect-close.js';
 import { toFloat64, useCpuBackend } from '../testing/tf-setup.js';
@@ -12,12 +12,16 @@ import {
   epsilonLossWeight,
   equalVarianceGaussianKl,
   gaussianDataReverseStep,
+  gaussianDecoderTerm,
+  priorTerm,
   reductionRatio,
+  s2MeanMatchingLoss,
   s2RotatedLoss,
   s2TwoNoiseLoss,
   simpleLoss,
   trainingInput,
   variationalBound,
+  vlbTerm,
 } from './objective.js';
 
 beforeAll(useCpuBackend);
@@ -75,6 +79,80 @@ describe('E1 the variational bound', () => {
     expect(Math.abs(mean(kls) - L.Lt[t]!)).toBeLessThan(K * standardError(kls));
   });
 
+  it('E1 vlbTerm (2-D, per-coordinate σ²) equals a Monte Carlo KL with log q from Bayes (D1), within 6 SE', () => {
+    // KL(q ‖ p) = E_q[log q − log p]; log q(x_{t−1}|x_t,x_0) by Bayes' rule (not the D2/D3 closed form vlbTerm uses),
+    // draws x_{t−1} ~ N(μ̃, β̃) per coordinate. The estimate's own standard error sets the tolerance: 6 SE.
+    const rng = createRng(testSeed(58));
+    const t = 37;
+    const x0 = [0.9, -0.4];
+    const xt = [0.3, 1.2];
+    const muTheta = [0.5, 0.8];
+    const sigma2 = [schedule.betas[t]!, 2 * posteriorVariance(schedule, t)];
+    const { x0Coef, xtCoef } = posteriorMeanCoefficients(schedule, t);
+    const bt = posteriorVariance(schedule, t);
+    const muTilde = x0.map((x, i) => x0Coef * x + xtCoef * xt[i]!);
+    const n = 20000;
+    const ratios = Float64Array.from({ length: n }, () => {
+      let r = 0;
+      for (let i = 0; i < 2; i++) {
+        const z = muTilde[i]! + Math.sqrt(bt) * rng.normal();
+        r += posteriorLogDensityByBayes(schedule, t, z, xt[i]!, x0[i]!) - gaussianLogPdf(z, muTheta[i]!, sigma2[i]!);
+      }
+      return r;
+    });
+    const kl = vlbTerm(schedule, t, x0, xt, muTheta, sigma2);
+    expect(Math.abs(mean(ratios) - kl)).toBeLessThan(K * standardError(ratios));
+    // And it is the sum of the two one-coordinate terms (A10), to rounding.
+    const sum = vlbTerm(schedule, t, [x0[0]!], [xt[0]!], [muTheta[0]!], sigma2[0]!) + vlbTerm(schedule, t, [x0[1]!], [xt[1]!], [muTheta[1]!], sigma2[1]!);
+    assertClose(kl, sum, { rel: 8 * EPS, abs: 8 * EPS }, 'sum over coordinates');
+  });
+
+  it('E1 priorTerm L_T equals klMonteCarlo of q(x_T|x_0) against N(0,1) (6 SE) and variationalBound’s L_T', () => {
+    const rng = createRng(testSeed(59));
+    const x0 = 1.7;
+    const T = schedule.T;
+    const m = Math.sqrt(schedule.alphaBars[T]!) * x0;
+    const v = 1 - schedule.alphaBars[T]!;
+    const mc = klMonteCarlo((z) => gaussianLogPdf(z, m, v), (z) => gaussianLogPdf(z, 0, 1), (r) => m + Math.sqrt(v) * r.normal(), 20000, rng);
+    const LT = priorTerm(schedule, [x0]);
+    expect(Math.abs(mc.estimate - LT)).toBeLessThan(K * mc.standardError);
+    assertClose(LT, variationalBound(schedule, x0, exact).LT, { rel: 8 * EPS, abs: 8 * EPS }, 'same L_T');
+  });
+
+  it('E1 variationalBound’s L_0 and L_{t−1} are the averages of gaussianDecoderTerm and vlbTerm over q (6 SE)', () => {
+    // The closed-form expectations in variationalBound against per-draw terms averaged over x_1 or x_t ~ q(·|x_0).
+    const rng = createRng(testSeed(60));
+    const x0 = -0.6;
+    const n = 20000;
+    const L = variationalBound(schedule, x0, exact, qT);
+    const draw = (t: number) => Math.sqrt(schedule.alphaBars[t]!) * x0 + Math.sqrt(1 - schedule.alphaBars[t]!) * rng.normal();
+    const p1 = exact(1);
+    const l0 = Float64Array.from({ length: n }, () => gaussianDecoderTerm([x0], [p1.intercept + p1.slope * draw(1)], p1.variance));
+    expect(Math.abs(mean(l0) - L.L0)).toBeLessThan(K * standardError(l0));
+    for (const t of [2, 60, 199]) {
+      const p = exact(t);
+      const lt = Float64Array.from({ length: n }, () => {
+        const xt = draw(t);
+        return vlbTerm(schedule, t, [x0], [xt], [p.intercept + p.slope * xt], p.variance);
+      });
+      expect(Math.abs(mean(lt) - L.Lt[t]!)).toBeLessThan(K * standardError(lt));
+    }
+  });
+
+  it('E1 bad inputs throw DomainErrors naming the argument', () => {
+    expect(() => vlbTerm(schedule, 1, [0], [0], [0], 1)).toThrow(/vlbTerm: argument 't' must be an integer in 2\.\.200/);
+    expect(() => vlbTerm(schedule, 201, [0], [0], [0], 1)).toThrow(/vlbTerm: argument 't' must be an integer in 1\.\.200; received 201/);
+    expect(() => vlbTerm(schedule, 5, [Number.NaN], [0], [0], 1)).toThrow(/vlbTerm: argument 'x0\[0\]' must be a finite number; received NaN/);
+    expect(() => vlbTerm(schedule, 5, [0], [Infinity], [0], 1)).toThrow(/vlbTerm: argument 'xt\[0\]' must be a finite number; received Infinity/);
+    expect(() => vlbTerm(schedule, 5, [0, 1], [0, 1], [0], 1)).toThrow(/vlbTerm: argument 'muTheta' must be an array of the same length as 'x0' \(2\); received length 1/);
+    expect(() => vlbTerm(schedule, 5, [], [], [], 1)).toThrow(/vlbTerm: argument 'x0' must be a non-empty array/);
+    expect(() => vlbTerm(schedule, 5, [0], [0], [0], 0)).toThrow(/vlbTerm: argument 'sigma2' must be a finite number > 0; received 0/);
+    expect(() => vlbTerm(schedule, 5, [0, 0], [0, 0], [0, 0], [1, -1])).toThrow(/vlbTerm: argument 'sigma2\[1\]' must be a finite number > 0/);
+    expect(() => priorTerm(schedule, [-Infinity])).toThrow(/priorTerm: argument 'x0\[0\]' must be a finite number; received -Infinity/);
+    expect(() => gaussianDecoderTerm([0], [0], Number.NaN)).toThrow(/gaussianDecoderTerm: argument 'sigma2'/);
+    expect(() => variationalBound(schedule, Number.NaN, exact)).toThrow(/variationalBound: argument 'x0' must be a finite number; received NaN/);
+  });
+
   it('E1 rejects a non-positive reverse variance', () => {
     expect(() => variationalBound(schedule, 0, (t) => ({ ...exact(t), variance: 0 }))).toThrow(/variationalBound: argument 'reverse\(2\)\.variance' must be a finite number > 0/);
   });
@@ -82,6 +160,15 @@ describe('E1 the variational bound', () => {
 
 describe('E2, E3 from KL to the ε loss', () => {
   const schedule = linearSchedule(1000);
+
+  it('E2 E3 bad inputs throw DomainErrors naming the argument', () => {
+    expect(() => equalVarianceGaussianKl([Number.NaN], [0], 1)).toThrow(/equalVarianceGaussianKl: argument 'muTilde\[0\]' must be a finite number; received NaN/);
+    expect(() => equalVarianceGaussianKl([0], [0, 1], 1)).toThrow(/equalVarianceGaussianKl: argument 'muTheta' must be an array of the same length as 'muTilde' \(1\); received length 2/);
+    expect(() => equalVarianceGaussianKl([], [], 1)).toThrow(/equalVarianceGaussianKl: argument 'muTilde' must be a non-empty array/);
+    expect(() => equalVarianceGaussianKl([0], [0], Infinity)).toThrow(/equalVarianceGaussianKl: argument 'sigma2' must be a finite number > 0; received Infinity/);
+    expect(() => epsilonLossWeight(schedule, 0, 1)).toThrow(/epsilonLossWeight: argument 't' must be an integer in 1\.\.1000; received 0/);
+    expect(() => epsilonLossWeight(schedule, 3, -1)).toThrow(/epsilonLossWeight: argument 'sigma2' must be a finite number > 0; received -1/);
+  });
 
   it('E2 KL between equal-variance Gaussians is exactly ‖μ̃ − μ_θ‖²/2σ² (constant 0)', () => {
     const rng = createRng(testSeed(52));
@@ -123,6 +210,17 @@ describe('E2, E3 from KL to the ε loss', () => {
 describe('E4 the simple loss', () => {
   const schedule = linearSchedule(1000);
 
+  it('E4 bad inputs throw DomainErrors naming the argument', () => {
+    const a = tf.zeros([2, 3]);
+    expect(() => simpleLoss(a, tf.zeros([2, 4]))).toThrow(/simpleLoss: argument 'epsPred' must be a tensor of the same shape as 'eps' \[2, 3\]; received shape \[2, 4\]/);
+    expect(() => simpleLoss(tf.scalar(1), tf.scalar(1))).toThrow(/simpleLoss: argument 'eps' must be a tensor with a batch axis/);
+    expect(() => simpleLoss(a, a, 'sum' as never)).toThrow(/simpleLoss: argument 'reduction' must be 'sumPerExampleMeanOverBatch' or 'meanOverAll'; received sum/);
+    expect(() => trainingInput(schedule, a, 0, a)).toThrow(/trainingInput: argument 't' must be an integer in 1\.\.1000; received 0/);
+    expect(() => trainingInput(schedule, a, [1, 1001], a)).toThrow(/trainingInput: argument 't\[1\]' must be an integer in 1\.\.1000; received 1001/);
+    expect(() => trainingInput(schedule, a, [1, 2, 3], a)).toThrow(/trainingInput: argument 't' must be one step per example \(length 2\); received length 3/);
+    expect(() => trainingInput(schedule, a, 1, tf.zeros([3, 2]))).toThrow(/trainingInput: argument 'eps' must be a tensor of the same shape as 'x0'/);
+  });
+
   it('E4 L_simple is the mean squared ε error and trainingInput is C5', () => {
     const eps = tf.tensor2d([[1, 2], [0, -1]]);
     const pred = tf.tensor2d([[0, 2], [1, 1]]);
@@ -133,25 +231,43 @@ describe('E4 the simple loss', () => {
     assertClose(xt[1]!, Math.sqrt(schedule.alphaBars[20]!) * 2 - 0.5 * Math.sqrt(1 - schedule.alphaBars[20]!), { abs: 1e-6 }, 'x_t');
   });
 
-  it('E4 the gradient of L_simple through a linear ε_θ matches central finite differences', () => {
-    // ε_θ(x_t) = W x_t with x_t, W small; ∂L/∂W by autodiff vs (L(W + hE) − L(W − hE))/2h.
+  it('E4 the gradient of L_simple (both reductions) through a linear ε_θ matches float64 central differences', () => {
+    // ε_θ(x_t) = x_t W. tf.grad gives ∂L/∂W in float32. The reference differentiates the SAME float32 inputs
+    // (x_t, ε read back exactly as float64) with a float64 re-implementation of the loss: L is quadratic in W, so the
+    // central difference (L(W + hE) − L(W − hE)) / 2h has no truncation error at all and its rounding is
+    // ~ EPS·L/h ≈ 1e-13. What remains is tf's float32 arithmetic: ~ 1e-7 relative per operation over ~24-term sums,
+    // so rel 1e-5 + abs 1e-5 is a safe bound; a wrong gradient (e.g. a dropped factor 2) is off by O(1).
     const rng = createRng(testSeed(54));
-    const x0 = rng.normalTensor([8, 3]);
-    const eps = rng.normalTensor([8, 3]);
-    const ts = Array.from({ length: 8 }, () => rng.int(1, 1000));
+    const [B, d] = [8, 3];
+    const x0 = rng.normalTensor([B, d]);
+    const eps = rng.normalTensor([B, d]);
+    const ts = Array.from({ length: B }, () => rng.int(1, 1000));
     const xt = trainingInput(schedule, x0, ts, eps);
-    const W0 = rng.normalTensor([3, 3]);
-    const loss = (W: tf.Tensor) => simpleLoss(eps, tf.matMul(xt, W));
-    const g = tf.grad(loss)(W0).dataSync();
-    const h = 1e-2; // float32 loss: truncation O(h²) ~ 1e-4, rounding ~ 1e-7/h = 1e-5
-    const w = W0.dataSync();
-    for (let i = 0; i < 9; i++) {
-      const up = Float32Array.from(w);
-      const down = Float32Array.from(w);
-      up[i]! += h;
-      down[i]! -= h;
-      const fd = (loss(tf.tensor(up, [3, 3])).dataSync()[0]! - loss(tf.tensor(down, [3, 3])).dataSync()[0]!) / (2 * h);
-      assertClose(g[i]!, fd, { abs: 1e-3, rel: 1e-3 }, `∂L/∂W[${i}]`);
+    const W0 = rng.normalTensor([d, d]);
+    const [x64, e64, w64] = [toFloat64(xt), toFloat64(eps), toFloat64(W0)];
+    for (const reduction of ['meanOverAll', 'sumPerExampleMeanOverBatch'] as const) {
+      const g = tf.grad((W: tf.Tensor) => simpleLoss(eps, tf.matMul(xt, W), reduction))(W0).dataSync();
+      const divisor = reduction === 'meanOverAll' ? B * d : B;
+      const loss64 = (w: Float64Array) => {
+        let s = 0;
+        for (let b = 0; b < B; b++) {
+          for (let j = 0; j < d; j++) {
+            let pred = 0;
+            for (let k = 0; k < d; k++) pred += x64[b * d + k]! * w[k * d + j]!;
+            s += (e64[b * d + j]! - pred) ** 2;
+          }
+        }
+        return s / divisor;
+      };
+      const h = 1e-3;
+      for (let i = 0; i < d * d; i++) {
+        const up = Float64Array.from(w64);
+        const down = Float64Array.from(w64);
+        up[i]! += h;
+        down[i]! -= h;
+        const fd = (loss64(up) - loss64(down)) / (2 * h);
+        assertClose(g[i]!, fd, { abs: 1e-5, rel: 1e-5 }, `${reduction} ∂L/∂W[${i}]`);
+      }
     }
   });
 });
@@ -180,6 +296,21 @@ describe('E5 S2’s variance reduction', () => {
     expect(variance(one) - variance(two)).toBeGreaterThan(K * seVar);
   });
 
+  it('E5 S2’s ‖x_{t−1} − μ(x_t)‖² equals (b_t²/a_t²)‖ε_t − ε_θ‖² = (β_t/α_t)‖ε_t − ε_θ‖² for random inputs', () => {
+    // A float64 identity: the only error is rounding in forming x_t and undoing it (relative ~1e-13 at worst when
+    // a_t is near 1 and the difference is small compared with x_t; 1e-10 leaves margin, a wrong weight is off by O(1)).
+    const rng = createRng(testSeed(61));
+    for (let k = 0; k < 200; k++) {
+      const t = rng.int(1, 1000);
+      const xPrev = rng.normals(3);
+      const epsT = rng.normals(3);
+      let pred: Float64Array = new Float64Array(3);
+      const lhs = s2MeanMatchingLoss(schedule, t, xPrev, epsT, (xt) => (pred = xt.map((x) => 0.6 * x - 0.1)));
+      const sq = epsT.reduce((s, e, i) => s + (e - pred[i]!) ** 2, 0);
+      assertClose(lhs, (schedule.betas[t]! / schedule.alphas[t]!) * sq, { rel: 1e-10, abs: 1e-300 }, `t=${t}`);
+    }
+  });
+
   it('E5 the rotation is orthonormal: b_t² + a_t² b̄_{t−1}² = b̄_t² at every t', () => {
     for (let t = 2; t <= 1000; t++) {
       const lhs = schedule.betas[t]! + schedule.alphas[t]! * (1 - schedule.alphaBars[t - 1]!);
@@ -204,6 +335,16 @@ describe('E5 S2’s variance reduction', () => {
 
   it('E5 rejects t = 1 (no ε̄_0)', () => {
     expect(() => s2RotatedLoss(schedule, 1, [0], [0], epsTheta)).toThrow(/s2RotatedLoss: argument 't' must be an integer in 2\.\.1000/);
+    expect(() => s2TwoNoiseLoss(schedule, 1, [0], [0], [0], epsTheta)).toThrow(/s2TwoNoiseLoss: argument 't' must be an integer in 2\.\.1000/);
+  });
+
+  it('E5 bad inputs throw DomainErrors naming the argument', () => {
+    expect(() => s2TwoNoiseLoss(schedule, 5, [Number.NaN], [0], [0], epsTheta)).toThrow(/s2TwoNoiseLoss: argument 'x0\[0\]' must be a finite number; received NaN/);
+    expect(() => s2TwoNoiseLoss(schedule, 5, [0], [0, 1], [0], epsTheta)).toThrow(/s2TwoNoiseLoss: argument 'epsBarPrev' must be an array of the same length as 'x0'/);
+    expect(() => s2RotatedLoss(schedule, 5, [0], [Infinity], epsTheta)).toThrow(/s2RotatedLoss: argument 'eps\[0\]' must be a finite number; received Infinity/);
+    expect(() => s2RotatedLoss(schedule, 5, [0, 1], [0, 1], () => [0])).toThrow(/s2RotatedLoss: argument 'epsTheta\(x_t\)' must be an array of the same length as 'x0' \(2\); received length 1/);
+    expect(() => s2MeanMatchingLoss(schedule, 0, [0], [0], epsTheta)).toThrow(/s2MeanMatchingLoss: argument 't' must be an integer in 1\.\.1000; received 0/);
+    expect(() => s2MeanMatchingLoss(schedule, 3, [], [], epsTheta)).toThrow(/s2MeanMatchingLoss: argument 'xPrev' must be a non-empty array/);
   });
 });
 

@@ -4,12 +4,97 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { reconstructionLoss, type Reduction } from '../autoencoder/losses.js';
 import { qSample } from '../forward/forward.js';
-import { gaussianLogPdf } from '../probability/gaussian.js';
-import { klGaussian } from '../probability/kl.js';
+import { diagonalGaussianLogPdf, gaussianLogPdf } from '../probability/gaussian.js';
+import { klDiagonalGaussian, klGaussian } from '../probability/kl.js';
 import { posteriorMeanCoefficients, posteriorVariance } from '../posterior/posterior.js';
 import { assertStep, type NoiseSchedule } from '../schedule/schedule.js';
-import type { Steps } from '../util/tensor.js';
-import { assertFinite, assertFiniteArray, assertPositive, assertSameLength, DomainError } from '../util/validate.js';
+import { assertBatched, assertSameTensorShape, type Steps } from '../util/tensor.js';
+import { assertFinite, assertFiniteArray, assertIntegerInRange, assertPositive, assertSameLength, DomainError } from '../util/validate.js';
+
+/** A diagonal variance: one σ² for every coordinate, or one per coordinate. */
+export type DiagonalVariance = number | ArrayLike<number>;
+
+function assertVariance(fn: string, arg: string, v: DiagonalVariance, like: ArrayLike<number>): void {
+  if (typeof v === 'number') {
+    assertPositive(fn, arg, v);
+    return;
+  }
+  assertSameLength(fn, 'x0', like, arg, v);
+  for (let i = 0; i < v.length; i++) assertPositive(fn, `${arg}[${i}]`, v[i]!);
+}
+
+/**
+ * E1 — one term L_{t−1} of the bound for a single draw x_t (t = 2..T): the KL from the true posterior
+ * q(x_{t−1} | x_t, x_0) = N(μ̃_t, β̃_t I) (D2, D3) to the model's step N(μ_θ, diag σ²), summed over coordinates (A10).
+ *
+ * ```tex
+ * L_{t-1}=KLig(\mathcal N(	ilde\mu_t(x_t,x_0),	ildeeta_t I)\,ig\|\,\mathcal N(\mu_	heta(x_t,t),\operatorname{diag}\sigma_t^2)ig)
+ * ```
+ * Source: S0 (the bound before Algorithm 1; 公式9 for μ̃, β̃), S3 (ELBO of DDPM), Ho et al. 2020 Eq. 5.
+ * @param t - step in 2..T (at t = 1 the posterior is a point mass; that step is L_0, {@link gaussianDecoderTerm})
+ * @param x0 - x_0, d finite coordinates
+ * @param xt - x_t, same length
+ * @param muTheta - μ_θ(x_t, t), same length
+ * @param sigma2 - σ_t² > 0, scalar or per coordinate
+ */
+export function vlbTerm(
+  schedule: NoiseSchedule,
+  t: number,
+  x0: ArrayLike<number>,
+  xt: ArrayLike<number>,
+  muTheta: ArrayLike<number>,
+  sigma2: DiagonalVariance,
+): number {
+  const fn = 'vlbTerm';
+  assertStep(fn, schedule, t);
+  if (t < 2) throw new DomainError(fn, 't', `an integer in 2..${schedule.T} (t = 1 is the decoder term L_0)`, t);
+  assertFiniteArray(fn, 'x0', x0);
+  assertFiniteArray(fn, 'xt', xt);
+  assertFiniteArray(fn, 'muTheta', muTheta);
+  assertSameLength(fn, 'x0', x0, 'xt', xt);
+  assertSameLength(fn, 'x0', x0, 'muTheta', muTheta);
+  assertVariance(fn, 'sigma2', sigma2, x0);
+  const { x0Coef, xtCoef } = posteriorMeanCoefficients(schedule, t);
+  const muTilde = Float64Array.from(x0, (x, i) => x0Coef * x + xtCoef * xt[i]!);
+  return klDiagonalGaussian(muTilde, posteriorVariance(schedule, t), muTheta, sigma2);
+}
+
+/**
+ * E1 — the prior term L_T = KL(q(x_T | x_0) ‖ N(0, I)): no parameters in DDPM, so a constant of training; it is
+ * small when ᾱ_T ≈ 0 (C6).
+ *
+ * ```tex
+ * L_T=KLig(\mathcal N(\sqrt{arlpha_T}\,x_0,(1-arlpha_T)I)\,ig\|\,\mathcal N(0,I)ig)
+ * ```
+ * Source: S0 (the bound before Algorithm 1), S3, Ho et al. 2020 Eq. 5.
+ * @param x0 - x_0, d finite coordinates
+ */
+export function priorTerm(schedule: NoiseSchedule, x0: ArrayLike<number>): number {
+  assertFiniteArray('priorTerm', 'x0', x0);
+  const ab = schedule.alphaBars[schedule.T]!;
+  return klDiagonalGaussian(Float64Array.from(x0, (x) => Math.sqrt(ab) * x), 1 - ab, new Float64Array(x0.length), 1);
+}
+
+/**
+ * E1 — the decoder term L_0 = −log p_θ(x_0 | x_1) for a single draw x_1, with a CONTINUOUS Gaussian decoder
+ * N(μ_θ(x_1, 1), diag σ_1²) (a density in nats; DDPM instead discretises it to the 256 pixel bins, Ho et al. Eq. 13).
+ *
+ * ```tex
+ * L_0=-\log\mathcal Nig(x_0;\ \mu_	heta(x_1,1),\ \operatorname{diag}\sigma_1^2ig)
+ * ```
+ * Source: S0 (the bound before Algorithm 1), S3, Ho et al. 2020 Eq. 5.
+ * @param x0 - x_0, d finite coordinates
+ * @param muTheta - μ_θ(x_1, 1), same length
+ * @param sigma2 - σ_1² > 0, scalar or per coordinate
+ */
+export function gaussianDecoderTerm(x0: ArrayLike<number>, muTheta: ArrayLike<number>, sigma2: DiagonalVariance): number {
+  const fn = 'gaussianDecoderTerm';
+  assertFiniteArray(fn, 'x0', x0);
+  assertFiniteArray(fn, 'muTheta', muTheta);
+  assertSameLength(fn, 'x0', x0, 'muTheta', muTheta);
+  assertVariance(fn, 'sigma2', sigma2, x0);
+  return -diagonalGaussianLogPdf(x0, muTheta, sigma2);
+}
 
 /** A linear-Gaussian reverse step p_θ(x_{t−1} | x_t) = N(intercept + slope · x_t, variance), one coordinate. */
 export interface LinearGaussianReverseStep {
@@ -147,6 +232,11 @@ export function epsilonLossWeight(schedule: NoiseSchedule, t: number, sigma2: nu
  * Source: S0 Algorithm 1, S2, S4 (its loss), Ho et al. 2020 Eq. 14.
  */
 export function simpleLoss(eps: tf.Tensor, epsPred: tf.Tensor, reduction: Reduction = 'meanOverAll'): tf.Scalar {
+  assertBatched('simpleLoss', 'eps', eps);
+  assertSameTensorShape('simpleLoss', 'eps', eps, 'epsPred', epsPred);
+  if (reduction !== 'meanOverAll' && reduction !== 'sumPerExampleMeanOverBatch') {
+    throw new DomainError('simpleLoss', 'reduction', "'sumPerExampleMeanOverBatch' or 'meanOverAll'", String(reduction));
+  }
   // The same squared error with the same two reductions as B1: one implementation serves both.
   return reconstructionLoss(eps, epsPred, reduction);
 }
@@ -156,6 +246,14 @@ export function simpleLoss(eps: tf.Tensor, epsPred: tf.Tensor, reduction: Reduct
  * The caller draws t uniformly from 1..T and ε ~ N(0, I) (randomness passed in).
  */
 export function trainingInput(schedule: NoiseSchedule, x0: tf.Tensor, t: Steps, eps: tf.Tensor): tf.Tensor {
+  assertBatched('trainingInput', 'x0', x0);
+  assertSameTensorShape('trainingInput', 'x0', x0, 'eps', eps);
+  const batch = x0.shape[0]!;
+  if (typeof t === 'number') assertIntegerInRange('trainingInput', 't', t, 1, schedule.T);
+  else {
+    if (t.length !== batch) throw new DomainError('trainingInput', 't', `one step per example (length ${batch})`, `length ${t.length}`);
+    for (let i = 0; i < t.length; i++) assertIntegerInRange('trainingInput', `t[${i}]`, t[i]!, 1, schedule.T);
+  }
   return qSample(schedule, x0, t, eps);
 }
 
@@ -182,6 +280,39 @@ function s2Symbols(schedule: NoiseSchedule, t: number) {
 }
 
 /**
+ * E5 — S2's starting point: match the step back, ‖x_{t−1} − μ(x_t)‖² with x_t = a_t x_{t−1} + b_t ε_t and
+ * μ(x_t) = (x_t − b_t ε_θ(x_t, t)) / a_t; it equals (b_t²/a_t²) ‖ε_t − ε_θ‖² (in our notation β_t/α_t).
+ * S2's α_t, β_t are our √α_t, √β_t (FORMULAS §N): a_t = √α_t, b_t = √β_t.
+ *
+ * ```tex
+ * ig\|x_{t-1}-\mu(x_t)ig\|^2=rac{b_t^2}{a_t^2}ig\|arepsilon_t-\epsilon_	heta(x_t,t)ig\|^2,\qquad \mu(x_t)=rac1{a_t}ig(x_t-b_t\,\epsilon_	heta(x_t,t)ig)
+ * ```
+ * Source: S2 (section "又如何建").
+ * @param xPrev - x_{t−1}, d finite coordinates
+ * @param epsT - ε_t, same length
+ */
+export function s2MeanMatchingLoss(
+  schedule: NoiseSchedule,
+  t: number,
+  xPrev: ArrayLike<number>,
+  epsT: ArrayLike<number>,
+  epsTheta: (xt: Float64Array, t: number) => ArrayLike<number>,
+): number {
+  const fn = 's2MeanMatchingLoss';
+  assertStep(fn, schedule, t);
+  assertFiniteArray(fn, 'xPrev', xPrev);
+  assertFiniteArray(fn, 'epsT', epsT);
+  assertSameLength(fn, 'xPrev', xPrev, 'epsT', epsT);
+  const { a, b } = s2Symbols(schedule, t);
+  const xt = Float64Array.from(xPrev, (x, i) => a * x + b * epsT[i]!);
+  const pred = epsTheta(xt, t);
+  assertSameLength(fn, 'xPrev', xPrev, 'epsTheta(x_t)', pred);
+  let s = 0;
+  for (let i = 0; i < xt.length; i++) s += (xPrev[i]! - (xt[i]! - b * pred[i]!) / a) ** 2;
+  return s;
+}
+
+/**
  * E5 — S2's first estimator of the per-step loss, with two noises: build
  * x_t = ā_t x_0 + a_t b̄_{t−1} ε̄_{t−1} + b_t ε_t and score ‖ε_t − ε_θ(x_t, t)‖² (S2's α_t, β_t are our √α_t, √β_t:
  * a_t = √α_t, b_t = √β_t, ā_t = √ᾱ_t, b̄_t = √(1 − ᾱ_t)). Needs t >= 2. One coordinate array per call.
@@ -189,7 +320,7 @@ function s2Symbols(schedule: NoiseSchedule, t: number) {
  * ```tex
  * \ell_1=\big\|\varepsilon_t-\epsilon_\theta\big(\bar a_t x_0+a_t\bar b_{t-1}\bar\varepsilon_{t-1}+b_t\varepsilon_t,\ t\big)\big\|^2
  * ```
- * Source: S2 (the loss before "降低方差").
+ * Source: S2 (section "降低方差", the loss it starts from).
  */
 export function s2TwoNoiseLoss(
   schedule: NoiseSchedule,
@@ -200,11 +331,15 @@ export function s2TwoNoiseLoss(
   epsTheta: (xt: Float64Array, t: number) => ArrayLike<number>,
 ): number {
   assertS2Step('s2TwoNoiseLoss', schedule, t);
+  assertFiniteArray('s2TwoNoiseLoss', 'x0', x0);
+  assertFiniteArray('s2TwoNoiseLoss', 'epsBarPrev', epsBarPrev);
+  assertFiniteArray('s2TwoNoiseLoss', 'epsT', epsT);
   assertSameLength('s2TwoNoiseLoss', 'x0', x0, 'epsBarPrev', epsBarPrev);
   assertSameLength('s2TwoNoiseLoss', 'x0', x0, 'epsT', epsT);
   const { a, b, aBar, bBarPrev } = s2Symbols(schedule, t);
   const xt = Float64Array.from(x0, (x, i) => aBar * x + a * bBarPrev * epsBarPrev[i]! + b * epsT[i]!);
   const pred = epsTheta(xt, t);
+  assertSameLength('s2TwoNoiseLoss', 'x0', x0, 'epsTheta(x_t)', pred);
   let s = 0;
   for (let i = 0; i < xt.length; i++) s += (epsT[i]! - pred[i]!) ** 2;
   return s;
@@ -219,7 +354,7 @@ export function s2TwoNoiseLoss(
  * ```tex
  * \ell_2=\Big\|\frac{b_t}{\bar b_t}\varepsilon-\epsilon_\theta(\bar a_t x_0+\bar b_t\varepsilon,\ t)\Big\|^2+\frac{a_t^2\bar b_{t-1}^2}{\bar b_t^2}\,d
  * ```
- * Source: S2 ("降低方差", the integration trick).
+ * Source: S2 (section "降低方差", the integration trick).
  */
 export function s2RotatedLoss(
   schedule: NoiseSchedule,
@@ -229,10 +364,13 @@ export function s2RotatedLoss(
   epsTheta: (xt: Float64Array, t: number) => ArrayLike<number>,
 ): number {
   assertS2Step('s2RotatedLoss', schedule, t);
+  assertFiniteArray('s2RotatedLoss', 'x0', x0);
+  assertFiniteArray('s2RotatedLoss', 'eps', eps);
   assertSameLength('s2RotatedLoss', 'x0', x0, 'eps', eps);
   const { a, b, aBar, bBar, bBarPrev } = s2Symbols(schedule, t);
   const xt = Float64Array.from(x0, (x, i) => aBar * x + bBar * eps[i]!);
   const pred = epsTheta(xt, t);
+  assertSameLength('s2RotatedLoss', 'x0', x0, 'epsTheta(x_t)', pred);
   let s = 0;
   for (let i = 0; i < xt.length; i++) s += ((b / bBar) * eps[i]! - pred[i]!) ** 2;
   return s + ((a * bBarPrev) / bBar) ** 2 * xt.length;
