@@ -74,6 +74,15 @@ function assertShape(fn: string, shape: readonly number[]): void {
   shape.forEach((d, i) => assertInteger(fn, `shape[${i}]`, d, 1));
 }
 
+/** The starting state: a copy of `xT`, which must have the requested shape, or a fresh N(0, I) draw. */
+function initialState(fn: string, shape: readonly number[], rng: Rng, xT: tf.Tensor | undefined): tf.Tensor {
+  if (!xT) return rng.normalTensor(shape);
+  if (xT.rank !== shape.length || xT.shape.some((d, i) => d !== shape[i])) {
+    throw new DomainError(fn, 'xT', `a tensor of the requested shape [${shape.join(', ')}]`, `shape [${xT.shape.join(', ')}]`);
+  }
+  return tf.clone(xT);
+}
+
 /**
  * F1 — the full DDPM sampler (Algorithm 2): x_T ~ N(0, I), then t = T..1 ancestral steps.
  * @param shape - the batch shape [B, …]
@@ -87,7 +96,7 @@ export function ddpmSample(
 ): tf.Tensor {
   assertShape('ddpmSample', shape);
   const { variance = 'beta', greedy = false, onStep } = options;
-  let x = options.xT ? tf.clone(options.xT) : rng.normalTensor(shape);
+  let x = initialState('ddpmSample', shape, rng, options.xT);
   for (let t = schedule.T; t >= 1; t--) {
     const next = tf.tidy(() => {
       const eps = epsModel(x, t);
@@ -165,7 +174,7 @@ export function ddimStep(
 }
 
 export interface DdimSampleOptions {
-  /** The subsequence τ (increasing, in 1..T); default: all steps. */
+  /** The subsequence τ (increasing, in 1..T, ending at T unless `xT` is given); default: all steps. */
   readonly timesteps?: readonly number[];
   /** η in [0, 1]: 0 deterministic, 1 DDPM-like. Default 0. */
   readonly eta?: number;
@@ -192,7 +201,11 @@ export function ddimSample(
     assertStep('ddimSample', schedule, t, `timesteps[${i}]`);
     if (i > 0 && !(t > taus[i - 1]!)) throw new DomainError('ddimSample', `timesteps[${i}]`, `greater than timesteps[${i - 1}] = ${taus[i - 1]} (strictly increasing)`, t);
   });
-  let x = options.xT ? tf.clone(options.xT) : rng.normalTensor(shape);
+  // x ~ N(0, I) is x_T only: a subsequence ending below T needs its own starting state.
+  if (!options.xT && taus.at(-1) !== schedule.T) {
+    throw new DomainError('ddimSample', 'timesteps', `a sequence ending at T = ${schedule.T} (or pass xT, the state at its last step)`, `a sequence ending at ${taus.at(-1)}`);
+  }
+  let x = initialState('ddimSample', shape, rng, options.xT);
   for (let i = taus.length - 1; i >= 0; i--) {
     const t = taus[i]!;
     const tPrev = i > 0 ? taus[i - 1]! : 0;

@@ -58,6 +58,10 @@ describe('F1–F3 the DDPM step', () => {
     ddpmSample(small, (x) => tf.zerosLike(x), [2, 1], createRng(testSeed(3)), { onStep: ({ t }) => seen.push(t) });
     expect(seen).toEqual([5, 4, 3, 2, 1]);
     expect(() => ddpmSample(small, (x) => x, [0, 1], createRng(testSeed(3)))).toThrow("ddpmSample: argument 'shape[0]' must be an integer >= 1; received 0");
+    // A starting state unlike the requested shape used to be followed silently (the greedy path never drew noise).
+    expect(() => ddpmSample(small, (x) => x, [4, 1], createRng(testSeed(3)), { greedy: true, xT: tf.ones([2, 1]) })).toThrow(
+      "ddpmSample: argument 'xT' must be a tensor of the requested shape [4, 1]; received shape [2, 1]",
+    );
   });
 });
 
@@ -103,6 +107,10 @@ describe('F4 DDIM', () => {
     expect(() => ddimSigma(schedule, 5, 5, 0.5)).toThrow("ddimSigma: argument 'tPrev' must be an integer in 0..4 (earlier than t); received 5");
     expect(() => ddimSigma(schedule, 5, 4, 1.5)).toThrow(/'eta' must be a number in \[0, 1\]/);
     expect(() => ddimSample(schedule, (x) => x, [1, 1], createRng(testSeed(1)), { timesteps: [5, 3] })).toThrow(/strictly increasing/);
+    // x ~ N(0, I) is x_T: treating it as x_10 (ᾱ_10 ≈ 1, almost no noise) returned noise as if it were data.
+    expect(() => ddimSample(schedule, (x) => x, [1, 1], createRng(testSeed(1)), { timesteps: [1, 5, 10] })).toThrow(/'timesteps' must be a sequence ending at T = 1000/);
+    expect(() => ddimSample(schedule, (x) => x, [4, 1], createRng(testSeed(1)), { xT: tf.ones([2, 1]) })).toThrow(/'xT' must be a tensor of the requested shape \[4, 1\]/);
+    expect(ddimSample(schedule, (x) => tf.zerosLike(x), [2, 1], createRng(testSeed(1)), { timesteps: [1, 5, 10], xT: tf.ones([2, 1]) }).shape).toEqual([2, 1]);
   });
 });
 
