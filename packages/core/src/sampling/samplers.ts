@@ -85,6 +85,11 @@ function initialState(fn: string, shape: readonly number[], rng: Rng, xT: tf.Ten
 
 /**
  * F1 — the full DDPM sampler (Algorithm 2): x_T ~ N(0, I), then t = T..1 ancestral steps.
+ *
+ * ```tex
+ * x_T\sim\mathcal N(0,I);\quad x_{t-1}=\frac{1}{\sqrt{\alpha_t}}\Big(x_t-\frac{1-\alpha_t}{\sqrt{1-\bar\alpha_t}}\,\varepsilon_\theta(x_t,t)\Big)+\sigma_t z,\quad t=T,\dots,1
+ * ```
+ * Source: S0 Algorithm 2 and its code, S4's `p_real_sample` loop, Ho et al. 2020 Algorithm 2.
  * @param shape - the batch shape [B, …]
  */
 export function ddpmSample(
@@ -112,7 +117,12 @@ export function ddpmSample(
 }
 
 /**
- * F4 — an increasing subsequence 1 = τ_1 < … < τ_S = T of S steps, evenly spaced (rounded), for DDIM.
+ * F4 — an increasing subsequence 1 = τ_1 < … < τ_S = T of S steps, evenly spaced (rounded), for DDIM; S = 1 gives [T].
+ *
+ * ```tex
+ * \tau_i=\operatorname{round}\Big(1+\frac{(T-1)(i-1)}{S-1}\Big),\quad i=1,\dots,S
+ * ```
+ * Source: S1 (DDIM samples on a subsequence), Song et al. 2021 §4.2 (linear τ).
  * @param steps - S, an integer in 1..T
  */
 export function ddimTimesteps(T: number, steps: number): number[] {
@@ -184,6 +194,11 @@ export interface DdimSampleOptions {
 
 /**
  * F4 — the DDIM sampler over a subsequence τ_S > … > τ_1, ending at t' = 0 (x_0).
+ *
+ * ```tex
+ * x_{\tau_S}\sim\mathcal N(0,I);\quad x_{\tau_{i-1}}=\text{F4 step}(x_{\tau_i},\tau_i\to\tau_{i-1}),\quad \tau_0=0
+ * ```
+ * Source: S1, S3 (DDIM heading), Song et al. 2021 Eq. 12 and §4.2.
  */
 export function ddimSample(
   schedule: NoiseSchedule,
