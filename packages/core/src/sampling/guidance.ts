@@ -75,6 +75,8 @@ export function dropLabels(labels: ArrayLike<number>, p: number, rng: Rng, nullL
   const out = new Int32Array(labels.length);
   for (let i = 0; i < labels.length; i++) {
     assertInteger('dropLabels', `labels[${i}]`, labels[i]!);
+    // A label equal to the null token would read as "dropped" in training and as ∅ when sampling.
+    if (labels[i] === nullLabel) throw new DomainError('dropLabels', `labels[${i}]`, `a class label other than nullLabel = ${nullLabel}`, labels[i]);
     out[i] = rng.uniform() < p ? nullLabel : labels[i]!;
   }
   return out;

@@ -159,6 +159,8 @@ describe('F5, F6 guidance', () => {
     out.forEach((l, i) => expect(l === 10 || l === labels[i]).toBe(true));
     expect(() => dropLabels([1, 2], 1.5, rng, 10)).toThrow("dropLabels: argument 'p' must be a number in [0, 1]; received 1.5");
     expect(() => dropLabels([], 0.1, rng, 10)).toThrow(/non-empty/);
+    // nullLabel = 0 with class 0 in the data would make every class-0 example unconditional, dropped or not.
+    expect(() => dropLabels([1, 0], 0.1, rng, 0)).toThrow("dropLabels: argument 'labels[1]' must be a class label other than nullLabel = 0; received 0");
   });
 
   it('H S4 drops the label for the whole batch with one draw: within-batch drop fractions are only 0 or 1', () => {
