@@ -206,6 +206,9 @@ test('local search finds a formula by its ID', async () => {
   await input.fill('C5');
   const hit = page.locator('.aa-suggestion, [class*="suggestion"]').filter({ hasText: 'C5' }).first();
   await hit.waitFor({ timeout: 15_000 });
+  // The best hit is the catalogue's heading for C5, and following it lands on the anchor.
+  const first = page.locator('.aa-suggestion, [class*="suggestion"]').first();
+  assert.match(await first.innerText(), /C5[\s\S]*catalogue/i);
   await page.screenshot({ path: path.join(shots, 'search-C5.png') });
   assert.deepEqual(errors, []);
   await close();
