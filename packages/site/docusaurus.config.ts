@@ -25,7 +25,7 @@ const config: Config = {
   baseUrl: '/',
   favicon: 'img/favicon.svg',
   onBrokenLinks: 'throw',
-  onBrokenAnchors: process.env.SITE_ANCHORS_WARN ? 'warn' : 'throw',
+  onBrokenAnchors: 'throw',
   onDuplicateRoutes: 'throw',
   markdown: {
     format: 'detect',
