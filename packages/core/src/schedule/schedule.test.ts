@@ -61,6 +61,8 @@ describe('C2 α and ᾱ', () => {
     expect(() => scheduleFromBetas([])).toThrow(/non-empty/);
     expect(() => alphasFromBetas([0.1, 0.2])).toThrow(/betas\[0\]/);
     expect(() => alphaBarsFromAlphas([0.5, 0.5])).toThrow(/alphas\[0\]/);
+    // 200 steps of β = 0.999 give ᾱ = 1e-600, which underflows to 0 (x̂_0 = (x_t − ε)/0 would be NaN).
+    expect(() => scheduleFromBetas(new Array(200).fill(0.999))).toThrow(/alphaBarsFromAlphas: argument 'alphas\[1\.\.\d+\]' must be a product ᾱ_t > 0/);
   });
 
   it('N the step index is 1..T and out-of-range steps name the range', () => {

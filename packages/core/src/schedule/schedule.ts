@@ -59,6 +59,8 @@ export function alphaBarsFromAlphas(alphas: ArrayLike<number>): Float64Array {
   for (let t = 1; t < alphas.length; t++) {
     assertInInterval('alphaBarsFromAlphas', `alphas[${t}]`, alphas[t]!, 0, 1, { lo: true, hi: true });
     out[t] = out[t - 1]! * alphas[t]!;
+    // ᾱ_t = 0 would make 1/√ᾱ_t (D4, the samplers) infinite and x̂_0 NaN: refuse a product that underflows.
+    if (out[t] === 0) throw new DomainError('alphaBarsFromAlphas', `alphas[1..${t}]`, 'a product ᾱ_t > 0 (it underflowed to 0 in float64)', 0);
   }
   return out;
 }
