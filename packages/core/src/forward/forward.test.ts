@@ -180,6 +180,7 @@ describe('C6, C7, C8', () => {
     for (let t = 1; t <= 5; t++) expected += gaussianLogPdf(xs[t]!, Math.sqrt(small.alphas[t]!) * xs[t - 1]!, small.betas[t]!);
     assertClose(forwardJointLogDensity(small, xs), expected, { rel: 8 * EPS }, 'log q(x_1:T|x_0)');
     expect(() => forwardJointLogDensity(small, xs.slice(1))).toThrow(/x_0\.\.x_T \(length 6\)/);
+    expect(() => forwardJointLogDensity(small, [0.3, -0.2, Number.NaN, 0.4, -0.7, 0.05])).toThrow("forwardJointLogDensity: argument 'xs[2]' must be a finite number; received NaN");
   });
 
   it('C7 ancestral sampling of the joint has the C5 marginal at every t (6 SE)', () => {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertStep, assertStepOrZero, type NoiseSchedule } from '../schedule/schedule.js';
 import { assertBatched, assertSameTensorShape, coefficientTable, perExample, type Steps } from '../util/tensor.js';
 import { gaussianLogPdf } from '../probability/gaussian.js';
-import { assertInteger, assertIntegerInRange, assertNonNegative, DomainError } from '../util/validate.js';
+import { assertFiniteArray, assertInteger, assertIntegerInRange, assertNonNegative, DomainError } from '../util/validate.js';
 
 /** Mean coefficient and variance of a Gaussian transition x ↦ N(mean·x, variance). */
 export interface GaussianTransition {
@@ -153,6 +153,7 @@ export function forwardJointLogDensity(schedule: NoiseSchedule, xs: ArrayLike<nu
   if (xs.length !== schedule.T + 1) {
     throw new DomainError('forwardJointLogDensity', 'xs', `the path x_0..x_T (length ${schedule.T + 1})`, `length ${xs.length}`);
   }
+  assertFiniteArray('forwardJointLogDensity', 'xs', xs);
   let s = 0;
   for (let t = 1; t <= schedule.T; t++) s += gaussianLogPdf(xs[t]!, Math.sqrt(schedule.alphas[t]!) * xs[t - 1]!, schedule.betas[t]!);
   return s;

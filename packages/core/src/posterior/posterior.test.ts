@@ -179,6 +179,7 @@ describe('D6, D7 the reverse variance', () => {
 
   it('D1 rejects t = 1 (point-mass prior) and steps outside 1..T', () => {
     expect(() => posteriorLogDensityByBayes(schedule, 1, 0, 0, 0)).toThrow(/2\.\.1000/);
+    expect(() => posteriorLogDensityByBayes(schedule, 3, Number.NaN, 0, 0)).toThrow(/^posteriorLogDensityByBayes: argument 'xPrev' must be a finite/);
     expect(() => posteriorVariance(schedule, 1001)).toThrow(/1\.\.1000/);
   });
 });

@@ -59,6 +59,9 @@ export function posteriorVariance(schedule: NoiseSchedule, t: number): number {
 export function posteriorLogDensityByBayes(schedule: NoiseSchedule, t: number, xPrev: number, xt: number, x0: number): number {
   assertStep('posteriorLogDensityByBayes', schedule, t);
   if (t < 2) throw new DomainError('posteriorLogDensityByBayes', 't', `an integer in 2..${schedule.T} (q(x_0|x_0) is a point mass)`, t);
+  assertFinite('posteriorLogDensityByBayes', 'xPrev', xPrev);
+  assertFinite('posteriorLogDensityByBayes', 'xt', xt);
+  assertFinite('posteriorLogDensityByBayes', 'x0', x0);
   const { alphas, alphaBars, betas } = schedule;
   return (
     gaussianLogPdf(xt, Math.sqrt(alphas[t]!) * xPrev, betas[t]!) +
