@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../random/rng.js';
 import { assertClose, EPS, testSeed } from '../testing/expect-close.js';
 import { useCpuBackend } from '../testing/tf-setup.js';
-import { patchCount, patchify, sinusoidalEmbedding, timestepEmbedding, unpatchify } from './embedding.js';
+import { latentShape, patchCount, patchify, sinusoidalEmbedding, timestepEmbedding, unpatchify } from './embedding.js';
 
 beforeAll(useCpuBackend);
 
@@ -71,5 +71,20 @@ describe('G3 DiT patchify', () => {
   it('G3 rejects a patch size that does not divide H and W', () => {
     expect(() => patchCount(32, 30, 4, 4)).toThrow("patchCount: argument 'p' must be a divisor of H = 32 and W = 30; received 4");
     expect(() => unpatchify(tf.zeros([1, 3, 4]) as tf.Tensor3D, 2, 4, 4, 1)).toThrow(/unpatchify: argument 'tokens' must be shape \[B, 4, 4\]/);
+  });
+});
+
+describe('G4 latent diffusion', () => {
+  it('G4 a 256×256×3 image with f = 8, c = 4 becomes the 32×32×4 latent of S3’s DiT example (G3), 48× smaller', () => {
+    const { shape, compression } = latentShape(256, 256, 3, 8, 4);
+    expect(shape).toEqual([32, 32, 4]);
+    expect(compression).toBe((8 * 8 * 3) / 4);
+    // Counting the numbers directly gives the same factor.
+    expect((256 * 256 * 3) / (shape[0] * shape[1] * shape[2])).toBe(compression);
+    expect(patchCount(...shape, 2).tokens).toBe(256);
+  });
+
+  it('G4 rejects a factor that does not divide the image', () => {
+    expect(() => latentShape(28, 28, 1, 8, 4)).toThrow("latentShape: argument 'f' must be a divisor of H = 28 and W = 28; received 8");
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Network input pieces that are formulas (catalogue G1, G3): the sinusoidal timestep embedding and DiT's patchify.
- * (G2, the S4 UNet, and G4, latent diffusion, are architectures: see the models.)
+ * (G2, the S4 UNet, is architecture: see models/unet.ts. G4's shape bookkeeping is here; its autoencoder is a model.)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertInteger, assertFinite, assertPositive, DomainError } from '../util/validate.js';
@@ -94,4 +94,26 @@ export function unpatchify(tokens: tf.Tensor3D, p: number, H: number, W: number,
     const grid = tf.reshape(tokens, [B, H / p, W / p, p, p, C]);
     return tf.reshape(tf.transpose(grid, [0, 1, 3, 2, 4, 5]), [B, H, W, C]) as tf.Tensor4D;
   });
+}
+
+/**
+ * G4 — latent diffusion's bookkeeping: an autoencoder with downsampling factor f maps an H×W×C image to an
+ * (H/f)×(W/f)×c latent, and diffusion runs there, on HWC/(HWc/f²) = f²C/c times fewer numbers per step.
+ *
+ * ```tex
+ * \mathcal E: \mathbb R^{H\times W\times C}\to\mathbb R^{\frac Hf\times\frac Wf\times c},\qquad
+ * \text{compression}=\frac{HWC}{\frac Hf\frac Wf c}=\frac{f^2C}{c}
+ * ```
+ * Source: S1 (latent diffusion, LDM), Rombach et al. 2022 §3; S3's DiT example takes such a 32×32×4 latent.
+ * @param f - the downsampling factor, a divisor of H and W
+ * @param c - latent channels
+ */
+export function latentShape(H: number, W: number, C: number, f: number, c: number): { shape: [number, number, number]; compression: number } {
+  assertInteger('latentShape', 'H', H, 1);
+  assertInteger('latentShape', 'W', W, 1);
+  assertInteger('latentShape', 'C', C, 1);
+  assertInteger('latentShape', 'f', f, 1);
+  assertInteger('latentShape', 'c', c, 1);
+  if (H % f !== 0 || W % f !== 0) throw new DomainError('latentShape', 'f', `a divisor of H = ${H} and W = ${W}`, f);
+  return { shape: [H / f, W / f, c], compression: (H * W * C) / ((H / f) * (W / f) * c) };
 }
