@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // tfjs keeps global engine state; one fork per file keeps backends and memory checks independent.
     pool: 'forks',
+    // Vitest's default leaves one core idle; the files are independent, so use both of a 2-core machine.
+    poolOptions: { forks: { minForks: 1, maxForks: 2 } },
     testTimeout: 60_000,
   },
 });
