@@ -1,9 +1,12 @@
 /**
  * `pnpm bench`: training-step and sampling times on the selected backend, printed as a markdown table.
  * Targets (2 cores, PyTorch CPU for reference): MLP step (batch 1024) ≤ 1.5 × 7 ms; UNet step (batch 32) ≤ 3 × 765 ms.
- * Options: --only mlp|unet|sample, --reps N, --backend wasm|cpu|node|node-gpu (or DDPM_BACKEND).
+ * Options: --only mlp|unet|sample, --reps N, --backend wasm|cpu|node|node-gpu (or DDPM_BACKEND), --threads N (wasm
+ * threads, or DDPM_WASM_THREADS). Each row gives the median wall time and the median CPU time of this process: on a
+ * machine shared with other work the wall time includes waiting for a core, the CPU time mostly does not.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { describeBackend, selectBackend, type BackendName } from '../src/nn/backend.js';
 import { MlpDenoiser } from '../src/models/mlp.js';
@@ -12,8 +15,12 @@ import { linearSchedule } from '../src/schedule/schedule.js';
 import { ddpmTrainStep, sampleModel } from '../src/train/ddpm.js';
 import type { DenoiserModel } from '../src/models/types.js';
 
-const { values } = parseArgs({ options: { only: { type: 'string' }, reps: { type: 'string' }, backend: { type: 'string' } } });
-const choice = await selectBackend(values.backend ? { backend: values.backend as BackendName } : {});
+const { values } = parseArgs({ options: { only: { type: 'string' }, reps: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' } } });
+const choice = await selectBackend({
+  ...(values.backend ? { backend: values.backend as BackendName } : {}),
+  ...(values.threads ? { wasmThreads: Number(values.threads) } : {}),
+});
+const loadBefore = os.loadavg()[0]!;
 const reps = Number(values.reps ?? 10);
 const rows: string[][] = [];
 
@@ -22,15 +29,24 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function timeIt(fn: () => void, n: number, warm = 2): number {
+/** Median wall and process-CPU milliseconds of n calls after `warm` unmeasured ones. */
+function timeIt(fn: () => void, n: number, warm = 2): { wall: number; cpu: number } {
   for (let i = 0; i < warm; i++) fn();
-  const ts: number[] = [];
+  const walls: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < n; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
-    ts.push(performance.now() - t0);
+    walls.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1000);
   }
-  return median(ts);
+  return { wall: median(walls), cpu: median(cpus) };
+}
+
+function formatMs({ wall, cpu }: { wall: number; cpu: number }): string {
+  return wall >= 1000 ? `${(wall / 1000).toFixed(2)} s (CPU ${(cpu / 1000).toFixed(2)} s)` : `${wall.toFixed(1)} ms (CPU ${cpu.toFixed(1)} ms)`;
 }
 
 function benchStep(label: string, model: DenoiserModel, batch: number, microBatches: number, target: string, n: number, warm = 2) {
@@ -39,16 +55,16 @@ function benchStep(label: string, model: DenoiserModel, batch: number, microBatc
   const x0 = rng.normalTensor([batch, ...model.dataShape]);
   const labels = model.numClasses > 0 ? Int32Array.from({ length: batch }, (_, i) => i % model.numClasses) : null;
   const opt = tf.train.adam(1e-3);
-  const ms = timeIt(() => void ddpmTrainStep(model, opt, schedule, x0, labels, rng, { microBatches }), n, warm);
-  rows.push([label, `${batch}${microBatches > 1 ? ` (${microBatches}×${batch / microBatches})` : ''}`, `${ms.toFixed(1)} ms`, target]);
+  const t = timeIt(() => void ddpmTrainStep(model, opt, schedule, x0, labels, rng, { microBatches }), n, warm);
+  rows.push([label, `${batch}${microBatches > 1 ? ` (${microBatches}×${batch / microBatches})` : ''}`, formatMs(t), target]);
   x0.dispose();
 }
 
 function benchSample(label: string, model: DenoiserModel, n: number, sampler: 'ddpm' | 'ddim', steps: number) {
   const schedule = linearSchedule(1000);
   const rng = createRng(2);
-  const ms = timeIt(() => sampleModel(model, schedule, n, rng, { sampler, ddimSteps: steps }).dispose(), 1, 0);
-  rows.push([label, `${n} samples`, `${(ms / 1000).toFixed(2)} s`, `${sampler === 'ddpm' ? 1000 : steps} network calls`]);
+  const t = timeIt(() => sampleModel(model, schedule, n, rng, { sampler, ddimSteps: steps }).dispose(), 1, 0);
+  rows.push([label, `${n} samples`, formatMs(t), `${sampler === 'ddpm' ? 1000 : steps} network calls`]);
 }
 
 const only = values.only;
@@ -73,7 +89,7 @@ if (!only || only === 'unet' || only === 'sample') {
   }
 }
 
-console.log(`\nBackend: **${describeBackend(choice)}** (tfjs ${tf.version_core}), Node ${process.version}\n`);
-console.log('| workload | batch | median time | target / note |');
+console.log(`\nBackend: **${describeBackend(choice)}** (tfjs ${tf.version_core}), Node ${process.version}, ${os.cpus().length} cores, load average ${loadBefore.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)}\n`);
+console.log('| workload | batch | median time (CPU of this process) | target / note |');
 console.log('|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

@@ -8,9 +8,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../runtime/register-gradients.js';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
-import { DomainError } from '../util/validate.js';
+import { assertInteger, DomainError } from '../util/validate.js';
 
 export type BackendName = 'node-gpu' | 'node' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['node-gpu', 'node', 'wasm', 'cpu'];
@@ -27,7 +29,11 @@ export interface BackendChoice {
 export interface SelectBackendOptions {
   /** Force one backend (overrides `DDPM_BACKEND`). `'auto'` = fastest available. */
   readonly backend?: BackendName | 'auto';
-  /** wasm threads (the threaded build needs Worker support; default: 1 = the SIMD single-thread build). */
+  /**
+   * wasm threads (default: the `DDPM_WASM_THREADS` environment variable, else 1 = the SIMD single-thread build).
+   * More than 1 loads the threaded-SIMD build through Node worker threads (see `loadThreadedWasm`); on a 2-core machine
+   * shared with other work it was not faster (docs/BENCHMARKS.md), so it is opt-in.
+   */
   readonly wasmThreads?: number;
 }
 
@@ -61,13 +67,68 @@ async function tryBackend(name: BackendName, opts: SelectBackendOptions): Promis
   }
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const threads = opts.wasmThreads ?? Number(process.env['DDPM_WASM_THREADS'] ?? 1);
+    assertInteger('selectBackend', 'wasmThreads', threads, 1);
     wasm.setWasmPaths(wasmBinaryDirectory());
-    wasm.setThreadsCount?.(opts.wasmThreads ?? 1);
-    if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
+    wasm.setThreadsCount(threads);
+    const ok = threads > 1 ? await loadThreadedWasm(threads) : await tf.setBackend('wasm');
+    if (!ok) throw new Error('the wasm backend did not initialise');
     return 'wasm';
   }
   if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialise');
   return 'cpu';
+}
+
+/**
+ * Initialise tfjs's threaded-SIMD wasm build in Node, which tfjs 4.22 only does in browsers: its flag
+ * `WASM_HAS_MULTITHREAD_SUPPORT` is false under Node, its pthread workers are given as Blob URLs (Node's Worker
+ * takes file paths), the worker evaluates a bundled factory that refers to the bundle's module variables, and the
+ * thread count is capped at os.cpus().length / 2 (1 on a 2-core machine). So, only while the backend initialises:
+ * the flag is set, Blobs remember their text so URL.createObjectURL can write the worker to a temporary .cjs file
+ * (prefixed with the globals it expects), and os.cpus reports enough cores. The workers are unref'd afterwards so
+ * they do not keep the process alive.
+ */
+async function loadThreadedWasm(threads: number): Promise<boolean> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ddpm-wasm-threads-'));
+  const NodeBlob = globalThis.Blob;
+  const createObjectURL = URL.createObjectURL;
+  const cpus = os.cpus;
+  let mainScript = '';
+  class TextBlob extends NodeBlob {
+    readonly source: string;
+    constructor(parts: ConstructorParameters<typeof Blob>[0], options?: ConstructorParameters<typeof Blob>[1]) {
+      super(parts, options);
+      this.source = (parts ?? []).map(String).join('');
+      if (this.source.startsWith('var WasmBackendModuleThreadedSimd')) fs.writeFileSync((mainScript = path.join(dir, 'main.cjs')), this.source);
+    }
+  }
+  const prelude = () =>
+    "globalThis.require$$0=require('fs');globalThis.require$$1=require('path');globalThis.require$$3=require('perf_hooks');" +
+    `globalThis.require$$4=require('os');globalThis.commonjsGlobal=globalThis;globalThis._scriptDir=${JSON.stringify(mainScript)};` +
+    `URL.createObjectURL=()=>${JSON.stringify(mainScript)};URL.revokeObjectURL=()=>{};\n`;
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  globalThis.Blob = TextBlob;
+  URL.createObjectURL = (blob: Blob) => {
+    if (!(blob instanceof TextBlob)) return createObjectURL(blob);
+    const file = path.join(dir, 'worker.cjs');
+    fs.writeFileSync(file, prelude() + blob.source);
+    return file;
+  };
+  os.cpus = () => Array.from({ length: 2 * threads }, (_, i) => cpus()[i % cpus().length]!);
+  try {
+    if (!(await tf.setBackend('wasm'))) return false;
+  } finally {
+    globalThis.Blob = NodeBlob;
+    URL.createObjectURL = createObjectURL;
+    os.cpus = cpus;
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  }
+  const pthread = (tf.backend() as unknown as { wasm?: { PThread?: { runningWorkers: { unref(): void }[]; unusedWorkers: { unref(): void }[] } } }).wasm?.PThread;
+  for (const w of [...(pthread?.runningWorkers ?? []), ...(pthread?.unusedWorkers ?? [])]) w.unref();
+  fs.rmSync(dir, { recursive: true, force: true });
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  if (wasm.getThreadsCount() !== threads) throw new Error(`the threaded wasm build started ${wasm.getThreadsCount()} threads, not ${threads}`);
+  return true;
 }
 
 let current: BackendChoice | undefined;
@@ -101,8 +162,32 @@ export async function initBackend(options: SelectBackendOptions = {}): Promise<B
   return selectBackend(options);
 }
 
-/** A one-line description, e.g. "wasm (skipped node-gpu: Cannot find module …)". */
+/** Why a backend was skipped, in a few words: the usual reason (an optional package not installed) says just that. */
+function shortReason(reason: string): string {
+  return /Cannot find (package|module)/.test(reason) ? 'not installed' : reason.length > 80 ? `${reason.slice(0, 77)}…` : reason;
+}
+
+/**
+ * A one-line description, e.g. "wasm (1 thread; tfjs-node-gpu and tfjs-node not installed)".
+ */
 export function describeBackend(choice: BackendChoice): string {
-  const skipped = choice.skipped.map((s) => `${s.name}: ${s.reason.slice(0, 60)}`).join('; ');
-  return skipped ? `${choice.name} (skipped ${skipped})` : choice.name;
+  const details: string[] = [];
+  if (choice.name === 'wasm') {
+    const threads = wasmThreadsInUse();
+    if (threads) details.push(`${threads} thread${threads === 1 ? '' : 's'}`);
+  }
+  const byReason = new Map<string, string[]>();
+  for (const s of choice.skipped) {
+    const r = shortReason(s.reason);
+    byReason.set(r, [...(byReason.get(r) ?? []), s.name === 'cpu' || s.name === 'wasm' ? s.name : `tfjs-${s.name}`]);
+  }
+  for (const [reason, names] of byReason) details.push(`${names.join(' and ')} ${reason === 'not installed' ? 'not installed' : `skipped: ${reason}`}`);
+  return details.length ? `${choice.name} (${details.join('; ')})` : choice.name;
+}
+
+/** The wasm backend's thread count, or undefined when wasm is not the active backend. */
+function wasmThreadsInUse(): number | undefined {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  const wasm = (tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm;
+  return wasm?.tfjs?.getThreadsCount?.();
 }

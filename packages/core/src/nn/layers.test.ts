@@ -37,6 +37,14 @@ describe('custom-gradient layers against tf reference ops (cpu backend)', () => 
     compare('dense', (x, w) => denseOp(x as tf.Tensor2D, w as tf.Tensor2D), (x, w) => tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), [randn([7, 5]), randn([5, 3])]);
   });
 
+  it('G2 dense + bias (+ swish) fused: value and all three gradients equal autodiff of matMul, add, x·σ(x)', () => {
+    const inputs = () => [randn([7, 5]), randn([5, 3]), randn([3])];
+    const affine = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b);
+    compare('dense+b', (x, w, b) => denseOp(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D), affine, inputs());
+    compare('dense+b+swish', (x, w, b) => denseOp(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D, 'swish'), (x, w, b) => tf.mul(affine(x, w, b), tf.sigmoid(affine(x, w, b))), inputs());
+    compare('dense+swish', (x, w) => denseOp(x as tf.Tensor2D, w as tf.Tensor2D, undefined, 'swish'), (x, w) => tf.mul(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), tf.sigmoid(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D))), inputs().slice(0, 2));
+  });
+
   for (const k of [1, 3, 2]) {
     it(`G2 conv ${k}×${k} 'same': value and gradients (input, kernel) equal tf.conv2d autodiff`, () => {
       compare(
@@ -58,6 +66,22 @@ describe('custom-gradient layers against tf reference ops (cpu backend)', () => 
     );
   });
 
+  for (const k of [2, 4]) {
+    it(`G2 transposed conv ${k}×${k} stride 2 (sub-pixel form): value and gradients equal autodiff of tf.conv2d on the zero-inserted input`, () => {
+      // The definition: x at odd rows and columns of a 2H × 2W zero image, then a 'same' stride-1 convolution.
+      const zeroInserted = (x: tf.Tensor) => {
+        const [B, H, W, C] = x.shape as [number, number, number, number];
+        return tf.reshape(tf.pad(tf.reshape(x, [B, H, 1, W, 1, C]), [[0, 0], [0, 0], [1, 0], [0, 0], [1, 0], [0, 0]]), [B, 2 * H, 2 * W, C]) as tf.Tensor4D;
+      };
+      compare(
+        `convT${k}`,
+        (x, w) => conv2dTransposeSame(x as tf.Tensor4D, w as tf.Tensor4D),
+        (x, w) => tf.conv2d(zeroInserted(x), w as tf.Tensor4D, 1, 'same'),
+        [randn([2, 3, 4, 3]), randn([k, k, 3, 2])],
+      );
+    });
+  }
+
   it('G2 2×2 pools: value and gradient equal tf.maxPool / tf.avgPool', () => {
     compare('maxPool', (x) => maxPool2x2(x as tf.Tensor4D), (x) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid'), [randn([2, 6, 4, 3])]);
     compare('avgPool', (x) => avgPool2x2(x as tf.Tensor4D), (x) => tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid'), [randn([2, 6, 4, 3])]);
@@ -73,10 +97,23 @@ describe('custom-gradient layers against tf reference ops (cpu backend)', () => 
     assertAllClose(variance.dataSync(), new Float32Array(12).fill(1), { abs: 1e-5 }, 'group variances');
   });
 
+  it('G2 GroupNorm: value and gradients (x, γ, β) equal autodiff of the textbook formula via tf.moments', () => {
+    const reference = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => {
+      const [B, H, W, C] = x.shape as number[];
+      const g = tf.reshape(x, [B!, H!, W!, 4, C! / 4]);
+      const { mean, variance } = tf.moments(g, [1, 2, 4], true);
+      return tf.add(tf.mul(tf.reshape(tf.div(tf.sub(g, mean), tf.sqrt(tf.add(variance, 1e-5))), x.shape), gamma), beta);
+    };
+    compare('groupNorm', (x, gamma, beta) => groupNorm(x as tf.Tensor4D, 4, gamma as tf.Tensor1D, beta as tf.Tensor1D), reference, [tf.add(randn([3, 4, 5, 8]), 2), randn([8]), randn([8])]);
+  });
+
   it('G2 bad shapes are DomainErrors naming the argument', () => {
     expect(() => conv2dSame(randn([1, 4, 4, 2]) as tf.Tensor4D, randn([3, 3, 3, 1]) as tf.Tensor4D)).toThrow(/conv2dSame: argument 'x' must be shape \[B, H, W, 3\]/);
     expect(() => maxPool2x2(randn([1, 3, 4, 1]) as tf.Tensor4D)).toThrow(/maxPool2x2: argument 'x' must be even height and width/);
     expect(() => denseOp(randn([2, 3]) as tf.Tensor2D, randn([4, 1]) as tf.Tensor2D)).toThrow(/denseOp: argument 'x'/);
+    expect(() => denseOp(randn([2, 3]) as tf.Tensor2D, randn([3, 2]) as tf.Tensor2D, randn([3]) as tf.Tensor1D)).toThrow(/denseOp: argument 'b' must be shape \[2\]/);
+    expect(() => denseOp(randn([2, 3]) as tf.Tensor2D, randn([3, 2]) as tf.Tensor2D, undefined, 'relu' as never)).toThrow(/denseOp: argument 'activation'/);
+    expect(() => conv2dTransposeSame(randn([1, 2, 2, 2]) as tf.Tensor4D, randn([3, 3, 3, 1]) as tf.Tensor4D)).toThrow(/conv2dTransposeSame: argument 'x' must be shape \[B, H, W, 3\]/);
     expect(() => groupNorm(randn([1, 2, 2, 6]) as tf.Tensor4D, 4, tf.ones([6]) as tf.Tensor1D, tf.zeros([6]) as tf.Tensor1D)).toThrow(/groupNorm: argument 'groups' must be a divisor/);
   });
 });
@@ -85,9 +122,12 @@ describe('the same layers on the wasm backend', () => {
   it('G2 wasm values and gradients of every custom layer match the cpu backend', async () => {
     const cases: [string, (...xs: tf.Tensor[]) => tf.Tensor, number[][]][] = [
       ['dense', (x, w) => denseOp(x as tf.Tensor2D, w as tf.Tensor2D), [[6, 5], [5, 4]]],
+      ['dense+b+swish', (x, w, b) => denseOp(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D, 'swish'), [[6, 5], [5, 4], [4]]],
+      ['conv2 (even k, asymmetric padding)', (x, w) => conv2dSame(x as tf.Tensor4D, w as tf.Tensor4D), [[2, 5, 6, 3], [2, 2, 3, 4]]],
       ['conv3', (x, w) => conv2dSame(x as tf.Tensor4D, w as tf.Tensor4D), [[2, 6, 6, 3], [3, 3, 3, 4]]],
       ['conv1', (x, w) => conv2dSame(x as tf.Tensor4D, w as tf.Tensor4D), [[2, 6, 6, 3], [1, 1, 3, 4]]],
       ['convT', (x, w) => conv2dTransposeSame(x as tf.Tensor4D, w as tf.Tensor4D), [[2, 3, 3, 3], [3, 3, 3, 2]]],
+      ['convT4', (x, w) => conv2dTransposeSame(x as tf.Tensor4D, w as tf.Tensor4D), [[2, 3, 2, 3], [4, 4, 3, 2]]],
       ['maxPool', (x) => maxPool2x2(x as tf.Tensor4D), [[2, 6, 6, 3]]],
       ['avgPool', (x) => avgPool2x2(x as tf.Tensor4D), [[2, 6, 6, 3]]],
       ['groupNorm', (x) => groupNorm(x as tf.Tensor4D, 2, tf.fill([4], 1.5) as tf.Tensor1D, tf.fill([4], 0.2) as tf.Tensor1D), [[2, 4, 4, 4]]],
