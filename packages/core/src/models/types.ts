@@ -24,3 +24,24 @@ export function stepsArray(t: StepBatch, batch: number): Float64Array {
   if (typeof t === 'number') return new Float64Array(batch).fill(t);
   return Float64Array.from(t);
 }
+
+/** ε_θ(x_t, t) and improved DDPM's interpolation weight v (D7), both shaped like x_t. */
+export interface EpsAndVariance {
+  readonly eps: tf.Tensor;
+  readonly v: tf.Tensor;
+}
+
+/**
+ * A denoiser that also outputs its reverse variance as v per element (D7: log Σ_θ = v log β_t + (1 − v) log β̃_t).
+ * `predict` still returns ε_θ alone, so every ε-only caller (L_simple, the fixed-variance samplers) works unchanged.
+ */
+export interface VarianceDenoiserModel extends DenoiserModel {
+  readonly learnsVariance: true;
+  predictWithVariance(xt: tf.Tensor, t: StepBatch, labels?: tf.Tensor | null): EpsAndVariance;
+}
+
+/** Whether a model learns its variance (was built with a variance head, so `predictWithVariance` works). */
+export function learnsVariance(model: DenoiserModel): model is VarianceDenoiserModel {
+  const m = model as Partial<VarianceDenoiserModel>;
+  return m.learnsVariance === true && typeof m.predictWithVariance === 'function';
+}

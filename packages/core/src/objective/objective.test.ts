@@ -4,7 +4,14 @@ import { createRng } from '../random/rng.js';
 import { linearSchedule } from '../schedule/schedule.js';
 import { gaussianLogPdf } from '../probability/gaussian.js';
 import { klDiagonalGaussian, klGaussian, klMonteCarlo } from '../probability/kl.js';
-import { posteriorLogDensityByBayes, posteriorMeanCoefficients, posteriorVariance } from '../posterior/posterior.js';
+import {
+  clippedLogPosteriorVariance,
+  learnedLogVariance,
+  learnedVariance,
+  posteriorLogDensityByBayes,
+  posteriorMeanCoefficients,
+  posteriorVariance,
+} from '../posterior/posterior.js';
 import { mean, standardError, variance, varianceStandardError } from '../stats/descriptive.js';
 import { assertClose, EPS, testSeed } from '../testing/expect-close.js';
 import { toFloat64, useCpuBackend } from '../testing/tf-setup.js';
@@ -13,6 +20,8 @@ import {
   equalVarianceGaussianKl,
   gaussianDataReverseStep,
   gaussianDecoderTerm,
+  hybridLoss,
+  perExampleVlbTerm,
   priorTerm,
   reductionRatio,
   s2MeanMatchingLoss,
@@ -358,5 +367,154 @@ describe('E6 batch conventions', () => {
     expect(reductionRatio([5, 4, 4, 1])).toBe(16);
     assertClose(s4, 16 * ddpm, { rel: 1e-6 }, 'ratio'); // float32 sums
     expect(() => reductionRatio([])).toThrow(/reductionRatio: argument 'shape'/);
+  });
+});
+
+describe('D7 learned variance: L_vlb on tensors and the hybrid loss', () => {
+  const sch = linearSchedule(100, 1e-3, 0.1);
+
+  /** A batch with some examples at t = 1 (the decoder term) and the rest at random t; everything also as float64. */
+  function batch(seed: number, B: number, d: number) {
+    const rng = createRng(testSeed(seed));
+    const ts = Array.from({ length: B }, (_, i) => (i < Math.ceil(B / 10) ? 1 : rng.int(1, sch.T)));
+    const x0 = rng.normalTensor([B, d]);
+    const eps = rng.normalTensor([B, d]);
+    const xt = trainingInput(sch, x0, ts, eps);
+    // A model that is off: ε_θ = ε + 0.3 noise, v uniform in [0.05, 0.95].
+    const epsPred = tf.add(eps, tf.mul(rng.normalTensor([B, d]), 0.3));
+    const v = tf.tensor(Float32Array.from(rng.uniforms(B * d), (u) => 0.05 + 0.9 * u), [B, d]);
+    const f64 = { x0: toFloat64(x0), xt: toFloat64(xt), epsPred: toFloat64(epsPred), v: toFloat64(v) };
+    return { B, d, ts, x0, eps, xt, epsPred, v, f64 };
+  }
+
+  /** μ_θ of D5 in float64 from the float32 inputs. */
+  function muTheta64(t: number, xt: ArrayLike<number>, epsPred: ArrayLike<number>): Float64Array {
+    const c = sch.betas[t]! / Math.sqrt(1 - sch.alphaBars[t]!);
+    return Float64Array.from(xt, (x, i) => (x - c * epsPred[i]!) / Math.sqrt(sch.alphas[t]!));
+  }
+
+  /** One example's E1 term from the scalar functions: vlbTerm for t > 1, gaussianDecoderTerm at t = 1; Σ from learnedVariance. */
+  function scalarTerm(t: number, x0: ArrayLike<number>, xt: ArrayLike<number>, epsPred: ArrayLike<number>, v: ArrayLike<number>): number {
+    const mu = muTheta64(t, xt, epsPred);
+    const sigma2 = Float64Array.from(v, (vi) => learnedVariance(sch, t, vi));
+    return t === 1 ? gaussianDecoderTerm(x0, mu, sigma2) : vlbTerm(sch, t, x0, xt, mu, sigma2);
+  }
+
+  it('D7 + E1 perExampleVlbTerm equals the scalar vlbTerm (t > 1) and gaussianDecoderTerm (t = 1) with Σ = learnedVariance', () => {
+    const { B, d, ts, x0, xt, epsPred, v, f64 } = batch(81, 400, 3);
+    const got = toFloat64(perExampleVlbTerm(sch, x0, xt, ts, epsPred, learnedLogVariance(sch, ts, v)));
+    for (let b = 0; b < B; b++) {
+      const t = ts[b]!;
+      const sl = (a: Float64Array) => a.subarray(b * d, (b + 1) * d);
+      const want = scalarTerm(t, sl(f64.x0), sl(f64.xt), sl(f64.epsPred), sl(f64.v));
+      // A float32 error bound, derived per coordinate: μ̃ and μ_θ come from ~6 float32 ops on numbers ≤ |x_0| + |x_t| +
+      // |ε_θ| (every coefficient here is ≤ 1.06), so each is off by δ ≤ 2⁻²⁰(|x_0| + |x_t| + |ε_θ|) and gap² by
+      // 2|gap|δ + δ²; log Σ carries ≤ 2⁻²² (|log Σ| + 10) (the D7 posterior test) and exp(−log Σ) that much relative
+      // error; the few remaining ops add 2⁻²⁴ of the term's parts each. Twice the sum is the tolerance; a wrong term (a
+      // lost ½, β̃ dropped, the decoder's log 2π missing) is off by ≥ 0.1 relative.
+      let tol = 0;
+      const mu = muTheta64(t, sl(f64.xt), sl(f64.epsPred));
+      const { x0Coef, xtCoef } = posteriorMeanCoefficients(sch, t);
+      for (let i = 0; i < d; i++) {
+        const k = b * d + i;
+        const s2 = learnedVariance(sch, t, f64.v[k]!);
+        const gap = x0Coef * f64.x0[k]! + xtCoef * f64.xt[k]! - mu[i]!;
+        const delta = 2 ** -20 * (Math.abs(f64.x0[k]!) + Math.abs(f64.xt[k]!) + Math.abs(f64.epsPred[k]!));
+        const quad = (posteriorVariance(sch, t) + gap * gap) / s2;
+        const logErr = 2 ** -22 * (Math.abs(Math.log(s2)) + 10);
+        tol += (2 * Math.abs(gap) * delta + delta * delta) / s2 + logErr * (1 + quad) + 2 ** -22 * (Math.abs(Math.log(s2)) + quad + 2);
+      }
+      assertClose(got[b]!, want, { abs: 2 * tol }, `example ${b}, t=${t}`);
+    }
+  });
+
+  it('D7 the stop-gradient is real: λ L_vlb adds exactly 0 to ∂/∂ε_θ, and its v gradient equals float64 central differences', () => {
+    const { B, d, ts, x0, eps, xt, epsPred, v, f64 } = batch(82, 8, 2);
+    const [gEps, gV] = tf.grads((e: tf.Tensor, w: tf.Tensor) => hybridLoss(sch, x0, xt, ts, eps, e, w))([epsPred, v]);
+    const gSimple = tf.grad((e: tf.Tensor) => simpleLoss(eps, e))(epsPred);
+    // Bit for bit: the hybrid's ε gradient is L_simple's plus an exact zero.
+    expect(Array.from(gEps!.dataSync())).toEqual(Array.from(gSimple.dataSync()));
+    // …and that zero is the stop-gradient's doing: L_vlb itself does depend on ε_θ (through μ_θ).
+    const gVlbEps = toFloat64(tf.grad((e: tf.Tensor) => tf.sum(perExampleVlbTerm(sch, x0, xt, ts, e, learnedLogVariance(sch, ts, v))))(epsPred));
+    expect(Math.max(...gVlbEps.map(Math.abs))).toBeGreaterThan(1e-2);
+
+    // The v gradient of λ T/(d ln 2) · mean_b L_vlb(b) (L_simple has none), by central differences on a float64
+    // re-implementation over the same float32 inputs. h = 1e-4: L is smooth in v (the exp of a linear function), so the
+    // truncation error h² L'''/6 is ~1e-8 of the gradient and the rounding EPS·L/h ~ 1e-12; the float32 gradient
+    // itself is good to ~1e-6 relative. rel 1e-4 covers both; a missing factor (λ, T, ½, ln 2) is off by ≥ 30 %.
+    const weight = (0.001 * sch.T) / (d * Math.LN2);
+    const loss64 = (vv: Float64Array) => {
+      let s = 0;
+      for (let b = 0; b < B; b++) {
+        const sl = (a: Float64Array) => a.subarray(b * d, (b + 1) * d);
+        s += scalarTerm(ts[b]!, sl(f64.x0), sl(f64.xt), sl(f64.epsPred), sl(vv));
+      }
+      return (weight * s) / B;
+    };
+    const g = toFloat64(gV!);
+    const h = 1e-4;
+    for (let k = 0; k < B * d; k++) {
+      const up = Float64Array.from(f64.v);
+      const down = Float64Array.from(f64.v);
+      up[k]! += h;
+      down[k]! -= h;
+      assertClose(g[k]!, (loss64(up) - loss64(down)) / (2 * h), { rel: 1e-4, abs: 1e-9 }, `dL/dv[${k}] (t=${ts[k >> 1]})`);
+    }
+    expect(Math.max(...g.map(Math.abs))).toBeGreaterThan(1e-4);
+  });
+
+  it('D7 for Gaussian data the exact reverse variance is learnedVariance(t, v*) with v* in [0, 1] (t ≥ 2): the bound is tight; β_t, β̃_t leave a gap that grows as T shrinks', () => {
+    // One coordinate of data N(m, s²) (s² < 1), the exact reverse means (gaussianDataReverseStep) and q(x_T) as prior.
+    // With the exact variances the bound is tight (the E1 test above); D7 can express them, a fixed σ² = β_t
+    // or β̃_t cannot. That is what the learned variance buys, and most with few steps (each of the T terms is off by
+    // O(β_t²) ∝ 1/T², so the total gap shrinks like 1/T).
+    // Averaged over x_0 ~ N(m, s²) the bound is ≥ the data's entropy ½ log(2πe s²) for every model (cross-entropy ≥
+    // entropy), with equality for the exact one. L(x_0) is quadratic in x_0, so the 3-node Gauss–Hermite rule (exact to
+    // degree 5) gives the average exactly: weights 2/3, 1/6, 1/6 at m, m ± √3 s.
+    const m = 0.3;
+    for (const s2 of [0.05, 0.3, 0.8]) {
+      const nodes = [m, m + Math.sqrt(3 * s2), m - Math.sqrt(3 * s2)];
+      const weights = [2 / 3, 1 / 6, 1 / 6];
+      const entropy = 0.5 * Math.log(2 * Math.PI * Math.E * s2);
+      const gaps: number[] = [];
+      for (const T of [10, 20, 100, 1000]) {
+        const S = linearSchedule(T, 0.1 / T, Math.min(20 / T, 0.5));
+        const exact = (t: number) => gaussianDataReverseStep(S, m, s2, t);
+        const qT = { mean: Math.sqrt(S.alphaBars[T]!) * m, variance: S.alphaBars[T]! * s2 + 1 - S.alphaBars[T]! };
+        const bound = (variance: (t: number) => number) =>
+          nodes.reduce((acc, x0, i) => acc + weights[i]! * variationalBound(S, x0, (t) => ({ ...exact(t), variance: variance(t) }), qT).total, 0);
+        let clamped = false;
+        const vStar = (t: number) => {
+          const lo = clippedLogPosteriorVariance(S, t);
+          const v = (Math.log(exact(t).variance) - lo) / (Math.log(S.betas[t]!) - lo);
+          // For t ≥ 2 the D7 range holds: β̃_t ≤ exact variance ≤ β_t (up to rounding of the log ratio). At t = 1 the
+          // clipped β̃_2 can exceed the exact decoder variance (s² = 0.05, T = 10): the clipping's cost, v clamped to 0.
+          if (t >= 2) {
+            expect(v).toBeGreaterThanOrEqual(-1e-9);
+            expect(v).toBeLessThanOrEqual(1 + 1e-9);
+          } else if (v < 0) clamped = true;
+          return Math.min(1, Math.max(0, v));
+        };
+        const gapLearned = bound((t) => learnedVariance(S, t, vStar(t))) - entropy;
+        const gapBeta = bound((t) => S.betas[t]!) - entropy;
+        const gapBetaTilde = bound((t) => Math.exp(clippedLogPosteriorVariance(S, t))) - entropy;
+        // T terms of size ≤ ~10 accumulate ~1e-12 of rounding (as in the tightness test above).
+        if (!clamped) assertClose(gapLearned, 0, { abs: 1e-9 }, `s²=${s2} T=${T} learned`);
+        expect(gapLearned).toBeGreaterThan(-1e-9);
+        expect(gapLearned).toBeLessThan(Math.min(gapBeta, gapBetaTilde) - 1e-6);
+        gaps.push(Math.min(gapBeta, gapBetaTilde));
+      }
+      // The best fixed choice's gap falls with T: ≥ 10× from T = 10 to T = 1000 (1/T would give 100×).
+      for (let i = 1; i < gaps.length; i++) expect(gaps[i]!).toBeLessThan(gaps[i - 1]!);
+      expect(gaps[0]!).toBeGreaterThan(10 * gaps.at(-1)!);
+    }
+  });
+
+  it('D7 bad inputs throw DomainErrors naming the argument', () => {
+    const { ts, x0, eps, xt, epsPred, v } = batch(83, 4, 2);
+    expect(() => hybridLoss(sch, x0, xt, ts, eps, epsPred, v, -1)).toThrow(/^hybridLoss: argument 'lambda'/);
+    expect(() => hybridLoss(sch, x0, xt, ts, eps, epsPred, tf.zeros([4, 3]))).toThrow(/^hybridLoss: argument 'v' must be a tensor of the same shape/);
+    expect(() => perExampleVlbTerm(sch, x0, xt, ts, epsPred, tf.zeros([4]))).toThrow(/^perExampleVlbTerm: argument 'logVariance'/);
+    expect(() => perExampleVlbTerm(sch, x0, xt, [1, 2, 3], epsPred, tf.zeros([4, 2]))).toThrow(/^perExampleVlbTerm: argument 't' must be one step per example/);
   });
 });

@@ -6,10 +6,10 @@ import { reconstructionLoss, type Reduction } from '../autoencoder/losses.js';
 import { qSample } from '../forward/forward.js';
 import { diagonalGaussianLogPdf, gaussianLogPdf } from '../probability/gaussian.js';
 import { klDiagonalGaussian, klGaussian } from '../probability/kl.js';
-import { posteriorMeanCoefficients, posteriorVariance } from '../posterior/posterior.js';
+import { learnedLogVariance, posteriorMean, posteriorMeanCoefficients, posteriorMeanFromEps, posteriorVariance } from '../posterior/posterior.js';
 import { assertStep, type NoiseSchedule } from '../schedule/schedule.js';
-import { assertBatched, assertSameTensorShape, type Steps } from '../util/tensor.js';
-import { assertFinite, assertFiniteArray, assertIntegerInRange, assertPositive, assertSameLength, DomainError } from '../util/validate.js';
+import { assertBatched, assertSameTensorShape, coefficientTable, perExample, type Steps } from '../util/tensor.js';
+import { assertFinite, assertFiniteArray, assertIntegerInRange, assertNonNegative, assertPositive, assertSameLength, DomainError } from '../util/validate.js';
 
 /** A diagonal variance: one σ² for every coordinate, or one per coordinate. */
 export type DiagonalVariance = number | ArrayLike<number>;
@@ -28,7 +28,7 @@ function assertVariance(fn: string, arg: string, v: DiagonalVariance, like: Arra
  * q(x_{t−1} | x_t, x_0) = N(μ̃_t, β̃_t I) (D2, D3) to the model's step N(μ_θ, diag σ²), summed over coordinates (A10).
  *
  * ```tex
- * L_{t-1}=KLig(\mathcal N(	ilde\mu_t(x_t,x_0),	ildeeta_t I)\,ig\|\,\mathcal N(\mu_	heta(x_t,t),\operatorname{diag}\sigma_t^2)ig)
+ * L_{t-1}=KL\big(\mathcal N(\tilde\mu_t(x_t,x_0),\tilde\beta_t I)\,\big\|\,\mathcal N(\mu_\theta(x_t,t),\operatorname{diag}\sigma_t^2)\big)
  * ```
  * Source: S0 (the bound before Algorithm 1; 公式9 for μ̃, β̃), S3 (ELBO of DDPM), Ho et al. 2020 Eq. 5.
  * @param t - step in 2..T (at t = 1 the posterior is a point mass; that step is L_0, {@link gaussianDecoderTerm})
@@ -64,7 +64,7 @@ export function vlbTerm(
  * small when ᾱ_T ≈ 0 (C6).
  *
  * ```tex
- * L_T=KLig(\mathcal N(\sqrt{arlpha_T}\,x_0,(1-arlpha_T)I)\,ig\|\,\mathcal N(0,I)ig)
+ * L_T=KL\big(\mathcal N(\sqrt{\bar\alpha_T}\,x_0,(1-\bar\alpha_T)I)\,\big\|\,\mathcal N(0,I)\big)
  * ```
  * Source: S0 (the bound before Algorithm 1), S3, Ho et al. 2020 Eq. 5.
  * @param x0 - x_0, d finite coordinates
@@ -80,7 +80,7 @@ export function priorTerm(schedule: NoiseSchedule, x0: ArrayLike<number>): numbe
  * N(μ_θ(x_1, 1), diag σ_1²) (a density in nats; DDPM instead discretises it to the 256 pixel bins, Ho et al. Eq. 13).
  *
  * ```tex
- * L_0=-\log\mathcal Nig(x_0;\ \mu_	heta(x_1,1),\ \operatorname{diag}\sigma_1^2ig)
+ * L_0=-\log\mathcal N\big(x_0;\ \mu_\theta(x_1,1),\ \operatorname{diag}\sigma_1^2\big)
  * ```
  * Source: S0 (the bound before Algorithm 1), S3, Ho et al. 2020 Eq. 5.
  * @param x0 - x_0, d finite coordinates
@@ -94,6 +94,95 @@ export function gaussianDecoderTerm(x0: ArrayLike<number>, muTheta: ArrayLike<nu
   assertSameLength(fn, 'x0', x0, 'muTheta', muTheta);
   assertVariance(fn, 'sigma2', sigma2, x0);
   return -diagonalGaussianLogPdf(x0, muTheta, sigma2);
+}
+
+/**
+ * E1 — the bound's term for each example at its own step, on tensors, for a model step N(μ_θ, diag Σ_θ) with
+ * μ_θ the ε-form mean (D5) and a per-element log Σ_θ (D7): the KL of {@link vlbTerm} where t > 1 and the continuous
+ * decoder NLL of {@link gaussianDecoderTerm} where t = 1, each summed over coordinates (nats). Both are
+ * ½(log Σ + (β̃_t + (μ̃_t − μ_θ)²)/Σ) + c_t per coordinate, since μ̃_1 = x_0 and β̃_1 = 0; only the constant differs.
+ *
+ * ```tex
+ * L_{t-1}=\sum_i\Big[\tfrac12\log\frac{\Sigma_i}{\tilde\beta_t}+\frac{\tilde\beta_t+(\tilde\mu_{t,i}-\mu_{\theta,i})^2}{2\Sigma_i}-\tfrac12\Big]\ (t>1),
+ * \qquad L_0=\sum_i\Big[\tfrac12\log(2\pi\Sigma_i)+\frac{(x_{0,i}-\mu_{\theta,i})^2}{2\Sigma_i}\Big]
+ * ```
+ * Source: S0 (the bound before Algorithm 1), S1 (improved DDPM trains Σ with it), Ho et al. 2020 Eq. 5,
+ * Nichol & Dhariwal 2021 Eq. 4–6.
+ * @param x0 - x_0, shape [B, …]
+ * @param xt - x_t, same shape
+ * @param t - step(s) in 1..T, one for the batch or one per example
+ * @param epsPred - ε_θ(x_t, t), same shape
+ * @param logVariance - log Σ_θ(x_t, t), same shape (e.g. {@link learnedLogVariance})
+ * @returns [B], one term per example
+ */
+export function perExampleVlbTerm(
+  schedule: NoiseSchedule,
+  x0: tf.Tensor,
+  xt: tf.Tensor,
+  t: Steps,
+  epsPred: tf.Tensor,
+  logVariance: tf.Tensor,
+): tf.Tensor1D {
+  const fn = 'perExampleVlbTerm';
+  assertBatched(fn, 'x0', x0);
+  assertSameTensorShape(fn, 'x0', x0, 'xt', xt);
+  assertSameTensorShape(fn, 'x0', x0, 'epsPred', epsPred);
+  assertSameTensorShape(fn, 'x0', x0, 'logVariance', logVariance);
+  const betaTilde = coefficientTable(schedule, 'betaTilde', (s) => posteriorVariance(schedule, s));
+  const offset = coefficientTable(schedule, 'vlbOffset', (s) => (s === 1 ? 0.5 * Math.log(2 * Math.PI) : -0.5 * (Math.log(posteriorVariance(schedule, s)) + 1)));
+  const [B, rank] = [x0.shape[0]!, x0.rank];
+  return tf.tidy(() => {
+    const bt = perExample(fn, schedule, betaTilde, t, B, rank);
+    const c = perExample(fn, schedule, offset, t, B, rank);
+    const gap = tf.sub(posteriorMean(schedule, x0, xt, t), posteriorMeanFromEps(schedule, xt, epsPred, t));
+    const perElement = tf.add(tf.mul(tf.add(logVariance, tf.mul(tf.add(tf.square(gap), bt), tf.exp(tf.neg(logVariance)))), 0.5), c);
+    return tf.sum(tf.reshape(perElement, [B, -1]), 1) as tf.Tensor1D;
+  });
+}
+
+// Identity forward, zero gradient: tfjs has no stopGradient op.
+const stopGradient = tf.customGrad(((x: tf.Tensor) => ({
+  value: tf.clone(x),
+  gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.zerosLike(dy as tf.Tensor),
+})) as unknown as Parameters<typeof tf.customGrad>[0]);
+
+/**
+ * D7 — improved DDPM's hybrid objective L_hybrid = L_simple + λ L_vlb for a model that outputs ε_θ and the variance
+ * weight v. The mean enters L_vlb through a stop-gradient, so L_vlb trains only Σ_θ and L_simple alone trains ε_θ.
+ * L_vlb = Σ_t L_{t−1} is estimated by T · L_{t−1} at each example's (uniform) t, averaged over the batch and over
+ * coordinates, in bits (÷ ln 2) as in the paper: with λ = 0.001 and T = 1000 the vlb term's weight is 1.
+ *
+ * ```tex
+ * L_{hybrid}=L_{simple}+\lambda L_{vlb},\qquad L_{vlb}=\sum_{t}L_{t-1}\big(\mathrm{sg}[\mu_\theta],\Sigma_\theta\big),\quad\lambda=0.001
+ * ```
+ * Source: S1 (improved DDPM), Nichol & Dhariwal 2021 §3.1 (Eq. 16 and the stop-gradient on μ_θ).
+ * @param x0 - x_0, shape [B, …]
+ * @param t - step(s) in 1..T (those x_t was drawn at)
+ * @param eps - the noise that made x_t (the L_simple target)
+ * @param epsPred - ε_θ(x_t, t)
+ * @param v - the model's interpolation weight, same shape ({@link learnedLogVariance})
+ * @param lambda - λ ≥ 0 (default 0.001)
+ */
+export function hybridLoss(
+  schedule: NoiseSchedule,
+  x0: tf.Tensor,
+  xt: tf.Tensor,
+  t: Steps,
+  eps: tf.Tensor,
+  epsPred: tf.Tensor,
+  v: tf.Tensor,
+  lambda = 0.001,
+): tf.Scalar {
+  assertSameTensorShape('hybridLoss', 'epsPred', epsPred, 'v', v);
+  assertFinite('hybridLoss', 'lambda', lambda);
+  assertNonNegative('hybridLoss', 'lambda', lambda);
+  const perCoordinate = reductionRatio(x0.shape);
+  return tf.tidy(() => {
+    const simple = simpleLoss(eps, epsPred);
+    const vlb = perExampleVlbTerm(schedule, x0, xt, t, stopGradient(epsPred) as tf.Tensor, learnedLogVariance(schedule, t, v));
+    const weight = (lambda * schedule.T) / (perCoordinate * Math.LN2);
+    return tf.add(simple, tf.mul(tf.mean(vlb), weight)) as tf.Scalar;
+  });
 }
 
 /** A linear-Gaussian reverse step p_θ(x_{t−1} | x_t) = N(intercept + slope · x_t, variance), one coordinate. */
@@ -285,7 +374,7 @@ function s2Symbols(schedule: NoiseSchedule, t: number) {
  * S2's α_t, β_t are our √α_t, √β_t (FORMULAS §N): a_t = √α_t, b_t = √β_t.
  *
  * ```tex
- * ig\|x_{t-1}-\mu(x_t)ig\|^2=rac{b_t^2}{a_t^2}ig\|arepsilon_t-\epsilon_	heta(x_t,t)ig\|^2,\qquad \mu(x_t)=rac1{a_t}ig(x_t-b_t\,\epsilon_	heta(x_t,t)ig)
+ * \big\|x_{t-1}-\mu(x_t)\big\|^2=\frac{b_t^2}{a_t^2}\big\|\varepsilon_t-\epsilon_\theta(x_t,t)\big\|^2,\qquad \mu(x_t)=\frac1{a_t}\big(x_t-b_t\,\epsilon_\theta(x_t,t)\big)
  * ```
  * Source: S2 (section "又如何建").
  * @param xPrev - x_{t−1}, d finite coordinates

@@ -9,6 +9,7 @@ import { toFloat64, useCpuBackend } from '../testing/tf-setup.js';
 import { qSample } from '../forward/forward.js';
 import {
   clippedLogPosteriorVariance,
+  learnedLogVariance,
   learnedVariance,
   posteriorLogDensityByBayes,
   posteriorMean,
@@ -175,6 +176,34 @@ describe('D6, D7 the reverse variance', () => {
     assertClose(clippedLogPosteriorVariance(schedule, 1), Math.log(posteriorVariance(schedule, 2)), { rel: 0 }, 't=1 clip');
     expect(() => learnedVariance(schedule, 3, 1.5)).toThrow("learnedVariance: argument 'v' must be a number in [0, 1]; received 1.5");
     expect(() => learnedVariance(schedule, 3, Number.NaN)).toThrow(/finite/);
+  });
+
+  it('D7 tensor learnedLogVariance equals log learnedVariance at 2000 random (t, v), t per example and t = 1 clipped', () => {
+    const rng = createRng(testSeed(71));
+    for (const sch of [schedule, cosineSchedule(1000), linearSchedule(10, 1e-3, 0.4)]) {
+      const n = 2000;
+      const ts = Array.from({ length: n }, (_, i) => (i < 20 ? 1 : rng.int(1, sch.T)));
+      // v read back after its float32 rounding, so the scalar reference sees exactly the tensor's input.
+      const vT = tf.tensor(Float32Array.from(rng.uniforms(2 * n)), [n, 2]);
+      const v = toFloat64(vT);
+      const got = toFloat64(learnedLogVariance(sch, ts, vT));
+      for (let i = 0; i < 2 * n; i++) {
+        const t = ts[i >> 1]!;
+        const want = Math.log(learnedVariance(sch, t, v[i]!));
+        // float32: log β̃_t and log β_t − log β̃_t are rounded once each (2⁻²⁴ relative), then v·span and the sum once
+        // more; so |error| ≤ 2⁻²⁴ (|log β̃_t| + 2|v·span| + 2|result|) < 2⁻²² (|log β̃_t| + |span| + |result|).
+        const lo = clippedLogPosteriorVariance(sch, t);
+        const span = Math.log(sch.betas[t]!) - lo;
+        assertClose(got[i]!, want, { abs: 2 ** -22 * (Math.abs(lo) + Math.abs(span) + Math.abs(want)) }, `${sch.name} t=${t} v=${v[i]}`);
+      }
+    }
+    // One t for the whole batch; v outside [0, 1] extrapolates in log space (not clamped, as in improved DDPM).
+    const one = toFloat64(learnedLogVariance(schedule, 300, tf.tensor([[-0.5], [1.5]])));
+    const [lb, lbt] = [Math.log(schedule.betas[300]!), Math.log(posteriorVariance(schedule, 300))];
+    assertClose(one[0]!, lbt - 0.5 * (lb - lbt), { rel: 1e-6 }, 'v=-0.5');
+    assertClose(one[1]!, lb + 0.5 * (lb - lbt), { rel: 1e-6 }, 'v=1.5');
+    expect(() => learnedLogVariance(schedule, [1, 2], tf.zeros([3, 2]))).toThrow(/^learnedLogVariance: argument 't' must be one step per example \(length 3\)/);
+    expect(() => learnedLogVariance(schedule, [0, 2], tf.zeros([2, 2]))).toThrow(/^learnedLogVariance: argument 't\[0\]'/);
   });
 
   it('D1 rejects t = 1 (point-mass prior) and steps outside 1..T', () => {

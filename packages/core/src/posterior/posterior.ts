@@ -171,3 +171,28 @@ export function clippedLogPosteriorVariance(schedule: NoiseSchedule, t: number):
   }
   return Math.log(posteriorVariance(schedule, t));
 }
+
+/**
+ * D7 — the learned log-variance on data tensors: log Σ_θ = v log β_t + (1 − v) log β̃_t per element, with the
+ * clipped log β̃ of {@link clippedLogPosteriorVariance} (β̃_2 stands in at t = 1). Working in log space keeps Σ
+ * positive whatever v the network outputs; like Nichol & Dhariwal, v is not clamped here (the scalar
+ * {@link learnedVariance} restricts it to [0, 1]), so a model may extrapolate past β_t or below β̃_t.
+ *
+ * ```tex
+ * \log\Sigma_\theta(x_t,t)=v\log\beta_t+(1-v)\log\tilde\beta_t
+ * ```
+ * Source: S1 (improved DDPM), Nichol & Dhariwal 2021 Eq. 15.
+ * @param t - step(s) in 1..T, one for the batch or one per example
+ * @param v - the interpolation weight, shape [B, …] (the network's second output)
+ */
+export function learnedLogVariance(schedule: NoiseSchedule, t: Steps, v: tf.Tensor): tf.Tensor {
+  assertBatched('learnedLogVariance', 'v', v);
+  const logBetaTilde = coefficientTable(schedule, 'clippedLogBetaTilde', (s) => clippedLogPosteriorVariance(schedule, s));
+  // log β_t − log β̃_t in float64: the two logs are close at large t, their float32 difference would lose digits.
+  const logRatio = coefficientTable(schedule, 'logBetaOverBetaTilde', (s) => Math.log(schedule.betas[s]!) - clippedLogPosteriorVariance(schedule, s));
+  return tf.tidy(() => {
+    const lo = perExample('learnedLogVariance', schedule, logBetaTilde, t, v.shape[0]!, v.rank);
+    const span = perExample('learnedLogVariance', schedule, logRatio, t, v.shape[0]!, v.rank);
+    return tf.add(tf.mul(v, span), lo);
+  });
+}

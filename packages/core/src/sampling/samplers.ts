@@ -3,7 +3,7 @@
  * Every sampler takes the noise source as an argument (an Rng), so a seed fixes the whole trajectory.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { posteriorMeanFromEps, predictX0FromEps, reverseVariance, type ReverseVarianceChoice } from '../posterior/posterior.js';
+import { learnedLogVariance, posteriorMeanFromEps, predictX0FromEps, reverseVariance, type ReverseVarianceChoice } from '../posterior/posterior.js';
 import type { Rng } from '../random/rng.js';
 import { assertStep, assertStepOrZero, type NoiseSchedule } from '../schedule/schedule.js';
 import { assertBatched, assertSameTensorShape } from '../util/tensor.js';
@@ -11,6 +11,9 @@ import { assertInInterval, assertInteger, assertIntegerInRange, DomainError } fr
 
 /** A noise predictor ε_θ(x_t, t): same shape out as in. `t` is one step for the whole batch. */
 export type EpsModel = (xt: tf.Tensor, t: number) => tf.Tensor;
+
+/** ε_θ(x_t, t) with improved DDPM's interpolation weight v (D7), both shaped like x_t. */
+export type EpsVarianceModel = (xt: tf.Tensor, t: number) => { eps: tf.Tensor; v: tf.Tensor };
 
 /** Called after each sampler step with the new state (for progress bars and notebooks' live plots). */
 export type StepCallback = (info: { t: number; next: number; x: tf.Tensor }) => void;
@@ -42,6 +45,30 @@ export function ancestralStep(
     const mean = posteriorMeanFromEps(schedule, xt, epsPred, t);
     if (t === 1) return mean; // F2: the last step returns the mean
     return tf.add(mean, tf.mul(z, Math.sqrt(reverseVariance(schedule, t, variance))));
+  });
+}
+
+/**
+ * F1 + D7 — the ancestral step with the model's own variance: the same mean as F1 plus Σ_θ^{1/2} z per element,
+ * log Σ_θ = v log β_t + (1 − v) log β̃_t ({@link learnedLogVariance}); no noise at t = 1 (F2).
+ *
+ * ```tex
+ * x_{t-1}=\frac{1}{\sqrt{\alpha_t}}\Big(x_t-\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\,\varepsilon_\theta(x_t,t)\Big)+\Sigma_\theta(x_t,t)^{1/2}z,
+ * \qquad \Sigma_\theta=\exp\big(v\log\beta_t+(1-v)\log\tilde\beta_t\big)
+ * ```
+ * Source: S1 (improved DDPM), Nichol & Dhariwal 2021 Eq. 15, Ho et al. 2020 Algorithm 2.
+ * @param epsPred - ε_θ(x_t, t), same shape as x_t
+ * @param v - the model's interpolation weight, same shape
+ * @param z - standard normal noise, same shape (ignored at t = 1)
+ */
+export function learnedVarianceStep(schedule: NoiseSchedule, xt: tf.Tensor, t: number, epsPred: tf.Tensor, v: tf.Tensor, z: tf.Tensor): tf.Tensor {
+  assertStep('learnedVarianceStep', schedule, t);
+  assertSameTensorShape('learnedVarianceStep', 'xt', xt, 'v', v);
+  assertSameTensorShape('learnedVarianceStep', 'xt', xt, 'z', z);
+  return tf.tidy(() => {
+    const mean = posteriorMeanFromEps(schedule, xt, epsPred, t);
+    if (t === 1) return mean;
+    return tf.add(mean, tf.mul(z, tf.exp(tf.mul(learnedLogVariance(schedule, t, v), 0.5))));
   });
 }
 
@@ -101,19 +128,48 @@ export function ddpmSample(
 ): tf.Tensor {
   assertShape('ddpmSample', shape);
   const { variance = 'beta', greedy = false, onStep } = options;
-  let x = initialState('ddpmSample', shape, rng, options.xT);
+  return reverseChain(schedule, initialState('ddpmSample', shape, rng, options.xT), onStep, (x, t) => {
+    const eps = epsModel(x, t);
+    if (greedy) return greedyStep(schedule, x, t, eps);
+    const z = t > 1 ? rng.normalTensor(shape) : tf.zerosLike(x);
+    return ancestralStep(schedule, x, t, eps, z, variance);
+  });
+}
+
+/** Runs `step` (inside a tidy) for t = T..1 from x, disposing each superseded state. */
+function reverseChain(schedule: NoiseSchedule, x: tf.Tensor, onStep: StepCallback | undefined, step: (x: tf.Tensor, t: number) => tf.Tensor): tf.Tensor {
   for (let t = schedule.T; t >= 1; t--) {
-    const next = tf.tidy(() => {
-      const eps = epsModel(x, t);
-      if (greedy) return greedyStep(schedule, x, t, eps);
-      const z = t > 1 ? rng.normalTensor(shape) : tf.zerosLike(x);
-      return ancestralStep(schedule, x, t, eps, z, variance);
-    });
+    const next = tf.tidy(() => step(x, t));
     x.dispose();
     x = next;
     onStep?.({ t, next: t - 1, x });
   }
   return x;
+}
+
+/**
+ * F1 + D7 — the DDPM sampler for a model that learned its variance: x_T ~ N(0, I), then t = T..1
+ * {@link learnedVarianceStep}s, each with the model's per-example, per-element Σ_θ(x_t, t).
+ *
+ * ```tex
+ * x_T\sim\mathcal N(0,I);\quad x_{t-1}=\mu_\theta(x_t,t)+\Sigma_\theta(x_t,t)^{1/2}z,\quad t=T,\dots,1
+ * ```
+ * Source: S1 (improved DDPM), Nichol & Dhariwal 2021 §3.1, Ho et al. 2020 Algorithm 2.
+ * @param shape - the batch shape [B, …]
+ */
+export function ddpmSampleLearnedVariance(
+  schedule: NoiseSchedule,
+  model: EpsVarianceModel,
+  shape: readonly number[],
+  rng: Rng,
+  options: { readonly xT?: tf.Tensor; readonly onStep?: StepCallback } = {},
+): tf.Tensor {
+  assertShape('ddpmSampleLearnedVariance', shape);
+  return reverseChain(schedule, initialState('ddpmSampleLearnedVariance', shape, rng, options.xT), options.onStep, (x, t) => {
+    const { eps, v } = model(x, t);
+    const z = t > 1 ? rng.normalTensor(shape) : tf.zerosLike(x);
+    return learnedVarianceStep(schedule, x, t, eps, v, z);
+  });
 }
 
 /**

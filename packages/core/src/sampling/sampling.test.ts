@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../random/rng.js';
 import { linearSchedule } from '../schedule/schedule.js';
-import { posteriorMeanFromEps, posteriorVariance } from '../posterior/posterior.js';
+import { learnedVariance, posteriorMeanFromEps, posteriorVariance } from '../posterior/posterior.js';
 import { assertClose, EPS, testSeed } from '../testing/expect-close.js';
 import { toFloat64, useCpuBackend } from '../testing/tf-setup.js';
 import { classifierFreeGuidance, classifierGuidedMean, dropLabels, guidedEpsModel } from './guidance.js';
 import { gaussianMixtureEpsModel } from './gaussian-mixture-denoiser.js';
-import { ancestralStep, ddimSample, ddimSigma, ddimStep, ddimTimesteps, ddpmSample, greedyStep } from './samplers.js';
+import { ancestralStep, ddimSample, ddimSigma, ddimStep, ddimTimesteps, ddpmSample, ddpmSampleLearnedVariance, greedyStep, learnedVarianceStep } from './samplers.js';
 
 beforeAll(useCpuBackend);
 const schedule = linearSchedule(1000);
@@ -223,5 +223,39 @@ describe('F the closed-form mixture denoiser the end-to-end check relies on', ()
         });
       }
     }
+  });
+});
+
+describe('F1 + D7 sampling with the learned variance', () => {
+  it('D7 learnedVarianceStep adds exp(½ log Σ_θ) z per element, log Σ_θ = v log β_t + (1 − v) log β̃_t; none at t = 1', () => {
+    const rng = createRng(testSeed(91));
+    const [xt, eps, z] = [rng.normalTensor([5, 2]), rng.normalTensor([5, 2]), rng.normalTensor([5, 2])];
+    const v = tf.tensor(Float32Array.from(rng.uniforms(10)), [5, 2]);
+    const [n, w] = [toFloat64(z), toFloat64(v)];
+    const t = 321;
+    const mean = toFloat64(posteriorMeanFromEps(schedule, xt, eps, t));
+    const out = toFloat64(learnedVarianceStep(schedule, xt, t, eps, v, z));
+    for (let i = 0; i < 10; i++) {
+      const sigma = Math.sqrt(learnedVariance(schedule, t, w[i]!));
+      assertClose(out[i]!, mean[i]! + sigma * n[i]!, { abs: 1e-5 }, `[${i}]`); // float32, values O(1)
+    }
+    expect(Array.from(learnedVarianceStep(schedule, xt, 1, eps, v, z).dataSync())).toEqual(Array.from(posteriorMeanFromEps(schedule, xt, eps, 1).dataSync()));
+    expect(() => learnedVarianceStep(schedule, xt, t, eps, tf.zeros([5]), z)).toThrow(/^learnedVarianceStep: argument 'v'/);
+  });
+
+  it('D7 a whole run with v ≡ 1 is ddpmSample with σ² = β_t, with v ≡ 0 the one with β̃_t (same seed, same noise)', () => {
+    const sch = linearSchedule(40, 1e-3, 0.2);
+    const eps = (xt: tf.Tensor, t: number) => tf.mul(tf.sin(xt), 0.5 + t / 80);
+    const fixed = (variance: 'beta' | 'betaTilde') => toFloat64(ddpmSample(sch, eps, [64, 2], createRng(testSeed(92)), { variance }));
+    const [withBeta, withBetaTilde] = [fixed('beta'), fixed('betaTilde')];
+    // The check can tell the two apart: the runs with β_t and β̃_t end far apart.
+    expect(Math.max(...withBeta.map((x, i) => Math.abs(x - withBetaTilde[i]!)))).toBeGreaterThan(0.01);
+    for (const [value, want] of [[1, withBeta], [0, withBetaTilde]] as const) {
+      const learned = toFloat64(ddpmSampleLearnedVariance(sch, (xt, t) => ({ eps: eps(xt, t), v: tf.fill(xt.shape, value) }), [64, 2], createRng(testSeed(92))));
+      // Same draws; the two noise scales, exp(½ log σ²) and √σ², differ in the last float32 bits only, which 40 steps
+      // keep at ~1e-6 (the state stays O(1)); 1e-4 leaves room, and is 100× below the β_t-versus-β̃_t difference.
+      for (let i = 0; i < learned.length; i++) assertClose(learned[i]!, want[i]!, { abs: 1e-4 }, `v=${value} [${i}]`);
+    }
+    expect(() => ddpmSampleLearnedVariance(sch, (xt, t) => ({ eps: eps(xt, t), v: tf.zerosLike(xt) }), [], createRng(1))).toThrow(/^ddpmSampleLearnedVariance: argument 'shape'/);
   });
 });

@@ -1,23 +1,38 @@
 /**
  * DDPM training (E4, Algorithm 1) for any {@link DenoiserModel}, callable from code with a per-step callback
  * (notebooks and the CLI use it): t ~ U{1..T} and ε ~ N(0, I) per example from the passed-in Rng, x_t = qSample,
- * loss = L_simple. Conditional models get classifier-free training: each example's label is dropped to ∅
+ * loss = L_simple, or improved DDPM's L_hybrid = L_simple + λ L_vlb for a model that learns its variance (D7).
+ * Conditional models get classifier-free training: each example's label is dropped to ∅
  * independently with probability `pUncond` (F6, not S4's one draw per batch). Gradients can be accumulated over
  * micro-batches (the wasm heap is 4 GiB). Sampling wraps the sampling/ functions (F1, F4, F6).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { DenoiserModel } from '../models/types.js';
-import { simpleLoss, trainingInput } from '../objective/objective.js';
+import { learnsVariance, type DenoiserModel } from '../models/types.js';
+import { hybridLoss, perExampleVlbTerm, simpleLoss, trainingInput } from '../objective/objective.js';
+import { learnedLogVariance } from '../posterior/posterior.js';
 import type { Rng } from '../random/rng.js';
-import { ddimSample, ddimTimesteps, ddpmSample, type EpsModel, type StepCallback } from '../sampling/samplers.js';
+import { ddimSample, ddimTimesteps, ddpmSample, ddpmSampleLearnedVariance, type EpsModel, type EpsVarianceModel, type StepCallback } from '../sampling/samplers.js';
+import type { ReverseVarianceChoice } from '../posterior/posterior.js';
 import { classifierFreeGuidance, dropLabels } from '../sampling/guidance.js';
 import type { NoiseSchedule } from '../schedule/schedule.js';
-import { assertInInterval, assertInteger, assertPositive, DomainError } from '../util/validate.js';
+import { assertInInterval, assertInteger, assertNonNegative, assertPositive, DomainError } from '../util/validate.js';
 
 /** A dataset in memory: examples [N, …dataShape] (float32) and optional int labels. */
 export interface Dataset {
   readonly x: tf.Tensor;
   readonly labels?: Int32Array;
+}
+
+/**
+ * The training loss: 'simple' (E4, ε only) or 'hybrid' (D7, L_simple + λ L_vlb with the stop-gradient on the mean,
+ * for models that learn their variance). Default: 'hybrid' for such models, else 'simple'.
+ */
+export type DdpmObjective = 'simple' | 'hybrid';
+
+/** Which loss to train with and λ, the weight of L_vlb in the hybrid loss (default 0.001, Nichol & Dhariwal). */
+export interface DdpmLossOptions {
+  readonly objective?: DdpmObjective;
+  readonly vlbWeight?: number;
 }
 
 export interface TrainStepInfo {
@@ -43,6 +58,10 @@ export interface DdpmTrainOptions {
   /** An optimizer to continue with (default: a new Adam). */
   readonly optimizer?: tf.Optimizer;
   readonly onStep?: (info: TrainStepInfo) => void | boolean;
+  /** L_simple or L_hybrid (see {@link DdpmObjective}). */
+  readonly objective?: DdpmObjective;
+  /** λ of the hybrid loss (default 0.001). */
+  readonly vlbWeight?: number;
 }
 
 export interface DdpmTrainResult {
@@ -58,13 +77,71 @@ function batchIndices(n: number, size: number, rng: Rng): Int32Array {
   return idx;
 }
 
+/** The objective a model trains with: the one asked for, checked against the model, or its default. */
+function resolveObjective(fn: string, model: DenoiserModel, options: DdpmLossOptions): { objective: DdpmObjective; vlbWeight: number } {
+  const objective = options.objective ?? (learnsVariance(model) ? 'hybrid' : 'simple');
+  if (objective !== 'simple' && objective !== 'hybrid') throw new DomainError(fn, 'objective', "'simple' or 'hybrid'", String(objective));
+  if (objective === 'hybrid' && !learnsVariance(model)) {
+    throw new DomainError(fn, 'objective', "'simple' for a model without a variance head ('hybrid' needs one, e.g. MlpDenoiser { learnVariance: true })", objective);
+  }
+  const vlbWeight = options.vlbWeight ?? 0.001;
+  assertNonNegative(fn, 'vlbWeight', vlbWeight);
+  return { objective, vlbWeight };
+}
+
 /**
- * E4 — the L_simple loss of one (micro-)batch, with t and ε given (so it is testable with fixed noise).
+ * E4 — the L_simple loss of one (micro-)batch, with t and ε given (so it is testable with fixed noise); for a model
+ * that learns its variance, by default the hybrid loss L_simple + λ L_vlb instead (D7, {@link hybridLoss}).
  * @param t - per-example steps in 1..T
  * @param labels - int labels (∅ = numClasses) for conditional models, else null
  */
-export function ddpmLoss(model: DenoiserModel, schedule: NoiseSchedule, x0: tf.Tensor, t: ArrayLike<number>, eps: tf.Tensor, labels: tf.Tensor | null = null): tf.Scalar {
-  return tf.tidy(() => simpleLoss(eps, model.predict(trainingInput(schedule, x0, t, eps), t, labels)));
+export function ddpmLoss(
+  model: DenoiserModel,
+  schedule: NoiseSchedule,
+  x0: tf.Tensor,
+  t: ArrayLike<number>,
+  eps: tf.Tensor,
+  labels: tf.Tensor | null = null,
+  options: DdpmLossOptions = {},
+): tf.Scalar {
+  const { objective, vlbWeight } = resolveObjective('ddpmLoss', model, options);
+  return tf.tidy(() => {
+    const xt = trainingInput(schedule, x0, t, eps);
+    // resolveObjective guarantees 'hybrid' only for a model with a variance head.
+    if (objective === 'hybrid' && learnsVariance(model)) {
+      const out = model.predictWithVariance(xt, t, labels);
+      return hybridLoss(schedule, x0, xt, t, eps, out.eps, out.v, vlbWeight);
+    }
+    return simpleLoss(eps, model.predict(xt, t, labels));
+  });
+}
+
+/**
+ * E1 with D7 — the bound's term L_{t−1} per example for a trained model at the given t and ε (nats, summed over
+ * coordinates, {@link perExampleVlbTerm}), with Σ_θ the model's learned variance or a fixed σ_t² = β_t or β̃_t
+ * (the clipped β̃ of D7 at t = 1, so the fixed choices are v ≡ 1 and v ≡ 0). T times its mean over uniform t
+ * estimates Σ_t L_{t−1}, the part of the bound the model controls.
+ * @param variance - 'learned' (needs a variance head), 'beta' or 'betaTilde'
+ */
+export function ddpmVlbTerms(
+  model: DenoiserModel,
+  schedule: NoiseSchedule,
+  x0: tf.Tensor,
+  t: ArrayLike<number>,
+  eps: tf.Tensor,
+  variance: ReverseVarianceChoice | 'learned' = 'learned',
+  labels: tf.Tensor | null = null,
+): tf.Tensor1D {
+  if (variance !== 'learned' && variance !== 'beta' && variance !== 'betaTilde') throw new DomainError('ddpmVlbTerms', 'variance', "'learned', 'beta' or 'betaTilde'", String(variance));
+  if (variance === 'learned' && !learnsVariance(model)) throw new DomainError('ddpmVlbTerms', 'variance', "'beta' or 'betaTilde' for a model without a variance head", variance);
+  return tf.tidy(() => {
+    const xt = trainingInput(schedule, x0, t, eps);
+    const { eps: epsPred, v } =
+      variance === 'learned' && learnsVariance(model)
+        ? model.predictWithVariance(xt, t, labels)
+        : { eps: model.predict(xt, t, labels), v: tf.fill(x0.shape, variance === 'beta' ? 1 : 0) };
+    return perExampleVlbTerm(schedule, x0, xt, t, epsPred, learnedLogVariance(schedule, t, v));
+  });
 }
 
 /**
@@ -78,7 +155,7 @@ export function ddpmTrainStep(
   x0: tf.Tensor,
   labels: Int32Array | null,
   rng: Rng,
-  options: { microBatches?: number; pUncond?: number } = {},
+  options: { microBatches?: number; pUncond?: number } & DdpmLossOptions = {},
 ): number {
   const B = x0.shape[0]!;
   const m = options.microBatches ?? 1;
@@ -86,6 +163,7 @@ export function ddpmTrainStep(
   if (B % m) throw new DomainError('ddpmTrainStep', 'microBatches', `a divisor of the batch size ${B}`, m);
   const pUncond = options.pUncond ?? 0.1;
   assertInInterval('ddpmTrainStep', 'pUncond', pUncond, 0, 1);
+  const lossOptions = resolveObjective('ddpmTrainStep', model, options);
   const conditional = model.numClasses > 0;
   if (conditional && !labels) throw new DomainError('ddpmTrainStep', 'labels', 'int labels for a conditional model', 'null');
   const vars = model.params.list;
@@ -101,7 +179,7 @@ export function ddpmTrainStep(
     const eps = m === 1 ? epsAll : tf.slice(epsAll, j * mb, mb);
     const xb = m === 1 ? x0 : tf.slice(x0, j * mb, mb);
     const lb = lAll ? tf.tensor1d(lAll.subarray(j * mb, (j + 1) * mb), 'int32') : null;
-    const { value, grads } = tf.variableGrads(() => tf.mul(ddpmLoss(model, schedule, xb, t, eps, lb), 1 / m) as tf.Scalar, vars);
+    const { value, grads } = tf.variableGrads(() => tf.mul(ddpmLoss(model, schedule, xb, t, eps, lb, lossOptions), 1 / m) as tf.Scalar, vars);
     total += value.dataSync()[0]!;
     const g = vars.map((v) => grads[v.name]!);
     if (!acc) acc = g;
@@ -126,12 +204,13 @@ export function ddpmTrainStep(
 
 /** Algorithm 1 for `steps` steps on random batches of `data`; calls `onStep` after each (return false to stop). */
 export function trainDdpm(model: DenoiserModel, data: Dataset, rng: Rng, options: DdpmTrainOptions): DdpmTrainResult {
-  const { schedule, steps, batchSize, learningRate = 1e-3, microBatches = 1, pUncond = 0.1, startStep = 0, onStep } = options;
+  const { schedule, steps, batchSize, learningRate = 1e-3, microBatches = 1, pUncond = 0.1, startStep = 0, onStep, objective, vlbWeight } = options;
   assertInteger('trainDdpm', 'steps', steps, 0);
   assertInteger('trainDdpm', 'batchSize', batchSize, 1);
   assertPositive('trainDdpm', 'learningRate', learningRate);
   const N = data.x.shape[0]!;
   if (data.labels && data.labels.length !== N) throw new DomainError('trainDdpm', 'data.labels', `${N} labels (one per example)`, data.labels.length);
+  const lossOptions = resolveObjective('trainDdpm', model, { objective, vlbWeight });
   const optimizer = options.optimizer ?? tf.train.adam(learningRate);
   const losses = new Float64Array(steps);
   let step = startStep;
@@ -140,7 +219,7 @@ export function trainDdpm(model: DenoiserModel, data: Dataset, rng: Rng, options
     const idx = batchIndices(N, batchSize, rng);
     const x0 = tf.tidy(() => tf.gather(data.x, tf.tensor1d(idx, 'int32')));
     const lb = data.labels ? Int32Array.from(idx, (i) => data.labels![i]!) : null;
-    const loss = ddpmTrainStep(model, optimizer, schedule, x0, lb, rng, { microBatches, pUncond });
+    const loss = ddpmTrainStep(model, optimizer, schedule, x0, lb, rng, { microBatches, pUncond, ...lossOptions });
     x0.dispose();
     losses[s] = loss;
     step++;
@@ -158,6 +237,11 @@ export interface SampleOptions {
   readonly labels?: ArrayLike<number>;
   /** Classifier-free guidance weight w (F6); 1 = plain conditioning. Default 1. */
   readonly guidance?: number;
+  /**
+   * The DDPM sampler's σ_t²: 'learned' (the model's Σ_θ, D7; the default for a model with a variance head), or
+   * fixed 'beta' (the default otherwise) or 'betaTilde' (D6). DDIM uses its own σ(η) and ignores this.
+   */
+  readonly variance?: ReverseVarianceChoice | 'learned';
   readonly onStep?: StepCallback;
 }
 
@@ -168,10 +252,26 @@ export function epsModelOf(model: DenoiserModel, labels?: tf.Tensor, guidance = 
   return (xt, t) => tf.tidy(() => classifierFreeGuidance(model.predict(xt, t, null), model.predict(xt, t, labels), guidance));
 }
 
-/** Draw n samples from a trained model with DDPM (F1) or DDIM (F4), optionally guided (F6). */
+/** ε_θ and v (D7) as the learned-variance sampler's model; guided: ε mixed as in F6, v from the conditional pass. */
+export function epsVarianceModelOf(model: DenoiserModel, labels?: tf.Tensor, guidance = 1): EpsVarianceModel {
+  if (!learnsVariance(model)) throw new DomainError('epsVarianceModelOf', 'model', 'a model with a variance head (learnsVariance)', model.kind);
+  if (!labels) return (xt, t) => model.predictWithVariance(xt, t, null);
+  if (guidance === 1) return (xt, t) => model.predictWithVariance(xt, t, labels);
+  return (xt, t) => {
+    const cond = model.predictWithVariance(xt, t, labels);
+    const eps = tf.tidy(() => classifierFreeGuidance(model.predict(xt, t, null), cond.eps, guidance));
+    cond.eps.dispose();
+    return { eps, v: cond.v };
+  };
+}
+
+/** Draw n samples from a trained model with DDPM (F1; with its learned Σ_θ if it has one, D7) or DDIM (F4), optionally guided (F6). */
 export function sampleModel(model: DenoiserModel, schedule: NoiseSchedule, n: number, rng: Rng, options: SampleOptions = {}): tf.Tensor {
   assertInteger('sampleModel', 'n', n, 1);
   const shape = [n, ...model.dataShape];
+  const variance = options.variance ?? (learnsVariance(model) ? 'learned' : 'beta');
+  if (variance !== 'learned' && variance !== 'beta' && variance !== 'betaTilde') throw new DomainError('sampleModel', 'variance', "'learned', 'beta' or 'betaTilde'", String(variance));
+  if (variance === 'learned' && !learnsVariance(model)) throw new DomainError('sampleModel', 'variance', "'beta' or 'betaTilde' for a model without a variance head", variance);
   let labels: tf.Tensor | undefined;
   if (options.labels) {
     if (options.labels.length !== n) throw new DomainError('sampleModel', 'labels', `${n} labels (one per sample)`, options.labels.length);
@@ -182,7 +282,10 @@ export function sampleModel(model: DenoiserModel, schedule: NoiseSchedule, n: nu
     if (options.sampler === 'ddim') {
       return ddimSample(schedule, eps, shape, rng, { timesteps: ddimTimesteps(schedule.T, options.ddimSteps ?? 50), eta: options.eta ?? 0, onStep: options.onStep });
     }
-    return ddpmSample(schedule, eps, shape, rng, { onStep: options.onStep });
+    if (variance === 'learned') {
+      return ddpmSampleLearnedVariance(schedule, epsVarianceModelOf(model, labels, options.guidance ?? 1), shape, rng, { onStep: options.onStep });
+    }
+    return ddpmSample(schedule, eps, shape, rng, { variance, onStep: options.onStep });
   } finally {
     labels?.dispose();
   }
