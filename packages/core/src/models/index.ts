@@ -2,3 +2,4 @@ export * from './types.js';
 export * from './mlp.js';
 export * from './unet.js';
 export * from './autoencoder.js';
+export * from './classifier.js';

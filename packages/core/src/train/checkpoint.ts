@@ -18,8 +18,11 @@ export interface CheckpointManifest {
   readonly meta: Record<string, unknown>;
 }
 
+/** What a checkpoint needs of a model: its kind, constructor options and variables (denoisers, autoencoders, the classifier). */
+export type CheckpointModel = Pick<DenoiserModel, 'kind' | 'config' | 'params'>;
+
 /** Write the model's weights and manifest into `dir` (created if needed; files replaced atomically). */
-export function saveCheckpoint(dir: string, model: DenoiserModel, step: number, meta: Record<string, unknown> = {}): CheckpointManifest {
+export function saveCheckpoint(dir: string, model: CheckpointModel, step: number, meta: Record<string, unknown> = {}): CheckpointManifest {
   mkdirSync(dir, { recursive: true });
   const variables: CheckpointManifest['variables'] = [];
   let offset = 0;
@@ -50,7 +53,7 @@ export function readManifest(dir: string): CheckpointManifest {
 }
 
 /** Load weights saved by {@link saveCheckpoint} into a model of the same kind and configuration. */
-export function loadCheckpoint(dir: string, model: DenoiserModel): CheckpointManifest {
+export function loadCheckpoint(dir: string, model: CheckpointModel): CheckpointManifest {
   const m = readManifest(dir);
   if (m.kind !== model.kind) throw new DomainError('loadCheckpoint', 'model', `a '${m.kind}' model`, model.kind);
   const buf = readFileSync(path.join(dir, 'weights.bin'));

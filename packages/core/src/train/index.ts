@@ -1,3 +1,4 @@
 export * from './ddpm.js';
 export * from './checkpoint.js';
 export * from './png.js';
+export * from './autoencoder.js';
