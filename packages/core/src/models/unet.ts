@@ -61,6 +61,13 @@ export interface UNetOptions {
   readonly timeDim?: number;
   /** > 0: the conditional model (CDDPM) with a label embedding per level; label `numClasses` is ∅. */
   readonly numClasses?: number;
+  /**
+   * Add a 1×1 convolution of x_t to the input of the final residual block (default false, as in S4). S4's first skip
+   * is taken after the first 2×2 max-pool, so x_t reaches the full-resolution output only through that pool and the
+   * network cannot pass the per-pixel noise through: ε_θ(x_T) ≈ x_T is learned slowly. Ho et al. 2020's UNet keeps
+   * full-resolution skips; this one linear path is the cheapest form of it.
+   */
+  readonly inputSkip?: boolean;
 }
 
 /**
@@ -93,9 +100,10 @@ export class UNet implements DenoiserModel {
   private readonly dec: { up: Conv; r1: ResBlock; r2: ResBlock }[] = [];
   private readonly finalRes: ResBlock;
   private readonly finalConv: Conv;
+  private readonly inputSkip: Conv | undefined;
 
   constructor(rng: Rng, options: UNetOptions = {}) {
-    const { filters = [64, 128, 256], groups = 8, size = 32, channels = 1, timeDim = 64, numClasses = 0 } = options;
+    const { filters = [64, 128, 256], groups = 8, size = 32, channels = 1, timeDim = 64, numClasses = 0, inputSkip = false } = options;
     assertInteger('UNet', 'groups', groups, 1);
     assertInteger('UNet', 'channels', channels, 1);
     assertInteger('UNet', 'timeDim', timeDim, 2);
@@ -106,7 +114,8 @@ export class UNet implements DenoiserModel {
       if (f % groups) throw new DomainError('UNet', `filters[${i}]`, `a multiple of groups = ${groups}`, f);
     });
     if (size % 2 ** filters.length) throw new DomainError('UNet', 'size', `a multiple of 2^${filters.length}`, size);
-    this.config = { filters: [...filters], groups, size, channels, timeDim, numClasses };
+    // inputSkip is saved only when set, so checkpoints of S4's architecture keep their config.
+    this.config = { filters: [...filters], groups, size, channels, timeDim, numClasses, ...(inputSkip ? { inputSkip } : {}) };
     this.filters = [...filters];
     this.groups = groups;
     this.timeDim = timeDim;
@@ -127,6 +136,7 @@ export class UNet implements DenoiserModel {
       this.dec.push({ up: conv(ps, `dec${k}/up`, 3, skip + u, f), r1: resBlock(ps, `dec${k}/res1`, f, f), r2: resBlock(ps, `dec${k}/res2`, f, f) });
       u = f;
     });
+    this.inputSkip = inputSkip ? conv(ps, 'final/input-skip', 1, channels, u) : undefined;
     this.finalRes = resBlock(ps, 'final/res', u, filters[0]!);
     this.finalConv = conv(ps, 'final/conv', 3, filters[0]!, channels);
   }
@@ -159,6 +169,7 @@ export class UNet implements DenoiserModel {
         u = applyConvTranspose(d.up, tf.concat([skip, u], 3));
         u = applyResBlock(d.r2, applyResBlock(d.r1, u, this.groups), this.groups);
       });
+      if (this.inputSkip) u = tf.add(u, applyConv(this.inputSkip, xt as tf.Tensor4D));
       return applyConv(this.finalConv, applyResBlock(this.finalRes, u, this.groups));
     });
   }

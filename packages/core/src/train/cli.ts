@@ -4,121 +4,258 @@
  * checkpoints (JSON + binary weights in a folder; `--resume` continues from one) and PNG sample grids.
  *
  * Models: `ddpm2d` (MLP on a 2-D toy set), `ddpm` (UNet on MNIST), `cddpm` (conditional UNet with classifier-free
- * guidance). Run with `--help` for the options.
+ * guidance). Run with `--help` for the options. The UNets default to the `quick` preset, small enough to draw
+ * recognisable digits after minutes on a CPU; `--preset s4` is S4's full-size model.
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import cliProgress from 'cli-progress';
 import { describeBackend, selectBackend, type BackendName } from '../nn/backend.js';
 import { MlpDenoiser } from '../models/mlp.js';
-import { UNet } from '../models/unet.js';
+import { UNet, type UNetOptions } from '../models/unet.js';
 import type { DenoiserModel } from '../models/types.js';
 import { loadMnist, mnistTensor } from '../data/mnist.js';
-import { pointsTensor, toy2d, type Toy2dName } from '../data/toy2d.js';
+import { pointsTensor, toy2d, TOY_2D_NAMES, type Toy2dName } from '../data/toy2d.js';
 import { createRng } from '../random/rng.js';
 import { linearSchedule } from '../schedule/schedule.js';
+import { DomainError } from '../util/validate.js';
 import { loadCheckpoint, readManifest, saveCheckpoint } from './checkpoint.js';
 import { sampleModel, trainDdpm, type Dataset } from './ddpm.js';
 import { imageGridPng, scatterPng, writePng } from './png.js';
+import { AUTOENCODER_HELP, AUTOENCODER_KINDS, runAutoencoderCli } from './autoencoder.js';
 
-const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]
-  --steps N          training steps (default 2000 for ddpm2d, 500 for the UNets)
-  --batch N          batch size (default 1024 / 32)
-  --micro N          micro-batches per step, gradients accumulated (default 1 / 2)
-  --lr X             Adam learning rate (default 2e-3 / 1e-3)
+/**
+ * Training settings of the MNIST UNets. `quick`: MNIST average-pooled 2× to 16×16, UNet widths 16/32/64 and the
+ * full-resolution input skip (0.33 M parameters, ~21 ms per example per step on wasm against ~90 ms for the same
+ * widths at 32×32): 1500 steps of 32 took 22 min on a shared 2-core machine (0.7 s per step when it was quiet) and
+ * draw recognisable digits from about step 1000 (docs/BENCHMARKS.md). Without the input skip the same model
+ * still drew noise after 500 steps (its ε error at t = T was 0.15, amplified 1/√ᾱ_T ≈ 160× by DDIM).
+ * `s4`: S4's model as it is, 32×32 and widths 64/128/256 (5.1 M parameters).
+ */
+export const UNET_PRESETS = {
+  quick: { size: 16, filters: [16, 32, 64], inputSkip: true, steps: 1500, batch: 32, micro: 1, lr: 2e-3 },
+  s4: { size: 32, filters: [64, 128, 256], inputSkip: false, steps: 500, batch: 32, micro: 2, lr: 1e-3 },
+} as const;
+export type UNetPresetName = keyof typeof UNET_PRESETS;
+
+export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoencoders: pnpm train <ae|vae|cvae> --help)
+  --preset NAME      UNet settings: quick (16×16 MNIST, widths 16,32,64 plus a full-resolution input skip; digits
+                     in ~20 min on 2 CPU cores) | s4 (S4's 32×32 UNet as it is, widths 64,128,256; hours on a CPU)
+                     (default quick); the options below override it
+  --steps N          training steps (default 2000 for ddpm2d; quick 1500, s4 500)
+  --batch N          batch size (default 1024; 32)
+  --micro N          micro-batches per step, gradients accumulated (default 1; quick 1, s4 2)
+  --lr X             Adam learning rate (default 2e-3; quick 2e-3, s4 1e-3)
   --T N              diffusion steps of the linear schedule (default 100 for ddpm2d, 1000 for UNets)
   --dataset NAME     ddpm2d data: gaussianMixture | twoMoons | swissRoll (default twoMoons)
   --limit N          MNIST training images to use (default 60000)
-  --filters a,b,c    UNet widths (default 64,128,256)
+  --size N           image side: 32 (MNIST as S4 pads it) or 16 (2×2 average-pooled) (quick 16, s4 32)
+  --filters a,b,c    UNet widths, multiples of 8 (quick 16,32,64; s4 64,128,256)
   --out DIR          checkpoint folder (default checkpoints/<model>, git-ignored)
   --every N          checkpoint + sample grid every N steps (default 500)
-  --resume           continue from the checkpoint in --out
+  --resume           continue from the checkpoint in --out (its model settings and T are kept)
   --guidance W       classifier-free guidance weight for cddpm samples (default 3)
+  --samples N        samples in each grid (default 1000 points for ddpm2d, 32 for ddpm, 20 for cddpm)
   --backend NAME     auto | node-gpu | node | wasm | cpu (default: DDPM_BACKEND or auto)
   --seed N           random seed (default 0)`;
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    steps: { type: 'string' }, batch: { type: 'string' }, micro: { type: 'string' }, lr: { type: 'string' }, T: { type: 'string' },
-    dataset: { type: 'string' }, limit: { type: 'string' }, filters: { type: 'string' }, out: { type: 'string' }, every: { type: 'string' },
-    resume: { type: 'boolean' }, guidance: { type: 'string' }, backend: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' },
-  },
-});
-const kind = positionals[0];
-if (values.help || !kind || !['ddpm2d', 'ddpm', 'cddpm'].includes(kind)) {
-  console.log(HELP);
-  process.exit(values.help ? 0 : 1);
-}
-const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
-const is2d = kind === 'ddpm2d';
-const steps = num(values.steps, is2d ? 2000 : 500);
-const batch = num(values.batch, is2d ? 1024 : 32);
-const micro = num(values.micro, is2d ? 1 : 2);
-const lr = num(values.lr, is2d ? 2e-3 : 1e-3);
-const T = num(values.T, is2d ? 100 : 1000);
-const every = num(values.every, 500);
-const out = path.resolve(values.out ?? path.join('checkpoints', kind));
-const rng = createRng(num(values.seed, 0));
+const MODELS = ['ddpm2d', 'ddpm', 'cddpm'] as const;
+type ModelName = (typeof MODELS)[number];
 
-const choice = await selectBackend(values.backend ? { backend: values.backend as BackendName } : {});
-console.log(`backend: ${describeBackend(choice)}`);
-const schedule = is2d ? linearSchedule(T, 1e-4, 0.1) : linearSchedule(T);
+/** What a numeric option accepts: an integer in min..max, a number > 0, or any finite number. */
+type NumberKind = { integer: true; min: number; max?: number } | { positive: true } | { finite: true };
 
-let data: Dataset;
-let model: DenoiserModel;
-if (is2d) {
-  const name = (values.dataset ?? 'twoMoons') as Toy2dName;
-  data = { x: pointsTensor(toy2d(name, 8192, rng)) };
-  model = new MlpDenoiser(rng);
-} else {
-  const mnist = loadMnist('train', values.limit ? Number(values.limit) : undefined);
-  data = { x: mnistTensor(mnist), ...(kind === 'cddpm' ? { labels: mnist.labels } : {}) };
-  const filters = values.filters ? values.filters.split(',').map(Number) : [64, 128, 256];
-  model = new UNet(rng, { filters, numClasses: kind === 'cddpm' ? 10 : 0 });
-}
-let start = 0;
-if (values.resume && existsSync(path.join(out, 'model.json'))) {
-  const m = readManifest(out);
-  loadCheckpoint(out, model);
-  start = m.step;
-  console.log(`resumed from ${out} at step ${start}`);
-}
-console.log(`${kind}: ${model.params.count.toLocaleString()} parameters, ${data.x.shape[0]} examples, T = ${T}, batch ${batch} (${micro} micro-batches)`);
-
-function writeSamples(step: number) {
-  const n = is2d ? 1000 : kind === 'cddpm' ? 20 : 16;
-  const labels = kind === 'cddpm' ? Array.from({ length: n }, (_, i) => i % 10) : undefined;
-  const s = sampleModel(model, schedule, n, rng, { sampler: 'ddim', ddimSteps: 50, ...(labels ? { labels, guidance: num(values.guidance, 3) } : {}) });
-  const file = path.join(out, `samples-${String(step).padStart(6, '0')}.png`);
-  writePng(file, is2d ? scatterPng(s.dataSync()) : imageGridPng(s, kind === 'cddpm' ? 10 : 8));
-  s.dispose();
-  return file;
-}
-
-const bar = new cliProgress.SingleBar(
-  { format: '{bar} {value}/{total} | {speed} steps/s | loss {loss} | ETA {eta_formatted}', etaBuffer: 50 },
-  cliProgress.Presets.shades_classic,
-);
-bar.start(start + steps, start, { speed: '-', loss: '-' });
-let ema: number | undefined;
-let lastSaved = start;
-trainDdpm(model, data, rng, {
-  schedule, steps, batchSize: batch, learningRate: lr, microBatches: micro, startStep: start,
-  onStep: ({ step, loss, seconds }) => {
-    ema = ema === undefined ? loss : 0.98 * ema + 0.02 * loss;
-    bar.update(step, { speed: (1 / seconds).toFixed(2), loss: ema.toFixed(4) });
-    if (step % every === 0) {
-      saveCheckpoint(out, model, step, { schedule: { name: schedule.name, T }, backend: choice.name });
-      writeSamples(step);
-      lastSaved = step;
+/** The option's value as a number, or a DomainError naming the option and what it accepts. */
+function numberOption(name: string, raw: string | undefined, fallback: number, kind: NumberKind): number {
+  if (raw === undefined) return fallback;
+  const v = raw.trim() === '' ? NaN : Number(raw);
+  let allowed: string | undefined;
+  if ('integer' in kind) {
+    if (!Number.isInteger(v) || v < kind.min || (kind.max !== undefined && v > kind.max)) {
+      allowed = kind.max === undefined ? `an integer >= ${kind.min}` : `an integer in ${kind.min}..${kind.max}`;
     }
-  },
-});
-bar.stop();
-const end = start + steps;
-if (lastSaved !== end) saveCheckpoint(out, model, end, { schedule: { name: schedule.name, T }, backend: choice.name });
-console.log(`checkpoint: ${out} (step ${end}); samples: ${writeSamples(end)}`);
-tf.disposeVariables();
+  } else if ('positive' in kind) {
+    if (!(Number.isFinite(v) && v > 0)) allowed = 'a finite number > 0';
+  } else if (!Number.isFinite(v)) allowed = 'a finite number';
+  if (allowed) throw new DomainError('pnpm train', `--${name}`, allowed, raw);
+  return v;
+}
+
+export interface TrainCliResult {
+  readonly model: ModelName;
+  /** Checkpoint folder. */
+  readonly out: string;
+  /** Step count of the saved checkpoint. */
+  readonly step: number;
+  /** The last sample grid written. */
+  readonly samples: string;
+  /** Per-step losses of this run. */
+  readonly losses: Float64Array;
+}
+
+/**
+ * Run the trainer on command-line arguments (without the node and script names). Returns undefined after printing
+ * the help. Bad options throw a {@link DomainError} naming the option.
+ */
+export async function runTrainCli(argv: readonly string[], log: (line: string) => void = console.log): Promise<TrainCliResult | undefined> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      preset: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, micro: { type: 'string' }, lr: { type: 'string' },
+      T: { type: 'string' }, dataset: { type: 'string' }, limit: { type: 'string' }, size: { type: 'string' }, filters: { type: 'string' },
+      out: { type: 'string' }, every: { type: 'string' }, resume: { type: 'boolean' }, guidance: { type: 'string' }, samples: { type: 'string' },
+      backend: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' },
+    },
+  });
+  const kind = positionals[0];
+  if (values.help) {
+    log(HELP);
+    return undefined;
+  }
+  if (!MODELS.includes(kind as ModelName)) throw new DomainError('pnpm train', 'model', MODELS.join(' | '), kind ?? 'nothing');
+  if (positionals.length > 1) throw new DomainError('pnpm train', 'model', 'one model name', positionals.join(' '));
+  const model = kind as ModelName;
+  const is2d = model === 'ddpm2d';
+  const presetName = (values.preset ?? 'quick') as UNetPresetName;
+  if (!(presetName in UNET_PRESETS)) throw new DomainError('pnpm train', '--preset', Object.keys(UNET_PRESETS).join(' | '), values.preset);
+  const preset = UNET_PRESETS[presetName];
+
+  const steps = numberOption('steps', values.steps, is2d ? 2000 : preset.steps, { integer: true, min: 0 });
+  const batch = numberOption('batch', values.batch, is2d ? 1024 : preset.batch, { integer: true, min: 1 });
+  const micro = numberOption('micro', values.micro, is2d ? 1 : preset.micro, { integer: true, min: 1 });
+  if (batch % micro) throw new DomainError('pnpm train', '--micro', `a divisor of --batch ${batch}`, micro);
+  const lr = numberOption('lr', values.lr, is2d ? 2e-3 : preset.lr, { positive: true });
+  let T = numberOption('T', values.T, is2d ? 100 : 1000, { integer: true, min: 1 });
+  const every = numberOption('every', values.every, 500, { integer: true, min: 1 });
+  const guidance = numberOption('guidance', values.guidance, 3, { finite: true });
+  const nSamples = numberOption('samples', values.samples, is2d ? 1000 : model === 'cddpm' ? 20 : 32, { integer: true, min: 1 });
+  const seed = numberOption('seed', values.seed, 0, { integer: true, min: 0 });
+  const limit = numberOption('limit', values.limit, 60000, { integer: true, min: 1, max: 60000 });
+  let size = numberOption('size', values.size, preset.size, { integer: true, min: 16, max: 32 });
+  if (size !== 16 && size !== 32) throw new DomainError('pnpm train', '--size', '16 or 32', size);
+  let filters: number[] = [...preset.filters];
+  if (values.filters !== undefined) {
+    filters = values.filters.split(',').map((f) => numberOption('filters', f, 0, { integer: true, min: 8 }));
+    filters.forEach((f) => {
+      if (f % 8) throw new DomainError('pnpm train', '--filters', 'widths that are multiples of 8 (GroupNorm has 8 groups)', values.filters);
+    });
+  }
+  const dataset = (values.dataset ?? 'twoMoons') as Toy2dName;
+  if (!TOY_2D_NAMES.includes(dataset)) throw new DomainError('pnpm train', '--dataset', TOY_2D_NAMES.join(' | '), dataset);
+  const out = path.resolve(values.out ?? path.join('checkpoints', model));
+
+  // A resumed run keeps the checkpoint's architecture and schedule, whatever the flags say.
+  const resumeFrom = values.resume && existsSync(path.join(out, 'model.json')) ? readManifest(out) : undefined;
+  if (resumeFrom) {
+    const classes = Number((resumeFrom.config as { numClasses?: number }).numClasses ?? 0);
+    if ((model === 'cddpm') !== classes > 0) throw new DomainError('pnpm train', '--resume', `a checkpoint of a ${model} model in --out`, `${out} (numClasses = ${classes})`);
+    if (!is2d) size = (resumeFrom.config as UNetOptions).size ?? size;
+    const ckptT = (resumeFrom.meta.schedule as { T?: number } | undefined)?.T;
+    if (ckptT !== undefined) {
+      if (values.T !== undefined && ckptT !== T) throw new DomainError('pnpm train', '--T', `the checkpoint's T = ${ckptT} when resuming`, T);
+      T = ckptT;
+    }
+  }
+  // Resuming draws from another stream, so it does not replay the first run's batches and noise.
+  const rng = createRng(seed + (resumeFrom ? resumeFrom.step * 7919 : 0));
+
+  const choice = await selectBackend(values.backend ? { backend: values.backend as BackendName } : {});
+  log(`backend: ${describeBackend(choice)}`);
+  const schedule = is2d ? linearSchedule(T, 1e-4, 0.1) : linearSchedule(T);
+
+  let data: Dataset;
+  let net: DenoiserModel;
+  if (is2d) {
+    data = { x: pointsTensor(toy2d(dataset, 8192, rng)) };
+    net = resumeFrom ? new MlpDenoiser(rng, resumeFrom.config) : new MlpDenoiser(rng);
+  } else {
+    const mnist = loadMnist('train', limit);
+    const x32 = mnistTensor(mnist);
+    const x = size === 32 ? x32 : tf.tidy(() => tf.avgPool(x32, 2, 2, 'valid'));
+    if (x !== x32) x32.dispose();
+    data = { x, ...(model === 'cddpm' ? { labels: mnist.labels } : {}) };
+    const unetOptions: UNetOptions = resumeFrom ? resumeFrom.config : { filters, size, numClasses: model === 'cddpm' ? 10 : 0, inputSkip: preset.inputSkip };
+    filters = [...(unetOptions.filters ?? filters)];
+    net = new UNet(rng, unetOptions);
+  }
+  let start = 0;
+  if (resumeFrom) {
+    loadCheckpoint(out, net);
+    start = resumeFrom.step;
+    log(`resumed from ${out} at step ${start}`);
+  }
+  const shape = is2d ? '2-D points' : `${size}×${size} images, widths ${filters.join(',')} (preset ${presetName})`;
+  log(`${model}: ${net.params.count.toLocaleString()} parameters, ${data.x.shape[0]} ${shape}, T = ${T}, batch ${batch} (${micro} micro-batches), lr ${lr}`);
+
+  const writeSamples = (step: number): string => {
+    const labels = model === 'cddpm' ? Array.from({ length: nSamples }, (_, i) => i % 10) : undefined;
+    const s = sampleModel(net, schedule, nSamples, rng, { sampler: 'ddim', ddimSteps: Math.min(50, T), ...(labels ? { labels, guidance } : {}) });
+    // 16×16 samples are shown at 32×32 (nearest neighbour), the size of the digits they were pooled from.
+    const shown = is2d || size === 32 ? s : tf.image.resizeNearestNeighbor(s as tf.Tensor4D, [32, 32]);
+    const file = path.join(out, `samples-${String(step).padStart(6, '0')}.png`);
+    writePng(file, is2d ? scatterPng(s.dataSync()) : imageGridPng(shown, model === 'cddpm' ? 10 : 8));
+    if (shown !== s) shown.dispose();
+    s.dispose();
+    return file;
+  };
+  const meta = () => ({ schedule: { name: schedule.name, T }, backend: choice.name, preset: is2d ? undefined : presetName, batch, lr });
+
+  const bar = new cliProgress.SingleBar(
+    { format: '{bar} {value}/{total} | {speed} steps/s | loss {loss} | ETA {eta_formatted}', etaBuffer: 50 },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(start + steps, start, { speed: '-', loss: '-' });
+  let ema: number | undefined;
+  let lastSaved = start;
+  let lastSamples = '';
+  const t0 = performance.now();
+  let result: ReturnType<typeof trainDdpm>;
+  try {
+    result = trainDdpm(net, data, rng, {
+      schedule, steps, batchSize: batch, learningRate: lr, microBatches: micro, startStep: start,
+      onStep: ({ step, loss, seconds }) => {
+        ema = ema === undefined ? loss : 0.98 * ema + 0.02 * loss;
+        bar.update(step, { speed: (1 / seconds).toFixed(2), loss: ema.toFixed(4) });
+        if (step % every === 0) {
+          saveCheckpoint(out, net, step, meta());
+          lastSamples = writeSamples(step);
+          lastSaved = step;
+          // The bar draws only on a terminal; elsewhere (CI, a log file) a line per checkpoint shows progress.
+          if (!process.stderr.isTTY) log(`step ${step}/${start + steps}: loss ${ema.toFixed(4)} (moving average), ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+        }
+      },
+    });
+  } finally {
+    bar.stop();
+  }
+  const end = start + steps;
+  const savedNow = lastSaved === end && steps > 0;
+  if (!savedNow) saveCheckpoint(out, net, end, meta());
+  const samples = savedNow ? lastSamples : writeSamples(end);
+  log(`checkpoint: ${out} (step ${end}); samples: ${samples}`);
+  data.x.dispose();
+  net.params.dispose();
+  result.optimizer.dispose();
+  return { model, out, step: end, samples, losses: result.losses };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // ae | vae | cvae are S4's autoencoders (train/autoencoder.ts), with options of their own.
+  // `pnpm train -- cddpm --steps 9` passes the `--` through; parseArgs would read every later option as a positional.
+  const args = process.argv[2] === '--' ? process.argv.slice(3) : process.argv.slice(2);
+  const autoencoder = (AUTOENCODER_KINDS as readonly string[]).includes(args[0] ?? '');
+  try {
+    if (!(await (autoencoder ? runAutoencoderCli(args) : runTrainCli(args)))) process.exit(0);
+  } catch (e) {
+    // Bad options: the message names the option; no stack trace.
+    if (e instanceof DomainError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${(e as Error).message}\n\n${autoencoder ? AUTOENCODER_HELP : HELP}`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,87 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useCpuBackend } from '../testing/tf-setup.js';
+import { DomainError } from '../util/validate.js';
+import { readManifest } from './checkpoint.js';
+import { runTrainCli } from './cli.js';
+
+// Smoke runs of `pnpm train` through its real code path (option parsing, data, model, training, checkpoint, PNG,
+// resume) with tiny settings; whether the models learn is checked elsewhere (ddpm.test.ts, the benchmarks).
+afterAll(useCpuBackend);
+
+const quiet = () => {};
+const run = (args: string) => runTrainCli(args.split(' '), quiet);
+
+function pngSize(file: string): [number, number] {
+  const png = PNG.sync.read(readFileSync(file));
+  return [png.width, png.height];
+}
+
+/** Width or height of an image grid: `cells` tiles of `side` pixels with a 2-pixel gap around each (png.ts). */
+const gridSide = (cells: number, side: number) => cells * (side + 2) + 2;
+
+describe('pnpm train (smoke runs)', () => {
+  it.each([
+    ['ddpm2d', '--T 4 --batch 64 --samples 40', [256, 256]],
+    ['ddpm', '--T 4 --batch 4 --limit 64 --filters 8,16 --samples 4', [gridSide(4, 32), gridSide(1, 32)]],
+    ['cddpm', '--T 4 --batch 4 --limit 64 --filters 8,16 --samples 10', [gridSide(10, 32), gridSide(1, 32)]],
+  ] as const)('%s trains 2 steps, writes a checkpoint and a sample grid, and resumes from it', async (model, opts, size) => {
+    const out = mkdtempSync(path.join(tmpdir(), `cli-${model}-`));
+    const common = `${model} ${opts} --out ${out} --every 2 --backend wasm --seed 3`;
+    const first = (await run(`${common} --steps 2`))!;
+    expect(first.step).toBe(2);
+    expect(first.losses.length).toBe(2);
+    first.losses.forEach((l) => expect(Number.isFinite(l) && l > 0).toBe(true));
+    expect(readManifest(out).step).toBe(2);
+    expect(path.basename(first.samples)).toBe('samples-000002.png');
+    expect(pngSize(first.samples)).toEqual(size);
+
+    // Resuming with 0 steps must restore the saved weights exactly (a fresh initialisation would differ).
+    const weights = readFileSync(path.join(out, 'weights.bin'));
+    const same = (await run(`${common} --steps 0 --resume`))!;
+    expect(same.step).toBe(2);
+    expect(readFileSync(path.join(out, 'weights.bin')).equals(weights)).toBe(true);
+
+    const resumed = (await run(`${common} --steps 2 --resume`))!;
+    expect(resumed.step).toBe(4);
+    const m = readManifest(out);
+    expect(m.step).toBe(4);
+    expect(readFileSync(path.join(out, 'weights.bin')).equals(weights)).toBe(false);
+    expect(pngSize(path.join(out, 'samples-000004.png'))).toEqual(size);
+  });
+
+  it('the quick preset trains on 16×16 digits, shown at 32×32; resuming keeps the checkpoint architecture', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'cli-quick-'));
+    await run(`ddpm --T 4 --steps 1 --batch 2 --limit 16 --samples 2 --out ${out} --backend wasm`);
+    const m = readManifest(out);
+    expect(m.config).toMatchObject({ size: 16, filters: [16, 32, 64], numClasses: 0 });
+    expect(pngSize(path.join(out, 'samples-000001.png'))).toEqual([gridSide(2, 32), gridSide(1, 32)]);
+    // Flags for another architecture are ignored when resuming; a different T is refused.
+    await run(`ddpm --steps 1 --batch 2 --limit 16 --samples 2 --out ${out} --backend wasm --resume --filters 8,16 --size 32`);
+    expect(readManifest(out).config).toMatchObject({ size: 16, filters: [16, 32, 64] });
+    await expect(run(`ddpm --T 30 --steps 1 --out ${out} --backend wasm --resume`)).rejects.toThrow(/'--T' must be the checkpoint's T = 4/);
+    await expect(run(`cddpm --steps 1 --out ${out} --backend wasm --resume`)).rejects.toThrow(/'--resume' must be a checkpoint of a cddpm model in --out/);
+  });
+
+  it.each([
+    ['ddpm --steps 1.5', /'--steps' must be an integer >= 0; received 1.5/],
+    ['ddpm --batch 0', /'--batch' must be an integer >= 1; received 0/],
+    ['ddpm --batch 32 --micro 3', /'--micro' must be a divisor of --batch 32; received 3/],
+    ['cddpm --lr=-1e-3', /'--lr' must be a finite number > 0; received -1e-3/],
+    ['cddpm --guidance abc', /'--guidance' must be a finite number; received abc/],
+    ['ddpm --limit 70000', /'--limit' must be an integer in 1..60000; received 70000/],
+    ['ddpm --size 24', /'--size' must be 16 or 32; received 24/],
+    ['ddpm --filters 16,x', /'--filters' must be an integer >= 8; received x/],
+    ['ddpm --filters 12,24', /'--filters' must be widths that are multiples of 8/],
+    ['ddpm --preset huge', /'--preset' must be quick \| s4; received huge/],
+    ['ddpm2d --dataset circles', /'--dataset' must be gaussianMixture \| twoMoons \| swissRoll; received circles/],
+    ['gan', /'model' must be ddpm2d \| ddpm \| cddpm; received gan/],
+  ])('rejects `%s` before doing any work, naming the option', async (args, message) => {
+    const err = await run(args).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as Error).message).toMatch(message);
+  });
+});
