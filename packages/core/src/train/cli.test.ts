@@ -66,6 +66,19 @@ describe('pnpm train (smoke runs)', () => {
     await expect(run(`cddpm --steps 1 --out ${out} --backend wasm --resume`)).rejects.toThrow(/'--resume' must be a checkpoint of a cddpm model in --out/);
   });
 
+  it('ddpm2d --learn-variance trains a variance head (D7) with L_hybrid, samples with it, and keeps it on resume', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'cli-d7-'));
+    const common = `ddpm2d --T 4 --batch 64 --samples 40 --out ${out} --every 2 --backend wasm --seed 5`;
+    const first = (await run(`${common} --steps 2 --learn-variance`))!;
+    first.losses.forEach((l) => expect(Number.isFinite(l) && l > 0).toBe(true));
+    expect(readManifest(out).config).toMatchObject({ learnVariance: true });
+    // Resuming without the flag keeps the checkpoint's head: the weights load into a model that has it.
+    const resumed = (await run(`${common} --steps 1 --resume`))!;
+    expect(resumed.step).toBe(3);
+    expect(readManifest(out).config).toMatchObject({ learnVariance: true });
+    expect(pngSize(resumed.samples)).toEqual([256, 256]);
+  });
+
   it.each([
     ['ddpm --steps 1.5', /'--steps' must be an integer >= 0; received 1.5/],
     ['ddpm --batch 0', /'--batch' must be an integer >= 1; received 0/],
@@ -78,6 +91,7 @@ describe('pnpm train (smoke runs)', () => {
     ['ddpm --filters 12,24', /'--filters' must be widths that are multiples of 8/],
     ['ddpm --preset huge', /'--preset' must be quick \| s4; received huge/],
     ['ddpm2d --dataset circles', /'--dataset' must be gaussianMixture \| twoMoons \| swissRoll; received circles/],
+    ['ddpm --learn-variance', /'--learn-variance' must be used with ddpm2d only \(the UNets have no variance head\); received ddpm/],
     ['gan', /'model' must be ddpm2d \| ddpm \| cddpm; received gan/],
   ])('rejects `%s` before doing any work, naming the option', async (args, message) => {
     const err = await run(args).catch((e: unknown) => e);

@@ -16,7 +16,7 @@ import cliProgress from 'cli-progress';
 import { describeBackend, selectBackend, type BackendName } from '../nn/backend.js';
 import { MlpDenoiser } from '../models/mlp.js';
 import { UNet, type UNetOptions } from '../models/unet.js';
-import type { DenoiserModel } from '../models/types.js';
+import { learnsVariance, type DenoiserModel } from '../models/types.js';
 import { loadMnist, mnistTensor } from '../data/mnist.js';
 import { pointsTensor, toy2d, TOY_2D_NAMES, type Toy2dName } from '../data/toy2d.js';
 import { createRng } from '../random/rng.js';
@@ -51,6 +51,8 @@ export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoenco
   --lr X             Adam learning rate (default 2e-3; quick 2e-3, s4 1e-3)
   --T N              diffusion steps of the linear schedule (default 100 for ddpm2d, 1000 for UNets)
   --dataset NAME     ddpm2d data: gaussianMixture | twoMoons | swissRoll (default twoMoons)
+  --learn-variance   ddpm2d: improved DDPM's learned variance (D7): a variance head, trained with L_hybrid, and
+                     samples drawn by DDPM with the learned Σ_θ (DDIM would ignore it)
   --limit N          MNIST training images to use (default 60000)
   --size N           image side: 32 (MNIST as S4 pads it) or 16 (2×2 average-pooled) (quick 16, s4 32)
   --filters a,b,c    UNet widths, multiples of 8 (quick 16,32,64; s4 64,128,256)
@@ -108,7 +110,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
       preset: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, micro: { type: 'string' }, lr: { type: 'string' },
       T: { type: 'string' }, dataset: { type: 'string' }, limit: { type: 'string' }, size: { type: 'string' }, filters: { type: 'string' },
       out: { type: 'string' }, every: { type: 'string' }, resume: { type: 'boolean' }, guidance: { type: 'string' }, samples: { type: 'string' },
-      backend: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' },
+      backend: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' }, 'learn-variance': { type: 'boolean' },
     },
   });
   const kind = positionals[0];
@@ -144,6 +146,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
       if (f % 8) throw new DomainError('pnpm train', '--filters', 'widths that are multiples of 8 (GroupNorm has 8 groups)', values.filters);
     });
   }
+  if (values['learn-variance'] && !is2d) throw new DomainError('pnpm train', '--learn-variance', 'used with ddpm2d only (the UNets have no variance head)', model);
   const dataset = (values.dataset ?? 'twoMoons') as Toy2dName;
   if (!TOY_2D_NAMES.includes(dataset)) throw new DomainError('pnpm train', '--dataset', TOY_2D_NAMES.join(' | '), dataset);
   const out = path.resolve(values.out ?? path.join('checkpoints', model));
@@ -171,7 +174,8 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   let net: DenoiserModel;
   if (is2d) {
     data = { x: pointsTensor(toy2d(dataset, 8192, rng)) };
-    net = resumeFrom ? new MlpDenoiser(rng, resumeFrom.config) : new MlpDenoiser(rng);
+    // A resumed run keeps the checkpoint's variance head (or its absence), like the rest of its architecture.
+    net = new MlpDenoiser(rng, resumeFrom ? resumeFrom.config : { learnVariance: values['learn-variance'] === true });
   } else {
     const mnist = loadMnist('train', limit);
     const x32 = mnistTensor(mnist);
@@ -193,7 +197,9 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
 
   const writeSamples = (step: number): string => {
     const labels = model === 'cddpm' ? Array.from({ length: nSamples }, (_, i) => i % 10) : undefined;
-    const s = sampleModel(net, schedule, nSamples, rng, { sampler: 'ddim', ddimSteps: Math.min(50, T), ...(labels ? { labels, guidance } : {}) });
+    // DDIM ignores a learned variance, so a model with a variance head is sampled by DDPM with its Σ_θ (D7).
+    const sampler = learnsVariance(net) ? { sampler: 'ddpm' as const } : { sampler: 'ddim' as const, ddimSteps: Math.min(50, T) };
+    const s = sampleModel(net, schedule, nSamples, rng, { ...sampler, ...(labels ? { labels, guidance } : {}) });
     // 16×16 samples are shown at 32×32 (nearest neighbour), the size of the digits they were pooled from.
     const shown = is2d || size === 32 ? s : tf.image.resizeNearestNeighbor(s as tf.Tensor4D, [32, 32]);
     const file = path.join(out, `samples-${String(step).padStart(6, '0')}.png`);
