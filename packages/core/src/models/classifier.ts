@@ -166,8 +166,11 @@ export interface LoadedClassifier {
   readonly trainSeconds: number;
 }
 
-/** Where the classifier is kept by default (relative to the working directory; `checkpoints/` is git-ignored). */
-export const DEFAULT_CLASSIFIER_DIR = path.join('checkpoints', 'classifier');
+/**
+ * Where the classifier is kept by default (relative to the working directory; `checkpoints/` is git-ignored). A plain
+ * string, not `path.join`: this module is also bundled for the site's browser worker, where `path` is a stub.
+ */
+export const DEFAULT_CLASSIFIER_DIR = 'checkpoints/classifier';
 
 /**
  * The MNIST classifier saved in `dir` (e.g. {@link DEFAULT_CLASSIFIER_DIR}), or, when the folder holds no
