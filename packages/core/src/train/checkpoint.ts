@@ -18,8 +18,13 @@ export interface CheckpointManifest {
   readonly meta: Record<string, unknown>;
 }
 
-/** What a checkpoint needs of a model: its kind, constructor options and variables (denoisers, autoencoders, the classifier). */
-export type CheckpointModel = Pick<DenoiserModel, 'kind' | 'config' | 'params'>;
+/**
+ * What a checkpoint needs of a model: its kind, constructor options and named variables (denoisers, autoencoders,
+ * the classifier, or the `WeightAverage` of a model under that model's kind and config).
+ */
+export interface CheckpointModel extends Pick<DenoiserModel, 'kind' | 'config'> {
+  readonly params: { readonly vars: ReadonlyMap<string, tf.Variable> };
+}
 
 /** Write the model's weights and manifest into `dir` (created if needed; files replaced atomically). */
 export function saveCheckpoint(dir: string, model: CheckpointModel, step: number, meta: Record<string, unknown> = {}): CheckpointManifest {

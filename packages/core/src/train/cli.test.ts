@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
@@ -26,8 +26,8 @@ const gridSide = (cells: number, side: number) => cells * (side + 2) + 2;
 describe('pnpm train (smoke runs)', () => {
   it.each([
     ['ddpm2d', '--T 4 --batch 64 --samples 40', [256, 256]],
-    ['ddpm', '--T 4 --batch 4 --limit 64 --filters 8,16 --samples 4', [gridSide(4, 32), gridSide(1, 32)]],
-    ['cddpm', '--T 4 --batch 4 --limit 64 --filters 8,16 --samples 10', [gridSide(10, 32), gridSide(1, 32)]],
+    ['ddpm', '--T 4 --batch 4 --limit 64 --filters 8,16 --samples 4 --ema 0.999', [gridSide(4, 32), gridSide(1, 32)]],
+    ['cddpm', '--T 4 --batch 4 --limit 64 --filters 8,16 --samples 10 --ema 0.999', [gridSide(10, 32), gridSide(1, 32)]],
   ] as const)('%s trains 2 steps, writes a checkpoint and a sample grid, and resumes from it', async (model, opts, size) => {
     const out = mkdtempSync(path.join(tmpdir(), `cli-${model}-`));
     const common = `${model} ${opts} --out ${out} --every 2 --backend wasm --seed 3`;
@@ -38,6 +38,10 @@ describe('pnpm train (smoke runs)', () => {
     expect(readManifest(out).step).toBe(2);
     expect(path.basename(first.samples)).toBe('samples-000002.png');
     expect(pngSize(first.samples)).toEqual(size);
+    // With --ema the run keeps a weight average, saved as a checkpoint of the same model; without it, none.
+    const emaDir = path.join(out, 'ema');
+    if (model === 'ddpm2d') expect(existsSync(emaDir)).toBe(false);
+    else expect(readManifest(emaDir)).toMatchObject({ kind: readManifest(out).kind, config: readManifest(out).config, step: 2, meta: { emaDecay: 0.999, emaUpdates: 2 } });
 
     // Resuming with 0 steps must restore the saved weights exactly (a fresh initialisation would differ).
     const weights = readFileSync(path.join(out, 'weights.bin'));
@@ -51,6 +55,8 @@ describe('pnpm train (smoke runs)', () => {
     expect(m.step).toBe(4);
     expect(readFileSync(path.join(out, 'weights.bin')).equals(weights)).toBe(false);
     expect(pngSize(path.join(out, 'samples-000004.png'))).toEqual(size);
+    // Resuming continues the average and its warm-up count.
+    if (model !== 'ddpm2d') expect(readManifest(emaDir).meta).toMatchObject({ emaUpdates: 4 });
   });
 
   it('the quick preset trains on 16×16 digits, shown at 32×32; resuming keeps the checkpoint architecture', async () => {
@@ -91,6 +97,7 @@ describe('pnpm train (smoke runs)', () => {
     ['ddpm --filters 12,24', /'--filters' must be widths that are multiples of 8/],
     ['ddpm --preset huge', /'--preset' must be quick \| s4; received huge/],
     ['ddpm2d --dataset circles', /'--dataset' must be gaussianMixture \| twoMoons \| swissRoll; received circles/],
+    ['ddpm --ema 1', /'--ema' must be a decay in \[0, 1\) \(0 = off\); received 1/],
     ['ddpm --learn-variance', /'--learn-variance' must be used with ddpm2d only \(the UNets have no variance head\); received ddpm/],
     ['gan', /'model' must be ddpm2d \| ddpm \| cddpm; received gan/],
   ])('rejects `%s` before doing any work, naming the option', async (args, message) => {

@@ -24,6 +24,7 @@ import { linearSchedule } from '../schedule/schedule.js';
 import { DomainError } from '../util/validate.js';
 import { loadCheckpoint, readManifest, saveCheckpoint } from './checkpoint.js';
 import { sampleModel, trainDdpm, type Dataset } from './ddpm.js';
+import { WeightAverage } from './ema.js';
 import { imageGridPng, scatterPng, writePng } from './png.js';
 import { AUTOENCODER_HELP, AUTOENCODER_KINDS, runAutoencoderCli } from './autoencoder.js';
 
@@ -59,6 +60,8 @@ export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoenco
   --out DIR          checkpoint folder (default checkpoints/<model>, git-ignored)
   --every N          checkpoint + sample grid every N steps (default 500)
   --resume           continue from the checkpoint in --out (its model settings and T are kept)
+  --ema D            also keep an exponential moving average of the weights, decay D in [0, 1) (default 0 = off;
+                     Ho et al. use 0.9999); sample grids then use it; saved in <out>/ema as a checkpoint
   --guidance W       classifier-free guidance weight for cddpm samples (default 3)
   --samples N        samples in each grid (default 1000 points for ddpm2d, 32 for ddpm, 20 for cddpm)
   --backend NAME     auto | node-gpu | node | wasm | cpu (default: DDPM_BACKEND or auto)
@@ -110,7 +113,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
       preset: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, micro: { type: 'string' }, lr: { type: 'string' },
       T: { type: 'string' }, dataset: { type: 'string' }, limit: { type: 'string' }, size: { type: 'string' }, filters: { type: 'string' },
       out: { type: 'string' }, every: { type: 'string' }, resume: { type: 'boolean' }, guidance: { type: 'string' }, samples: { type: 'string' },
-      backend: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' }, 'learn-variance': { type: 'boolean' },
+      backend: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' }, 'learn-variance': { type: 'boolean' }, ema: { type: 'string' },
     },
   });
   const kind = positionals[0];
@@ -133,6 +136,9 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   const lr = numberOption('lr', values.lr, is2d ? 2e-3 : preset.lr, { positive: true });
   let T = numberOption('T', values.T, is2d ? 100 : 1000, { integer: true, min: 1 });
   const every = numberOption('every', values.every, 500, { integer: true, min: 1 });
+  // Off by default: on the quick preset it did not measurably improve samples (docs/BENCHMARKS.md, quality:ema).
+  const emaDecay = numberOption('ema', values.ema, 0, { finite: true });
+  if (!(emaDecay >= 0 && emaDecay < 1)) throw new DomainError('pnpm train', '--ema', 'a decay in [0, 1) (0 = off)', values.ema);
   const guidance = numberOption('guidance', values.guidance, 3, { finite: true });
   const nSamples = numberOption('samples', values.samples, is2d ? 1000 : model === 'cddpm' ? 20 : 32, { integer: true, min: 1 });
   const seed = numberOption('seed', values.seed, 0, { integer: true, min: 0 });
@@ -192,6 +198,19 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     start = resumeFrom.step;
     log(`resumed from ${out} at step ${start}`);
   }
+  // The weight average lives in <out>/ema as a checkpoint of the same model, so anything that loads a checkpoint can
+  // sample from it; resuming continues it (and its warm-up) if it was kept, else starts it from the loaded weights.
+  const emaDir = path.join(out, 'ema');
+  let average: WeightAverage | undefined;
+  if (emaDecay > 0) {
+    const kept = resumeFrom && existsSync(path.join(emaDir, 'model.json')) ? readManifest(emaDir) : undefined;
+    average = new WeightAverage(net.params, emaDecay, kept ? Number(kept.meta.emaUpdates ?? 0) : 0);
+    if (kept) loadCheckpoint(emaDir, { kind: net.kind, config: net.config, params: average });
+  }
+  const saveAll = (step: number) => {
+    saveCheckpoint(out, net, step, meta());
+    if (average) saveCheckpoint(emaDir, { kind: net.kind, config: net.config, params: average }, step, { ...meta(), emaDecay, emaUpdates: average.updates });
+  };
   const shape = is2d ? '2-D points' : `${size}×${size} images, widths ${filters.join(',')} (preset ${presetName})`;
   log(`${model}: ${net.params.count.toLocaleString()} parameters, ${data.x.shape[0]} ${shape}, T = ${T}, batch ${batch} (${micro} micro-batches), lr ${lr}`);
 
@@ -199,7 +218,8 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     const labels = model === 'cddpm' ? Array.from({ length: nSamples }, (_, i) => i % 10) : undefined;
     // DDIM ignores a learned variance, so a model with a variance head is sampled by DDPM with its Σ_θ (D7).
     const sampler = learnsVariance(net) ? { sampler: 'ddpm' as const } : { sampler: 'ddim' as const, ddimSteps: Math.min(50, T) };
-    const s = sampleModel(net, schedule, nSamples, rng, { ...sampler, ...(labels ? { labels, guidance } : {}) });
+    const draw = () => sampleModel(net, schedule, nSamples, rng, { ...sampler, ...(labels ? { labels, guidance } : {}) });
+    const s = average ? average.withAveraged(draw) : draw();
     // 16×16 samples are shown at 32×32 (nearest neighbour), the size of the digits they were pooled from.
     const shown = is2d || size === 32 ? s : tf.image.resizeNearestNeighbor(s as tf.Tensor4D, [32, 32]);
     const file = path.join(out, `samples-${String(step).padStart(6, '0')}.png`);
@@ -215,7 +235,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     cliProgress.Presets.shades_classic,
   );
   bar.start(start + steps, start, { speed: '-', loss: '-' });
-  let ema: number | undefined;
+  let lossAverage: number | undefined;
   let lastSaved = start;
   let lastSamples = '';
   const t0 = performance.now();
@@ -224,14 +244,15 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     result = trainDdpm(net, data, rng, {
       schedule, steps, batchSize: batch, learningRate: lr, microBatches: micro, startStep: start,
       onStep: ({ step, loss, seconds }) => {
-        ema = ema === undefined ? loss : 0.98 * ema + 0.02 * loss;
-        bar.update(step, { speed: (1 / seconds).toFixed(2), loss: ema.toFixed(4) });
+        average?.update();
+        lossAverage = lossAverage === undefined ? loss : 0.98 * lossAverage + 0.02 * loss;
+        bar.update(step, { speed: (1 / seconds).toFixed(2), loss: lossAverage.toFixed(4) });
         if (step % every === 0) {
-          saveCheckpoint(out, net, step, meta());
+          saveAll(step);
           lastSamples = writeSamples(step);
           lastSaved = step;
           // The bar draws only on a terminal; elsewhere (CI, a log file) a line per checkpoint shows progress.
-          if (!process.stderr.isTTY) log(`step ${step}/${start + steps}: loss ${ema.toFixed(4)} (moving average), ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+          if (!process.stderr.isTTY) log(`step ${step}/${start + steps}: loss ${lossAverage.toFixed(4)} (moving average), ${((performance.now() - t0) / 1000).toFixed(0)} s`);
         }
       },
     });
@@ -240,10 +261,11 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   }
   const end = start + steps;
   const savedNow = lastSaved === end && steps > 0;
-  if (!savedNow) saveCheckpoint(out, net, end, meta());
+  if (!savedNow) saveAll(end);
   const samples = savedNow ? lastSamples : writeSamples(end);
   log(`checkpoint: ${out} (step ${end}); samples: ${samples}`);
   data.x.dispose();
+  average?.dispose();
   net.params.dispose();
   result.optimizer.dispose();
   return { model, out, step: end, samples, losses: result.losses };

@@ -2,3 +2,4 @@ export * from './ddpm.js';
 export * from './checkpoint.js';
 export * from './png.js';
 export * from './autoencoder.js';
+export * from './ema.js';
