@@ -136,7 +136,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   const lr = numberOption('lr', values.lr, is2d ? 2e-3 : preset.lr, { positive: true });
   let T = numberOption('T', values.T, is2d ? 100 : 1000, { integer: true, min: 1 });
   const every = numberOption('every', values.every, 500, { integer: true, min: 1 });
-  // Off by default: on the quick preset it did not measurably improve samples (docs/BENCHMARKS.md, quality:ema).
+  // Off by default: on the quick preset it did not measurably improve samples (docs/BENCHMARKS.md, quality:ddpm).
   const emaDecay = numberOption('ema', values.ema, 0, { finite: true });
   if (!(emaDecay >= 0 && emaDecay < 1)) throw new DomainError('pnpm train', '--ema', 'a decay in [0, 1) (0 = off)', values.ema);
   const guidance = numberOption('guidance', values.guidance, 3, { finite: true });

@@ -1,7 +1,8 @@
 /**
- * `pnpm --filter @ddpm-derived/core quality:ema [options]`: does sampling with the weight average (`pnpm train`'s
- * `<out>/ema`, train/ema.ts) give better digits than the last training iterate (`<out>`)? Both checkpoints of one
- * run draw from the same seeded x_T with deterministic DDIM (η = 0), so the comparison is paired.
+ * `pnpm --filter @ddpm-derived/core quality:ddpm [options]`: how many samples of an unconditional DDPM (`pnpm train
+ * ddpm`) read as digits, and whether sampling with the weight average (`pnpm train --ema`'s `<out>/ema`,
+ * train/ema.ts) gives more than the last training iterate (`<out>`). Both checkpoints of one run draw from the same
+ * seeded x_T with deterministic DDIM (η = 0), so the comparison is paired.
  *
  * "Reads as a digit" is measured by the MNIST classifier of models/classifier.ts: a sample counts when the
  * classifier gives one digit probability ≥ 0.9. Real test digits sent through the model's resolution (32 → 16 → 32
@@ -12,6 +13,7 @@
  * --seed N --grid FILE (a PNG: the last iterate's samples above the average's, same x_T per column) --backend NAME.
  */
 import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, mnistTensor } from '../src/data/mnist.js';
@@ -35,7 +37,7 @@ const { values } = parseArgs({
 });
 function intOption(name: string, raw: string, min: number): number {
   const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) throw new RangeError(`ema-quality: --${name} must be an integer >= ${min}; received ${raw}`);
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`ddpm-quality: --${name} must be an integer >= ${min}; received ${raw}`);
   return v;
 }
 const n = intOption('n', values.n, 2);
@@ -57,9 +59,11 @@ function judge(x: tf.Tensor4D, size: number): { confident: boolean[]; digits: nu
   });
 }
 
+// Without an <out>/ema (a run trained without --ema) only the last iterate is rated.
+const emaDir = path.join(values.checkpoint, 'ema');
 const runs: { name: string; dir: string }[] = [
   { name: 'last iterate', dir: values.checkpoint },
-  { name: 'weight average', dir: path.join(values.checkpoint, 'ema') },
+  ...(existsSync(path.join(emaDir, 'model.json')) ? [{ name: 'weight average', dir: emaDir }] : []),
 ];
 const results: { name: string; step: number; confident: boolean[]; digits: number[]; seconds: number }[] = [];
 const gridRows: tf.Tensor[] = [];
@@ -67,7 +71,7 @@ let size = 32;
 for (const run of runs) {
   const manifest = readManifest(run.dir);
   const config = manifest.config as UNetOptions;
-  if (manifest.kind !== 'unet' || (config.numClasses ?? 0) > 0) throw new RangeError(`ema-quality: ${run.dir} must hold an unconditional UNet (pnpm train ddpm)`);
+  if (manifest.kind !== 'unet' || (config.numClasses ?? 0) > 0) throw new RangeError(`ddpm-quality: ${run.dir} must hold an unconditional UNet (pnpm train ddpm)`);
   const model = new UNet(createRng(seed), config);
   loadCheckpoint(run.dir, model);
   size = model.dataShape[0]!;
@@ -100,15 +104,17 @@ for (const r of results) {
   console.log(`| ${r.name} | ${r.step} | ${pct(rate(r.confident))} % | ${pct(se(rate(r.confident), n))} | ${hist.join(' ')} | ${r.seconds.toFixed(0)} s |`);
 }
 console.log(`| real test digits through ${size}×${size} | — | ${pct(rate(real.confident))} % | ${pct(se(rate(real.confident), test.count))} | | |`);
-const [a, b] = results as [(typeof results)[0], (typeof results)[0]];
-const onlyA = a.confident.filter((c, i) => c && !b.confident[i]).length;
-const onlyB = b.confident.filter((c, i) => c && !a.confident[i]).length;
-const diff = (onlyB - onlyA) / n;
-const diffSe = Math.sqrt(onlyA + onlyB - (onlyB - onlyA) ** 2 / n) / n;
-console.log(`\nWeight average − last iterate: ${diff >= 0 ? '+' : ''}${pct(diff)} points ± ${pct(diffSe)} (paired; ${onlyB} samples read only with the average, ${onlyA} only with the last iterate).`);
+const [a, b] = results as [(typeof results)[0], (typeof results)[0] | undefined];
+if (b) {
+  const onlyA = a.confident.filter((c, i) => c && !b.confident[i]).length;
+  const onlyB = b.confident.filter((c, i) => c && !a.confident[i]).length;
+  const diff = (onlyB - onlyA) / n;
+  const diffSe = Math.sqrt(onlyA + onlyB - (onlyB - onlyA) ** 2 / n) / n;
+  console.log(`\nWeight average − last iterate: ${diff >= 0 ? '+' : ''}${pct(diff)} points ± ${pct(diffSe)} (paired; ${onlyB} samples read only with the average, ${onlyA} only with the last iterate).`);
+}
 if (values.grid) {
   const grid = tf.concat(gridRows);
   const shown = size === 32 ? grid : tf.image.resizeNearestNeighbor(grid as tf.Tensor4D, [32, 32]);
   writePng(values.grid, imageGridPng(shown, Math.min(n, 16)));
-  console.log(`Grid (top: last iterate, bottom: weight average, same x_T per column): ${values.grid}`);
+  console.log(`Grid (${b ? 'top: last iterate, bottom: weight average, same x_T per column' : 'the last iterate'}): ${values.grid}`);
 }
