@@ -31,22 +31,24 @@ import { AUTOENCODER_HELP, AUTOENCODER_KINDS, runAutoencoderCli } from './autoen
 /**
  * Training settings of the MNIST UNets. `quick`: MNIST average-pooled 2× to 16×16, UNet widths 16/32/64 and the
  * full-resolution input skip (0.33 M parameters, ~21 ms per example per step on wasm against ~90 ms for the same
- * widths at 32×32): 1500 steps of 32 took 22 min on a shared 2-core machine (0.7 s per step when it was quiet) and
- * draw recognisable digits from about step 1000 (docs/BENCHMARKS.md). Without the input skip the same model
+ * widths at 32×32): 0.2 s per step of 32 on a 2-core machine running one other job (0.7 s on a crowded one), so
+ * cddpm's 1500 steps take ~5 min and draw guided digits; ddpm's 5000 take ~17 min (docs/BENCHMARKS.md). Without the input skip the same model
  * still drew noise after 500 steps (its ε error at t = T was 0.15, amplified 1/√ᾱ_T ≈ 160× by DDIM).
  * `s4`: S4's model as it is, 32×32 and widths 64/128/256 (5.1 M parameters).
  */
 export const UNET_PRESETS = {
-  quick: { size: 16, filters: [16, 32, 64], inputSkip: true, steps: 1500, batch: 32, micro: 1, lr: 2e-3 },
-  s4: { size: 32, filters: [64, 128, 256], inputSkip: false, steps: 500, batch: 32, micro: 2, lr: 1e-3 },
+  // The unconditional model needs more steps than the guided one for digits: at 1500 steps 16 % of its samples read
+  // as a digit, at 5000 35 % (77 % for real digits at 16×16); guidance gets cddpm there in 1500 (docs/BENCHMARKS.md).
+  quick: { size: 16, filters: [16, 32, 64], inputSkip: true, steps: 1500, unconditionalSteps: 5000, batch: 32, micro: 1, lr: 2e-3 },
+  s4: { size: 32, filters: [64, 128, 256], inputSkip: false, steps: 500, unconditionalSteps: 500, batch: 32, micro: 2, lr: 1e-3 },
 } as const;
 export type UNetPresetName = keyof typeof UNET_PRESETS;
 
 export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoencoders: pnpm train <ae|vae|cvae> --help)
-  --preset NAME      UNet settings: quick (16×16 MNIST, widths 16,32,64 plus a full-resolution input skip; digits
-                     in ~20 min on 2 CPU cores) | s4 (S4's 32×32 UNet as it is, widths 64,128,256; hours on a CPU)
+  --preset NAME      UNet settings: quick (16×16 MNIST, widths 16,32,64 plus a full-resolution input skip; guided
+                     digits in ~5 min, unguided in ~17 min on 2 CPU cores) | s4 (S4's 32×32 UNet as it is, widths 64,128,256; hours on a CPU)
                      (default quick); the options below override it
-  --steps N          training steps (default 2000 for ddpm2d; quick 1500, s4 500)
+  --steps N          training steps (default 2000 for ddpm2d; quick: 1500 for cddpm, 5000 for ddpm; s4 500)
   --batch N          batch size (default 1024; 32)
   --micro N          micro-batches per step, gradients accumulated (default 1; quick 1, s4 2)
   --lr X             Adam learning rate (default 2e-3; quick 2e-3, s4 1e-3)
@@ -129,7 +131,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   if (!(presetName in UNET_PRESETS)) throw new DomainError('pnpm train', '--preset', Object.keys(UNET_PRESETS).join(' | '), values.preset);
   const preset = UNET_PRESETS[presetName];
 
-  const steps = numberOption('steps', values.steps, is2d ? 2000 : preset.steps, { integer: true, min: 0 });
+  const steps = numberOption('steps', values.steps, is2d ? 2000 : model === 'ddpm' ? preset.unconditionalSteps : preset.steps, { integer: true, min: 0 });
   const batch = numberOption('batch', values.batch, is2d ? 1024 : preset.batch, { integer: true, min: 1 });
   const micro = numberOption('micro', values.micro, is2d ? 1 : preset.micro, { integer: true, min: 1 });
   if (batch % micro) throw new DomainError('pnpm train', '--micro', `a divisor of --batch ${batch}`, micro);
