@@ -3,14 +3,14 @@
  * conditional DDPM (F6: ε̃ = ε(∅) + w (ε(c) − ε(∅))) are read as the digit they were asked for, per guidance weight w,
  * by the MNIST classifier of models/classifier.ts (loaded from its checkpoint, or trained and saved on first use).
  *
- * For each w the same seeded x_T and deterministic DDIM (η = 0) are used, so the weights are compared on paired
- * draws. w = 0 is the unconditional model (the asked digit plays no part: the rate is the share of that digit among
+ * For each w the sampler starts from the same seeded generator (the same x_T and, for η > 0, the same noise draws),
+ * so the weights are compared on paired draws. w = 0 is the unconditional model (the asked digit plays no part: the rate is the share of that digit among
  * unconditional samples, ≈ 10 %); w = 1 is plain conditioning. A 16×16 model's samples are brought to the
  * classifier's 32×32 by bilinear upsampling; the classifier's accuracy on real test digits sent through the same
  * 32 → 16 → 32 round trip is printed as the ceiling a perfect sampler would reach.
  *
  * Options: --checkpoint DIR (default checkpoints/cddpm) --classifier DIR (default checkpoints/classifier)
- * --n N samples per digit and weight (default 20) --weights 0,1,2,3,5 --ddim STEPS (default 25) --seed N
+ * --n N samples per digit and weight (default 20) --weights 0,1,2,3,5 --ddim STEPS (default 50) --eta η (default 1, as the pnpm train grids) --seed N
  * --grid FILE (a PNG: one row per weight, one sample per digit) --backend NAME.
  */
 import { parseArgs } from 'node:util';
@@ -31,8 +31,8 @@ const { values } = parseArgs({
   args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
     checkpoint: { type: 'string', default: 'checkpoints/cddpm' }, classifier: { type: 'string', default: DEFAULT_CLASSIFIER_DIR },
-    n: { type: 'string', default: '20' }, weights: { type: 'string', default: '0,1,2,3,5' }, ddim: { type: 'string', default: '25' },
-    seed: { type: 'string', default: '0' }, grid: { type: 'string' }, backend: { type: 'string' },
+    n: { type: 'string', default: '20' }, weights: { type: 'string', default: '0,1,2,3,5' }, ddim: { type: 'string', default: '50' },
+    seed: { type: 'string', default: '0' }, grid: { type: 'string' }, backend: { type: 'string' }, eta: { type: 'string', default: '1' },
   },
 });
 function intOption(name: string, raw: string, min: number): number {
@@ -43,6 +43,8 @@ function intOption(name: string, raw: string, min: number): number {
 const n = intOption('n', values.n, 1);
 const ddimSteps = intOption('ddim', values.ddim, 1);
 const seed = intOption('seed', values.seed, 0);
+const eta = Number(values.eta);
+if (!(eta >= 0 && eta <= 1)) throw new RangeError(`cfg-quality: --eta must be in [0, 1]; received ${values.eta}`);
 const weights = values.weights.split(',').map(Number);
 if (weights.some((w) => !Number.isFinite(w))) throw new RangeError(`cfg-quality: --weights must be finite numbers; received ${values.weights}`);
 
@@ -78,7 +80,7 @@ for (const w of weights) {
   const t0 = performance.now();
   const rng = createRng(seed + 1); // the same x_T for every w
   // w = 0 is ε(∅) alone (exactly what F6 gives), so one network pass per step suffices.
-  const samples = sampleModel(model, schedule, asked.length, rng, { sampler: 'ddim', ddimSteps, ...(w === 0 ? {} : { labels: asked, guidance: w }) }) as tf.Tensor4D;
+  const samples = sampleModel(model, schedule, asked.length, rng, { sampler: 'ddim', ddimSteps, eta, ...(w === 0 ? {} : { labels: asked, guidance: w }) }) as tf.Tensor4D;
   const seconds = (performance.now() - t0) / 1000;
   const judged = toJudge(samples);
   const pred = classifier.model.classify(judged);
@@ -94,7 +96,7 @@ for (const w of weights) {
 
 const pct = (x: number) => (100 * x).toFixed(1);
 console.log(`\nBackend: ${describeBackend(choice)}. Model: ${values.checkpoint} (step ${manifest.step}, ${size}×${size}, widths ${config.filters}, T = ${T}).`);
-console.log(`Sampler: DDIM, ${ddimSteps} steps, η = 0; ${n} samples per digit and weight (${asked.length} per weight), the same x_T for every weight.`);
+console.log(`Sampler: DDIM, ${ddimSteps} steps, η = ${eta}; ${n} samples per digit and weight (${asked.length} per weight), the same x_T for every weight.`);
 console.log(`Classifier: ${values.classifier} (${classifier.trained ? `trained now in ${classifier.trainSeconds.toFixed(0)} s` : 'loaded'}; test accuracy ${pct(classifier.testAccuracy)} %; on ${test.count} test digits sent through ${size}×${size}: ${pct(ceiling)} %).\n`);
 console.log('| w | classified as the asked digit | ± s.e. | ' + Array.from({ length: 10 }, (_, d) => `${d}`).join(' | ') + ' | sampling time |');
 console.log('|---|---|---|' + '---|'.repeat(10) + '---|');

@@ -2,7 +2,7 @@
  * `pnpm --filter @ddpm-derived/core quality:ddpm [options]`: how many samples of an unconditional DDPM (`pnpm train
  * ddpm`) read as digits, and whether sampling with the weight average (`pnpm train --ema`'s `<out>/ema`,
  * train/ema.ts) gives more than the last training iterate (`<out>`). Both checkpoints of one run draw from the same
- * seeded x_T with deterministic DDIM (η = 0), so the comparison is paired.
+ * seeded generator (the same x_T and DDIM noise), so the comparison is paired.
  *
  * "Reads as a digit" is measured by the MNIST classifier of models/classifier.ts: a sample counts when the
  * classifier gives one digit probability ≥ 0.9. Real test digits sent through the model's resolution (32 → 16 → 32
@@ -10,7 +10,7 @@
  * √((b + c) − (b − c)²/n)/n with b, c the samples that only one of the two gets right (McNemar).
  *
  * Options: --checkpoint DIR (default checkpoints/ddpm) --classifier DIR --n N (default 200) --ddim STEPS (default 50)
- * --seed N --grid FILE (a PNG: the last iterate's samples above the average's, same x_T per column) --backend NAME.
+ * --sampler ddim|ddpm (default ddim) --eta η (DDIM, default 1, as the pnpm train grids) --seed N --grid FILE (a PNG: the last iterate's samples above the average's, same x_T per column) --backend NAME.
  */
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
@@ -32,7 +32,7 @@ const { values } = parseArgs({
   options: {
     checkpoint: { type: 'string', default: 'checkpoints/ddpm' }, classifier: { type: 'string', default: DEFAULT_CLASSIFIER_DIR },
     n: { type: 'string', default: '200' }, ddim: { type: 'string', default: '50' }, seed: { type: 'string', default: '0' },
-    grid: { type: 'string' }, backend: { type: 'string' },
+    grid: { type: 'string' }, backend: { type: 'string' }, eta: { type: 'string', default: '1' }, sampler: { type: 'string', default: 'ddim' },
   },
 });
 function intOption(name: string, raw: string, min: number): number {
@@ -44,6 +44,10 @@ const n = intOption('n', values.n, 2);
 const ddimSteps = intOption('ddim', values.ddim, 1);
 const seed = intOption('seed', values.seed, 0);
 const CONFIDENT = 0.9;
+const eta = Number(values.eta);
+if (!(eta >= 0 && eta <= 1)) throw new RangeError(`ddpm-quality: --eta must be in [0, 1]; received ${values.eta}`);
+if (values.sampler !== 'ddim' && values.sampler !== 'ddpm') throw new RangeError(`ddpm-quality: --sampler must be ddim or ddpm; received ${values.sampler}`);
+const sampler = values.sampler;
 
 const choice = await selectBackend(values.backend ? { backend: values.backend as BackendName } : {});
 const classifier = loadOrTrainClassifier(values.classifier, createRng(seed), {});
@@ -77,7 +81,7 @@ for (const run of runs) {
   size = model.dataShape[0]!;
   const schedule = linearSchedule((manifest.meta.schedule as { T: number }).T);
   const t0 = performance.now();
-  const samples = sampleModel(model, schedule, n, createRng(seed + 1), { sampler: 'ddim', ddimSteps }) as tf.Tensor4D;
+  const samples = sampleModel(model, schedule, n, createRng(seed + 1), { sampler, ddimSteps, eta }) as tf.Tensor4D;
   const seconds = (performance.now() - t0) / 1000;
   results.push({ name: run.name, step: manifest.step, ...judge(samples, size), seconds });
   if (values.grid) gridRows.push(tf.slice(samples, 0, Math.min(n, 16)));
@@ -95,7 +99,7 @@ const rate = (c: boolean[]) => c.filter(Boolean).length / c.length;
 const se = (p: number, m: number) => Math.sqrt((p * (1 - p)) / m);
 const pct = (x: number) => (100 * x).toFixed(1);
 
-console.log(`\nBackend: ${describeBackend(choice)}. Checkpoint ${values.checkpoint} (${size}×${size}); DDIM ${ddimSteps} steps, η = 0, ${n} samples from the same x_T for both.`);
+console.log(`\nBackend: ${describeBackend(choice)}. Checkpoint ${values.checkpoint} (${size}×${size}); ${sampler === 'ddim' ? `DDIM ${ddimSteps} steps, η = ${eta}` : `DDPM, all T steps, σ² = β_t`}, ${n} samples from the same x_T for both.`);
 console.log(`Classifier: ${values.classifier} (test accuracy ${pct(classifier.testAccuracy)} %). A sample "reads as a digit" when one digit gets probability ≥ ${CONFIDENT}.\n`);
 console.log('| weights | step | read as a digit | ± s.e. | samples per digit 0–9 | sampling time |');
 console.log('|---|---|---|---|---|---|');

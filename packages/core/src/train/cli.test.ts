@@ -97,6 +97,7 @@ describe('pnpm train (smoke runs)', () => {
     ['ddpm --filters 12,24', /'--filters' must be widths that are multiples of 8/],
     ['ddpm --preset huge', /'--preset' must be quick \| s4; received huge/],
     ['ddpm2d --dataset circles', /'--dataset' must be gaussianMixture \| twoMoons \| swissRoll; received circles/],
+    ['ddpm --eta 1.5', /'--eta' must be a number in \[0, 1\]; received 1.5/],
     ['ddpm --ema 1', /'--ema' must be a decay in \[0, 1\) \(0 = off\); received 1/],
     ['ddpm --learn-variance', /'--learn-variance' must be used with ddpm2d only \(the UNets have no variance head\); received ddpm/],
     ['gan', /'model' must be ddpm2d \| ddpm \| cddpm; received gan/],

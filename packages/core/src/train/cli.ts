@@ -66,6 +66,8 @@ export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoenco
                      Ho et al. use 0.9999); sample grids then use it; saved in <out>/ema as a checkpoint
   --guidance W       classifier-free guidance weight for cddpm samples (default 3)
   --samples N        samples in each grid (default 1000 points for ddpm2d, 32 for ddpm, 20 for cddpm)
+  --eta η            the grids' DDIM sampler (50 steps): η in [0, 1], 0 deterministic, 1 as random as DDPM
+                     (default 1: on the quick preset it reads as digits far more often, docs/BENCHMARKS.md)
   --backend NAME     auto | node-gpu | node | wasm | cpu (default: DDPM_BACKEND or auto)
   --seed N           random seed (default 0)`;
 
@@ -115,7 +117,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
       preset: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, micro: { type: 'string' }, lr: { type: 'string' },
       T: { type: 'string' }, dataset: { type: 'string' }, limit: { type: 'string' }, size: { type: 'string' }, filters: { type: 'string' },
       out: { type: 'string' }, every: { type: 'string' }, resume: { type: 'boolean' }, guidance: { type: 'string' }, samples: { type: 'string' },
-      backend: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' }, 'learn-variance': { type: 'boolean' }, ema: { type: 'string' },
+      backend: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' }, 'learn-variance': { type: 'boolean' }, ema: { type: 'string' }, eta: { type: 'string' },
     },
   });
   const kind = positionals[0];
@@ -141,6 +143,8 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   // Off by default: on the quick preset it did not measurably improve samples (docs/BENCHMARKS.md, quality:ddpm).
   const emaDecay = numberOption('ema', values.ema, 0, { finite: true });
   if (!(emaDecay >= 0 && emaDecay < 1)) throw new DomainError('pnpm train', '--ema', 'a decay in [0, 1) (0 = off)', values.ema);
+  const eta = numberOption('eta', values.eta, 1, { finite: true });
+  if (!(eta >= 0 && eta <= 1)) throw new DomainError('pnpm train', '--eta', 'a number in [0, 1]', values.eta);
   const guidance = numberOption('guidance', values.guidance, 3, { finite: true });
   const nSamples = numberOption('samples', values.samples, is2d ? 1000 : model === 'cddpm' ? 20 : 32, { integer: true, min: 1 });
   const seed = numberOption('seed', values.seed, 0, { integer: true, min: 0 });
@@ -219,7 +223,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   const writeSamples = (step: number): string => {
     const labels = model === 'cddpm' ? Array.from({ length: nSamples }, (_, i) => i % 10) : undefined;
     // DDIM ignores a learned variance, so a model with a variance head is sampled by DDPM with its Σ_θ (D7).
-    const sampler = learnsVariance(net) ? { sampler: 'ddpm' as const } : { sampler: 'ddim' as const, ddimSteps: Math.min(50, T) };
+    const sampler = learnsVariance(net) ? { sampler: 'ddpm' as const } : { sampler: 'ddim' as const, ddimSteps: Math.min(50, T), eta };
     const draw = () => sampleModel(net, schedule, nSamples, rng, { ...sampler, ...(labels ? { labels, guidance } : {}) });
     const s = average ? average.withAveraged(draw) : draw();
     // 16×16 samples are shown at 32×32 (nearest neighbour), the size of the digits they were pooled from.
