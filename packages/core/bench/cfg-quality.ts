@@ -24,6 +24,7 @@ import { linearSchedule } from '../src/schedule/schedule.js';
 import { loadCheckpoint, readManifest } from '../src/train/checkpoint.js';
 import { sampleModel } from '../src/train/ddpm.js';
 import { imageGridPng, writePng } from '../src/train/png.js';
+import { etaOption, intOption } from './options.js';
 
 // `pnpm … quality:cfg -- --n 50` passes the `--` through; parseArgs would read everything after it as positionals.
 const argv = process.argv.slice(2);
@@ -35,16 +36,10 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '0' }, grid: { type: 'string' }, backend: { type: 'string' }, eta: { type: 'string', default: '1' },
   },
 });
-function intOption(name: string, raw: string, min: number): number {
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) throw new RangeError(`cfg-quality: --${name} must be an integer >= ${min}; received ${raw}`);
-  return v;
-}
-const n = intOption('n', values.n, 1);
-const ddimSteps = intOption('ddim', values.ddim, 1);
-const seed = intOption('seed', values.seed, 0);
-const eta = Number(values.eta);
-if (!(eta >= 0 && eta <= 1)) throw new RangeError(`cfg-quality: --eta must be in [0, 1]; received ${values.eta}`);
+const n = intOption('cfg-quality', 'n', values.n, 1);
+const ddimSteps = intOption('cfg-quality', 'ddim', values.ddim, 1);
+const seed = intOption('cfg-quality', 'seed', values.seed, 0);
+const eta = etaOption('cfg-quality', values.eta);
 const weights = values.weights.split(',').map(Number);
 if (weights.some((w) => !Number.isFinite(w))) throw new RangeError(`cfg-quality: --weights must be finite numbers; received ${values.weights}`);
 

@@ -25,6 +25,7 @@ import { linearSchedule } from '../src/schedule/schedule.js';
 import { loadCheckpoint, readManifest } from '../src/train/checkpoint.js';
 import { sampleModel } from '../src/train/ddpm.js';
 import { imageGridPng, writePng } from '../src/train/png.js';
+import { etaOption, intOption } from './options.js';
 
 const argv = process.argv.slice(2);
 const { values } = parseArgs({
@@ -35,17 +36,11 @@ const { values } = parseArgs({
     grid: { type: 'string' }, backend: { type: 'string' }, eta: { type: 'string', default: '1' }, sampler: { type: 'string', default: 'ddim' },
   },
 });
-function intOption(name: string, raw: string, min: number): number {
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) throw new RangeError(`ddpm-quality: --${name} must be an integer >= ${min}; received ${raw}`);
-  return v;
-}
-const n = intOption('n', values.n, 2);
-const ddimSteps = intOption('ddim', values.ddim, 1);
-const seed = intOption('seed', values.seed, 0);
+const n = intOption('ddpm-quality', 'n', values.n, 2);
+const ddimSteps = intOption('ddpm-quality', 'ddim', values.ddim, 1);
+const seed = intOption('ddpm-quality', 'seed', values.seed, 0);
 const CONFIDENT = 0.9;
-const eta = Number(values.eta);
-if (!(eta >= 0 && eta <= 1)) throw new RangeError(`ddpm-quality: --eta must be in [0, 1]; received ${values.eta}`);
+const eta = etaOption('ddpm-quality', values.eta);
 if (values.sampler !== 'ddim' && values.sampler !== 'ddpm') throw new RangeError(`ddpm-quality: --sampler must be ddim or ddpm; received ${values.sampler}`);
 const sampler = values.sampler;
 
