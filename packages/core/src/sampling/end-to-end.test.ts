@@ -54,7 +54,13 @@ function check1d(xs: Float64Array, seed: number) {
     meanOk: Math.abs(mean(xs) - m) < K * standardError(xs),
     varianceOk: Math.abs(variance(xs) - v) < K * varianceStandardError(xs),
     ks: ksTwoSample(xs, fresh).pValue,
+    distance: ksTwoSample(xs, fresh).statistic,
   };
+}
+
+/** The two-sample KS distance that asymptotically has probability `level` under H0: √(−ln(level/2)/2) · √((n+m)/(nm)). */
+function ksCritical(level: number, n: number, m: number): number {
+  return Math.sqrt(-Math.log(level / 2) / 2) * Math.sqrt((n + m) / (n * m));
 }
 
 describe('F end-to-end: samplers driven by the optimal Gaussian-mixture denoiser reproduce the data', () => {
@@ -62,12 +68,20 @@ describe('F end-to-end: samplers driven by the optimal Gaussian-mixture denoiser
   const eps2 = gaussianMixtureEpsModel(schedule, mix2d);
 
   for (const [name, sample] of Object.entries(samplers)) {
-    it(`${name} reproduces a 1-D mixture (moments at 6 SE, KS at level 1e-3)`, () => {
-      const xs = toFloat64(sample(eps1, [4000, 1], 61));
+    // Every sampler that runs all T steps is exact up to float rounding, so KS at level 1e-3 applies as it is. DDIM on
+    // a 50-of-400 subsequence is an approximation whose error KS can see at n = 4000: over 30 seeds its KS distance
+    // had median 0.0245 against 0.0200 for all steps, and reached 0.0445, above the 1e-3 critical value 0.0436.
+    // For it the test bounds the distance instead: the critical value plus 0.01 for the discretisation.
+    const approximate = name.includes('50 steps');
+    const title = approximate ? 'KS distance < its 1e-3 critical value + 0.01' : 'KS at level 1e-3';
+    it(`${name} reproduces a 1-D mixture (moments at 6 SE, ${title})`, () => {
+      const n = 4000;
+      const xs = toFloat64(sample(eps1, [n, 1], 61));
       const r = check1d(xs, 61);
       expect(r.meanOk, 'mean').toBe(true);
       expect(r.varianceOk, 'variance').toBe(true);
-      expect(r.ks).toBeGreaterThan(LEVEL);
+      if (approximate) expect(r.distance).toBeLessThan(ksCritical(LEVEL, n, n) + 0.01);
+      else expect(r.ks).toBeGreaterThan(LEVEL);
     });
 
     it(`${name} reproduces a 2-D mixture (moments at 6 SE per axis, energy test at level 1e-3)`, () => {
