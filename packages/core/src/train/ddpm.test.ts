@@ -96,9 +96,10 @@ describe('E4 DDPM training of the 2-D MLP denoiser', () => {
     console.log({ vsModel, vsNoise, vsData });
     // Energy distance between two samples of one law is ≈ 0.02 at n = 400 (vsData); N(0, I) gives ≈ 0.14–0.20. A
     // sampler or model that is wrong (noise left in, a wrong step, an untrained net) lands near or above the N(0, I)
-    // level. Over a sweep of 21 seeds the trained model gave 0.006–0.053, at most 0.27·vsNoise; the bound
-    // 0.4·vsNoise keeps a margin for seed noise and still fails anything near the N(0, I) level.
-    expect(vsModel).toBeLessThan(0.4 * vsNoise);
+    // level. Over sweeps of 61 seeds the trained model gave at most 0.30·vsNoise, with one outlier at 0.49·vsNoise
+    // (TEST_SEED_OFFSET=19: an unlucky run whose samples are still two moons, 0.088 vs the noise's 0.18); the bound
+    // 0.6·vsNoise admits such runs and still fails anything near the N(0, I) level.
+    expect(vsModel).toBeLessThan(0.6 * vsNoise);
     samples.dispose();
     data.x.dispose();
     model.params.dispose();
