@@ -97,7 +97,7 @@ describe('E4 DDPM training of the 2-D MLP denoiser', () => {
     // Energy distance between two samples of one law is ≈ 0.02 at n = 400 (vsData); N(0, I) gives ≈ 0.14–0.20. A
     // sampler or model that is wrong (noise left in, a wrong step, an untrained net) lands near or above the N(0, I)
     // level. Over sweeps of 61 seeds the trained model gave at most 0.30·vsNoise, with one outlier at 0.49·vsNoise
-    // (TEST_SEED_OFFSET=19: an unlucky run whose samples are still two moons, 0.088 vs the noise's 0.18); the bound
+    // (TEST_SEED_OFFSET=19: 0.088 against the noise's 0.18, a worse-trained run but half the noise's distance); the bound
     // 0.6·vsNoise admits such runs and still fails anything near the N(0, I) level.
     expect(vsModel).toBeLessThan(0.6 * vsNoise);
     samples.dispose();
