@@ -20,6 +20,25 @@ function transpose2d(a: tf.Tensor2D): tf.Tensor2D {
   return tf.transpose(a, [1, 0]);
 }
 
+/**
+ * What `build` makes for `key`, built on first use and kept: the custom-gradient op of one configuration (kernel
+ * size, bias/activation, groups…; each tf.customGrad closes over its configuration) or a sub-pixel plan. Building
+ * them per call would redo that work on every forward pass.
+ */
+function buildOnce<K, V>(cache: Map<K, V>, key: K, build: () => V): V {
+  let value = cache.get(key);
+  if (!value) cache.set(key, (value = build()));
+  return value;
+}
+
+/** The kernel size k of a square [k, k, C, O] kernel applied to x [B, H, W, C], or a DomainError naming `fn`. */
+function assertConvShapes(fn: string, x: tf.Tensor4D, w: tf.Tensor4D): number {
+  const [k, k2, C] = w.shape;
+  if (k !== k2) throw new DomainError(fn, 'w', 'a square kernel [k, k, C, O]', `[${w.shape}]`);
+  if (x.rank !== 4 || x.shape[3] !== C) throw new DomainError(fn, 'x', `shape [B, H, W, ${C}]`, `[${x.shape}]`);
+  return k;
+}
+
 /** The activations {@link denseOp} can fuse into its custom gradient. */
 export type DenseActivation = 'linear' | 'swish';
 
@@ -67,15 +86,13 @@ export function denseOp(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D, activat
   if (x.rank !== 2 || x.shape[1] !== w.shape[0]) throw new DomainError('denseOp', 'x', `shape [N, ${w.shape[0]}] to match W [${w.shape}]`, `[${x.shape}]`);
   if (b && (b.rank !== 1 || b.shape[0] !== w.shape[1])) throw new DomainError('denseOp', 'b', `shape [${w.shape[1]}] to match W [${w.shape}]`, `[${b.shape}]`);
   if (activation !== 'linear' && activation !== 'swish') throw new DomainError('denseOp', 'activation', "'linear' or 'swish'", activation);
-  const key = `${b ? 'b' : ''}${activation}`;
-  let core = denseCores.get(key);
-  if (!core) denseCores.set(key, (core = makeDenseCore(!!b, activation)));
+  const core = buildOnce(denseCores, `${b ? 'b' : ''}${activation}`, () => makeDenseCore(!!b, activation));
   return (b ? core(x, w, b) : core(x, w)) as tf.Tensor2D;
 }
 
 type Pads = [[number, number], [number, number], [number, number], [number, number]];
 
-/** The explicit [before, after] zero padding of a stride-1 convolution with `k` taps per axis, `before` of them first. */
+/** Zero padding of `before` rows/columns ahead of the image and `after` behind it, on both spatial axes of [B, H, W, C]. */
 function spatialPads(before: number, after: number): Pads {
   return [[0, 0], [before, after], [before, after], [0, 0]];
 }
@@ -145,12 +162,8 @@ const convCores = new Map<number, ReturnType<typeof makeConvCore>>();
  * @param b - [O] (optional)
  */
 export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, b?: tf.Tensor1D): tf.Tensor4D {
-  const [k, k2, C] = w.shape;
-  if (k !== k2) throw new DomainError('conv2dSame', 'w', 'a square kernel [k, k, C, O]', `[${w.shape}]`);
-  if (x.rank !== 4 || x.shape[3] !== C) throw new DomainError('conv2dSame', 'x', `shape [B, H, W, ${C}]`, `[${x.shape}]`);
-  let core = convCores.get(k);
-  if (!core) convCores.set(k, (core = makeConvCore(k)));
-  const y = core(x, w) as tf.Tensor4D;
+  const k = assertConvShapes('conv2dSame', x, w);
+  const y = buildOnce(convCores, k, () => makeConvCore(k))(x, w) as tf.Tensor4D;
   return b ? tf.add(y, b) : y;
 }
 
@@ -169,8 +182,9 @@ interface SubPixelPlan {
 }
 const subPixelPlans = new Map<number, SubPixelPlan>();
 function subPixelPlan(k: number): SubPixelPlan {
-  let plan = subPixelPlans.get(k);
-  if (plan) return plan;
+  return buildOnce(subPixelPlans, k, () => makeSubPixelPlan(k));
+}
+function makeSubPixelPlan(k: number): SubPixelPlan {
   const p = (k - 1) >> 1;
   const taps: [number, number, number][] = []; // (phase, d, offset) along one axis
   for (let r = 0; r < 2; r++) for (let d = 0; d < k; d++) if ((r + d - p) % 2 !== 0) taps.push([r, d, (r + d - p - 1) / 2]);
@@ -184,8 +198,7 @@ function subPixelPlan(k: number): SubPixelPlan {
       select[row * k * k + dy * k + dx] = 1;
     }
   }
-  subPixelPlans.set(k, (plan = { lo, kt, select }));
-  return plan;
+  return { lo, kt, select };
 }
 
 /** W [k,k,C,O] → the sub-pixel kernel [kt, kt, C, 4·O] (channel = (phase r, phase s, o)). */
@@ -238,12 +251,8 @@ const convTransposeCores = new Map<number, ReturnType<typeof makeConvTransposeCo
  * @param w - [k, k, C, O] (in the convolution layout of {@link conv2dSame})
  */
 export function conv2dTransposeSame(x: tf.Tensor4D, w: tf.Tensor4D, b?: tf.Tensor1D): tf.Tensor4D {
-  const [k, k2, C] = w.shape;
-  if (k !== k2) throw new DomainError('conv2dTransposeSame', 'w', 'a square kernel [k, k, C, O]', `[${w.shape}]`);
-  if (x.rank !== 4 || x.shape[3] !== C) throw new DomainError('conv2dTransposeSame', 'x', `shape [B, H, W, ${C}]`, `[${x.shape}]`);
-  let core = convTransposeCores.get(k);
-  if (!core) convTransposeCores.set(k, (core = makeConvTransposeCore(k)));
-  const y = core(x, w) as tf.Tensor4D;
+  const k = assertConvShapes('conv2dTransposeSame', x, w);
+  const y = buildOnce(convTransposeCores, k, () => makeConvTransposeCore(k))(x, w) as tf.Tensor4D;
   return b ? tf.add(y, b) : y;
 }
 
@@ -335,10 +344,7 @@ export function groupNorm(x: tf.Tensor4D, groups: number, gamma: tf.Tensor1D, be
   const C = x.shape[3];
   assertInteger('groupNorm', 'groups', groups, 1);
   if (C % groups) throw new DomainError('groupNorm', 'groups', `a divisor of the channel count ${C}`, groups);
-  const key = `${groups}:${eps}`;
-  let core = groupNormCores.get(key);
-  if (!core) groupNormCores.set(key, (core = makeGroupNormCore(groups, eps)));
-  return core(x, gamma, beta) as tf.Tensor4D;
+  return buildOnce(groupNormCores, `${groups}:${eps}`, () => makeGroupNormCore(groups, eps))(x, gamma, beta) as tf.Tensor4D;
 }
 
 /** swish(x) = x σ(x). */
