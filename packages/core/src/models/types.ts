@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ParamStore } from '../nn/layers.js';
+import type { EpsAndVariance } from '../sampling/samplers.js';
 
 /** Per-example steps: one step for the whole batch, or one per example (integers in 1..T). */
 export type StepBatch = number | ArrayLike<number>;
@@ -25,11 +26,8 @@ export function stepsArray(t: StepBatch, batch: number): Float64Array {
   return Float64Array.from(t);
 }
 
-/** ε_θ(x_t, t) and improved DDPM's interpolation weight v (D7), both shaped like x_t. */
-export interface EpsAndVariance {
-  readonly eps: tf.Tensor;
-  readonly v: tf.Tensor;
-}
+// What a variance head returns is what the learned-variance sampler consumes: one type for both.
+export type { EpsAndVariance } from '../sampling/samplers.js';
 
 /**
  * A denoiser that also outputs its reverse variance as v per element (D7: log Σ_θ = v log β_t + (1 − v) log β̃_t).

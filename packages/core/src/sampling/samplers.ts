@@ -12,8 +12,14 @@ import { assertInInterval, assertInteger, assertIntegerInRange, DomainError } fr
 /** A noise predictor ε_θ(x_t, t): same shape out as in. `t` is one step for the whole batch. */
 export type EpsModel = (xt: tf.Tensor, t: number) => tf.Tensor;
 
-/** ε_θ(x_t, t) with improved DDPM's interpolation weight v (D7), both shaped like x_t. */
-export type EpsVarianceModel = (xt: tf.Tensor, t: number) => { eps: tf.Tensor; v: tf.Tensor };
+/** ε_θ(x_t, t) and improved DDPM's interpolation weight v (D7), both shaped like x_t. */
+export interface EpsAndVariance {
+  readonly eps: tf.Tensor;
+  readonly v: tf.Tensor;
+}
+
+/** A noise predictor that also outputs v (D7). `t` is one step for the whole batch. */
+export type EpsVarianceModel = (xt: tf.Tensor, t: number) => EpsAndVariance;
 
 /** Called after each sampler step with the new state (for progress bars and notebooks' live plots). */
 export type StepCallback = (info: { t: number; next: number; x: tf.Tensor }) => void;

@@ -116,6 +116,12 @@ export function ddpmLoss(
   });
 }
 
+/** A reverse variance the model can use: a fixed choice of D6, or 'learned' only for a model with a variance head. */
+function assertVarianceChoice(fn: string, model: DenoiserModel, variance: ReverseVarianceChoice | 'learned'): void {
+  if (variance !== 'learned' && variance !== 'beta' && variance !== 'betaTilde') throw new DomainError(fn, 'variance', "'learned', 'beta' or 'betaTilde'", String(variance));
+  if (variance === 'learned' && !learnsVariance(model)) throw new DomainError(fn, 'variance', "'beta' or 'betaTilde' for a model without a variance head", variance);
+}
+
 /**
  * E1 with D7 — the bound's term L_{t−1} per example for a trained model at the given t and ε (nats, summed over
  * coordinates, {@link perExampleVlbTerm}), with Σ_θ the model's learned variance or a fixed σ_t² = β_t or β̃_t
@@ -132,8 +138,7 @@ export function ddpmVlbTerms(
   variance: ReverseVarianceChoice | 'learned' = 'learned',
   labels: tf.Tensor | null = null,
 ): tf.Tensor1D {
-  if (variance !== 'learned' && variance !== 'beta' && variance !== 'betaTilde') throw new DomainError('ddpmVlbTerms', 'variance', "'learned', 'beta' or 'betaTilde'", String(variance));
-  if (variance === 'learned' && !learnsVariance(model)) throw new DomainError('ddpmVlbTerms', 'variance', "'beta' or 'betaTilde' for a model without a variance head", variance);
+  assertVarianceChoice('ddpmVlbTerms', model, variance);
   return tf.tidy(() => {
     const xt = trainingInput(schedule, x0, t, eps);
     const { eps: epsPred, v } =
@@ -270,8 +275,7 @@ export function sampleModel(model: DenoiserModel, schedule: NoiseSchedule, n: nu
   assertInteger('sampleModel', 'n', n, 1);
   const shape = [n, ...model.dataShape];
   const variance = options.variance ?? (learnsVariance(model) ? 'learned' : 'beta');
-  if (variance !== 'learned' && variance !== 'beta' && variance !== 'betaTilde') throw new DomainError('sampleModel', 'variance', "'learned', 'beta' or 'betaTilde'", String(variance));
-  if (variance === 'learned' && !learnsVariance(model)) throw new DomainError('sampleModel', 'variance', "'beta' or 'betaTilde' for a model without a variance head", variance);
+  assertVarianceChoice('sampleModel', model, variance);
   let labels: tf.Tensor | undefined;
   if (options.labels) {
     if (options.labels.length !== n) throw new DomainError('sampleModel', 'labels', `${n} labels (one per sample)`, options.labels.length);
