@@ -1,2 +1,3 @@
 export * from './toy2d.js';
 export * from './mnist.js';
+export * from './batch.js';

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { concatCondition, klToStandardNormal, reconstructionLoss, reparameterize } from '../autoencoder/losses.js';
 import { applyConv, applyDense, conv, dense, maxPool2x2, ParamStore, type Conv, type Dense } from '../nn/layers.js';
+import { randomBatch } from '../data/batch.js';
 import type { Rng } from '../random/rng.js';
 import { assertInteger, DomainError } from '../util/validate.js';
 import { oneHotLabels } from './mlp.js';
@@ -151,13 +152,12 @@ export function trainAutoencoder(model: ConvAutoencoder, x: tf.Tensor4D, labels:
   assertInteger('trainAutoencoder', 'batchSize', batchSize, 1);
   if (model.kind === 'cvae' && !labels) throw new DomainError('trainAutoencoder', 'labels', 'int labels for a CVAE', 'null');
   const opt = options.optimizer ?? tf.train.adam(learningRate);
-  const N = x.shape[0];
   const losses = new Float64Array(steps);
   for (let s = 0; s < steps; s++) {
-    const idx = Int32Array.from({ length: batchSize }, () => rng.int(0, N - 1));
-    const xb = tf.tidy(() => tf.gather(x, tf.tensor1d(idx, 'int32'))) as tf.Tensor4D;
+    const batch = randomBatch(x, labels, batchSize, rng);
+    const xb = batch.x;
     const eps = model.kind === 'ae' ? null : rng.normalTensor([batchSize, model.latent]);
-    const lb = labels ? tf.tensor1d(Int32Array.from(idx, (i) => labels[i]!), 'int32') : null;
+    const lb = batch.labels ? tf.tensor1d(batch.labels, 'int32') : null;
     const value = opt.minimize(() => model.loss(xb, eps, lb), true, model.params.list) as tf.Scalar;
     losses[s] = value.dataSync()[0]!;
     value.dispose();

@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { randomBatch } from '../data/batch.js';
 import { loadMnist, mnistTensor } from '../data/mnist.js';
 import { applyConv, applyDense, conv, dense, maxPool2x2, ParamStore, type Conv, type Dense } from '../nn/layers.js';
 import type { Rng } from '../random/rng.js';
@@ -126,9 +127,9 @@ export function trainClassifier(model: MnistClassifier, x: tf.Tensor4D, labels: 
   const losses = new Float64Array(steps);
   for (let s = 0; s < steps; s++) {
     const t0 = performance.now();
-    const idx = Int32Array.from({ length: batchSize }, () => rng.int(0, N - 1));
-    const xb = tf.tidy(() => tf.gather(x, tf.tensor1d(idx, 'int32'))) as tf.Tensor4D;
-    const yb = tf.tensor1d(Int32Array.from(idx, (i) => labels[i]!), 'int32');
+    const batch = randomBatch(x, labels, batchSize, rng);
+    const xb = batch.x;
+    const yb = tf.tensor1d(batch.labels!, 'int32');
     const value = opt.minimize(() => model.loss(xb, yb), true, model.params.list) as tf.Scalar;
     losses[s] = value.dataSync()[0]!;
     value.dispose();

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { learnsVariance, type DenoiserModel } from '../models/types.js';
 import { hybridLoss, perExampleVlbTerm, simpleLoss, trainingInput } from '../objective/objective.js';
 import { learnedLogVariance } from '../posterior/posterior.js';
+import { randomBatch } from '../data/batch.js';
 import type { Rng } from '../random/rng.js';
 import { ddimSample, ddimTimesteps, ddpmSample, ddpmSampleLearnedVariance, type EpsModel, type EpsVarianceModel, type StepCallback } from '../sampling/samplers.js';
 import type { ReverseVarianceChoice } from '../posterior/posterior.js';
@@ -70,12 +71,6 @@ export interface DdpmTrainResult {
   readonly step: number;
 }
 
-/** Draw a batch of example indices (with replacement). */
-function batchIndices(n: number, size: number, rng: Rng): Int32Array {
-  const idx = new Int32Array(size);
-  for (let i = 0; i < size; i++) idx[i] = rng.int(0, n - 1);
-  return idx;
-}
 
 /** The objective a model trains with: the one asked for, checked against the model, or its default. */
 function resolveObjective(fn: string, model: DenoiserModel, options: DdpmLossOptions): { objective: DdpmObjective; vlbWeight: number } {
@@ -221,9 +216,7 @@ export function trainDdpm(model: DenoiserModel, data: Dataset, rng: Rng, options
   let step = startStep;
   for (let s = 0; s < steps; s++) {
     const t0 = performance.now();
-    const idx = batchIndices(N, batchSize, rng);
-    const x0 = tf.tidy(() => tf.gather(data.x, tf.tensor1d(idx, 'int32')));
-    const lb = data.labels ? Int32Array.from(idx, (i) => data.labels![i]!) : null;
+    const { x: x0, labels: lb } = randomBatch(data.x, data.labels ?? null, batchSize, rng);
     const loss = ddpmTrainStep(model, optimizer, schedule, x0, lb, rng, { microBatches, pUncond, ...lossOptions });
     x0.dispose();
     losses[s] = loss;
