@@ -24,6 +24,7 @@ import { linearSchedule } from '../src/schedule/schedule.js';
 import { loadCheckpoint, readManifest } from '../src/train/checkpoint.js';
 import { sampleModel } from '../src/train/ddpm.js';
 import { imageGridPng, writePng } from '../src/train/png.js';
+import { asClassifierInput } from './judge.js';
 import { etaOption, intOption } from './options.js';
 
 // `pnpm … quality:cfg -- --n 50` passes the `--` through; parseArgs would read everything after it as positionals.
@@ -55,16 +56,11 @@ const size = model.dataShape[0]!;
 const classifier = loadOrTrainClassifier(values.classifier, createRng(seed), {});
 const judgeSize = classifier.model.size;
 
-/** Images at the model's size, as the classifier sees them (bilinear resize to its side). */
-const toJudge = (x: tf.Tensor4D): tf.Tensor4D =>
-  size === judgeSize ? tf.clone(x) : tf.tidy(() => tf.clipByValue(tf.image.resizeBilinear(x, [judgeSize, judgeSize], false, true), -1, 1));
 
 // Ceiling: real test digits brought to the model's size and back.
 const test = loadMnist('test', 2000);
 const ceiling = tf.tidy(() => {
-  const x32 = mnistTensor(test);
-  const x = size === 32 ? x32 : (tf.avgPool(x32, 32 / size, 32 / size, 'valid') as tf.Tensor4D);
-  const pred = classifier.model.classify(toJudge(x));
+  const pred = classifier.model.classify(asClassifierInput(mnistTensor(test, size), judgeSize));
   return pred.reduce((acc, p, i) => acc + (p === test.labels[i] ? 1 : 0), 0) / test.count;
 });
 
@@ -77,9 +73,9 @@ for (const w of weights) {
   // w = 0 is ε(∅) alone (exactly what F6 gives), so one network pass per step suffices.
   const samples = sampleModel(model, schedule, asked.length, rng, { sampler: 'ddim', ddimSteps, eta, ...(w === 0 ? {} : { labels: asked, guidance: w }) }) as tf.Tensor4D;
   const seconds = (performance.now() - t0) / 1000;
-  const judged = toJudge(samples);
+  const judged = asClassifierInput(samples, judgeSize);
   const pred = classifier.model.classify(judged);
-  judged.dispose();
+  if (judged !== samples) judged.dispose();
   const hits = Array.from({ length: 10 }, () => 0);
   pred.forEach((p, i) => (hits[asked[i]!]! += p === asked[i] ? 1 : 0));
   const rate = hits.reduce((a, b) => a + b, 0) / asked.length;

@@ -25,6 +25,7 @@ import { linearSchedule } from '../src/schedule/schedule.js';
 import { loadCheckpoint, readManifest } from '../src/train/checkpoint.js';
 import { sampleModel } from '../src/train/ddpm.js';
 import { imageGridPng, writePng } from '../src/train/png.js';
+import { asClassifierInput } from './judge.js';
 import { etaOption, intOption } from './options.js';
 
 const argv = process.argv.slice(2);
@@ -49,10 +50,9 @@ const classifier = loadOrTrainClassifier(values.classifier, createRng(seed), {})
 const judgeSize = classifier.model.size;
 
 /** Per image: does the classifier give some digit probability ≥ 0.9? And which digit it picks. */
-function judge(x: tf.Tensor4D, size: number): { confident: boolean[]; digits: number[] } {
+function judge(x: tf.Tensor4D): { confident: boolean[]; digits: number[] } {
   return tf.tidy(() => {
-    const big = size === judgeSize ? x : tf.clipByValue(tf.image.resizeBilinear(x, [judgeSize, judgeSize], false, true), -1, 1);
-    const p = tf.softmax(classifier.model.logits(big as tf.Tensor4D));
+    const p = tf.softmax(classifier.model.logits(asClassifierInput(x, judgeSize)));
     const top = tf.max(p, 1).dataSync();
     return { confident: Array.from(top, (q) => q >= CONFIDENT), digits: Array.from(tf.argMax(p, 1).dataSync()) };
   });
@@ -78,7 +78,7 @@ for (const run of runs) {
   const t0 = performance.now();
   const samples = sampleModel(model, schedule, n, createRng(seed + 1), { sampler, ddimSteps, eta }) as tf.Tensor4D;
   const seconds = (performance.now() - t0) / 1000;
-  results.push({ name: run.name, step: manifest.step, ...judge(samples, size), seconds });
+  results.push({ name: run.name, step: manifest.step, ...judge(samples), seconds });
   if (values.grid) gridRows.push(tf.slice(samples, 0, Math.min(n, 16)));
   samples.dispose();
   model.params.dispose();
@@ -86,10 +86,7 @@ for (const run of runs) {
 }
 
 const test = loadMnist('test', 2000);
-const real = tf.tidy(() => {
-  const x32 = mnistTensor(test);
-  return judge(size === 32 ? x32 : (tf.avgPool(x32, 32 / size, 32 / size, 'valid') as tf.Tensor4D), size);
-});
+const real = tf.tidy(() => judge(mnistTensor(test, size)));
 const rate = (c: boolean[]) => c.filter(Boolean).length / c.length;
 const se = (p: number, m: number) => Math.sqrt((p * (1 - p)) / m);
 const pct = (x: number) => (100 * x).toFixed(1);

@@ -69,7 +69,17 @@ export function loadMnist(split: MnistSplit = 'train', limit?: number, size = 32
   return { images, labels: Int32Array.from(lab.data.subarray(0, n)), count: n, size };
 }
 
-/** MNIST images as a tensor [N, size, size, 1]. */
-export function mnistTensor(d: MnistData): tf.Tensor4D {
-  return tf.tensor4d(d.images, [d.count, d.size, d.size, 1]);
+/**
+ * MNIST images as a tensor [N, side, side, 1]: at their loaded size, or average-pooled down to `side` (a divisor of
+ * it; the quick UNet preset trains on 32 → 16, and its samples are judged against test digits pooled the same way).
+ */
+export function mnistTensor(d: MnistData, side = d.size): tf.Tensor4D {
+  assertInteger('mnistTensor', 'side', side, 1);
+  if (d.size % side) throw new DomainError('mnistTensor', 'side', `a divisor of the image size ${d.size}`, side);
+  const full = tf.tensor4d(d.images, [d.count, d.size, d.size, 1]);
+  if (side === d.size) return full;
+  const f = d.size / side;
+  const pooled = tf.avgPool(full, f, f, 'valid') as tf.Tensor4D;
+  full.dispose();
+  return pooled;
 }

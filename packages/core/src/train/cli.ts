@@ -190,10 +190,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     net = new MlpDenoiser(rng, resumeFrom ? resumeFrom.config : { learnVariance: values['learn-variance'] === true });
   } else {
     const mnist = loadMnist('train', limit);
-    const x32 = mnistTensor(mnist);
-    const x = size === 32 ? x32 : tf.tidy(() => tf.avgPool(x32, 2, 2, 'valid'));
-    if (x !== x32) x32.dispose();
-    data = { x, ...(model === 'cddpm' ? { labels: mnist.labels } : {}) };
+    data = { x: mnistTensor(mnist, size), ...(model === 'cddpm' ? { labels: mnist.labels } : {}) };
     const unetOptions: UNetOptions = resumeFrom ? resumeFrom.config : { filters, size, numClasses: model === 'cddpm' ? 10 : 0, inputSkip: preset.inputSkip };
     filters = [...(unetOptions.filters ?? filters)];
     net = new UNet(rng, unetOptions);
