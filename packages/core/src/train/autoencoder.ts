@@ -8,7 +8,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import cliProgress from 'cli-progress';
 import { gaussianElbo, klToStandardNormal } from '../autoencoder/losses.js';
 import { loadMnist, mnistTensor } from '../data/mnist.js';
 import { ConvAutoencoder, trainAutoencoder, type AutoencoderKind, type ConvAutoencoderOptions } from '../models/autoencoder.js';
@@ -16,6 +15,7 @@ import { describeBackend, selectBackend, type BackendName } from '../nn/backend.
 import { createRng, type Rng } from '../random/rng.js';
 import { assertInteger, assertPositive, DomainError } from '../util/validate.js';
 import { loadCheckpoint, readManifest, saveCheckpoint } from './checkpoint.js';
+import { trainingProgressBar } from './progress.js';
 import { imageGridPng, writePng } from './png.js';
 
 export const AUTOENCODER_KINDS: readonly AutoencoderKind[] = ['ae', 'vae', 'cvae'];
@@ -301,10 +301,7 @@ export async function runAutoencoderCli(argv: readonly string[], log: (line: str
   }
   const choice = await selectBackend(options.backend ? { backend: options.backend } : {});
   log(`backend: ${describeBackend(choice)}`);
-  const bar = new cliProgress.SingleBar(
-    { format: '{bar} {value}/{total} | {speed} steps/s | loss {loss} | ETA {eta_formatted}', etaBuffer: 50 },
-    cliProgress.Presets.shades_classic,
-  );
+  const bar = trainingProgressBar();
   let ema: number | undefined;
   const losses: number[] = [];
   let result: AutoencoderRunResult;

@@ -12,7 +12,6 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import cliProgress from 'cli-progress';
 import { describeBackend, selectBackend, type BackendName } from '../nn/backend.js';
 import { MlpDenoiser } from '../models/mlp.js';
 import { UNet, type UNetOptions } from '../models/unet.js';
@@ -25,6 +24,7 @@ import { DomainError } from '../util/validate.js';
 import { loadCheckpoint, readManifest, saveCheckpoint } from './checkpoint.js';
 import { sampleModel, trainDdpm, type Dataset } from './ddpm.js';
 import { WeightAverage } from './ema.js';
+import { trainingProgressBar } from './progress.js';
 import { imageGridPng, scatterPng, writePng } from './png.js';
 import { AUTOENCODER_HELP, AUTOENCODER_KINDS, runAutoencoderCli } from './autoencoder.js';
 
@@ -233,10 +233,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   };
   const meta = () => ({ schedule: { name: schedule.name, T }, backend: choice.name, preset: is2d ? undefined : presetName, batch, lr });
 
-  const bar = new cliProgress.SingleBar(
-    { format: '{bar} {value}/{total} | {speed} steps/s | loss {loss} | ETA {eta_formatted}', etaBuffer: 50 },
-    cliProgress.Presets.shades_classic,
-  );
+  const bar = trainingProgressBar();
   bar.start(start + steps, start, { speed: '-', loss: '-' });
   let lossAverage: number | undefined;
   let lastSaved = start;
