@@ -31,8 +31,9 @@ export interface SelectBackendOptions {
   readonly backend?: BackendName | 'auto';
   /**
    * wasm threads (default: the `DDPM_WASM_THREADS` environment variable, else 1 = the SIMD single-thread build).
-   * More than 1 loads the threaded-SIMD build through Node worker threads (see `loadThreadedWasm`); on a 2-core machine
-   * shared with other work it was not faster (docs/BENCHMARKS.md), so it is opt-in.
+   * More than 1 loads the threaded-SIMD build through Node worker threads (see `loadThreadedWasm`). On an idle 2-core
+   * machine 2 threads were 1.3× faster, with other work running not at all (docs/BENCHMARKS.md); it is opt-in so that
+   * jobs running side by side (two trainings, the test suite's forks) do not ask for more threads than there are cores.
    */
   readonly wasmThreads?: number;
 }
