@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gaussianElbo } from '../autoencoder/losses.js';
 import { loadMnist, mnistTensor } from '../data/mnist.js';
 import { ConvAutoencoder } from '../models/autoencoder.js';
 import { selectBackend } from '../nn/backend.js';
@@ -88,6 +89,13 @@ describe('B5 the VAE ELBO on held-out digits', () => {
     const chunked = heldOutElbo(m, x, null, createRng(seed), { batchSize: 10 });
     assertClose(chunked.elbo, e.elbo, { rel: 1e-6 }, 'chunked ELBO');
     expect(chunked.standardError).toBeGreaterThan(0);
+    // The standard error is that of the 24 per-image ELBOs, computed here from their spread (s/√n, s with n − 1).
+    const o = m.forward(x, eps);
+    const perImage = Array.from(gaussianElbo(x, o.xHat, o.mu!, o.logVar!, 0.5).dataSync());
+    const mu = perImage.reduce((a, b) => a + b) / 24;
+    const sd = Math.sqrt(perImage.reduce((a, b) => a + (b - mu) ** 2, 0) / 23);
+    assertClose(e.standardError, sd / Math.sqrt(24), { rel: 1e-4 }, 'ELBO standard error');
+    expect(() => heldOutElbo(m, tf.slice(x, 0, 1) as tf.Tensor4D, null, createRng(1))).toThrow(/heldOutElbo: argument 'x' must be at least 2 images/);
     expect(() => heldOutElbo(new ConvAutoencoder(createRng(1), { kind: 'ae', dim: 4, latent: 3 }), x, null, createRng(1))).toThrow(/heldOutElbo: argument 'model' must be a 'vae' or 'cvae'/);
     expect(() => heldOutElbo(new ConvAutoencoder(createRng(1), { kind: 'cvae', dim: 4, latent: 3 }), x, null, createRng(1))).toThrow(/heldOutElbo: argument 'labels' must be 24 int labels/);
     expect(() => heldOutElbo(m, x, null, createRng(1), { decoderVariance: 0 })).toThrow(/heldOutElbo: argument 'decoderVariance'/);

@@ -13,6 +13,7 @@ import { loadMnist, mnistTensor } from '../data/mnist.js';
 import { ConvAutoencoder, trainAutoencoder, type AutoencoderKind, type ConvAutoencoderOptions } from '../models/autoencoder.js';
 import { describeBackend, selectBackend, type BackendName } from '../nn/backend.js';
 import { createRng, type Rng } from '../random/rng.js';
+import { mean, standardError } from '../stats/descriptive.js';
 import { assertInteger, assertPositive, DomainError } from '../util/validate.js';
 import { loadCheckpoint, readManifest, saveCheckpoint } from './checkpoint.js';
 import { trainingProgressBar } from './progress.js';
@@ -166,8 +167,8 @@ export function heldOutElbo(model: ConvAutoencoder, x: tf.Tensor4D, labels: Int3
   assertPositive('heldOutElbo', 'decoderVariance', decoderVariance);
   assertInteger('heldOutElbo', 'batchSize', batchSize, 1);
   const N = x.shape[0];
-  let sum = 0;
-  let sumSq = 0;
+  if (N < 2) throw new DomainError('heldOutElbo', 'x', 'at least 2 images (for a standard error)', N);
+  const perImage = new Float64Array(N);
   let sse = 0;
   let kl = 0;
   for (let s = 0; s < N; s += batchSize) {
@@ -183,18 +184,12 @@ export function heldOutElbo(model: ConvAutoencoder, x: tf.Tensor4D, labels: Int3
         klToStandardNormal(o.mu!, o.logVar!),
       ];
     });
-    const e = elboB!.dataSync();
-    for (let i = 0; i < n; i++) {
-      sum += e[i]!;
-      sumSq += e[i]! * e[i]!;
-    }
+    perImage.set(elboB!.dataSync(), s);
     sse += (sseB!.dataSync() as Float32Array).reduce((a, v) => a + v, 0);
     kl += (klB!.dataSync() as Float32Array).reduce((a, v) => a + v, 0);
     [eps, elboB!, sseB!, klB!].forEach((t) => t.dispose());
   }
-  const mean = sum / N;
-  const variance = N > 1 ? Math.max(sumSq - N * mean * mean, 0) / (N - 1) : NaN;
-  return { elbo: mean, standardError: Math.sqrt(variance / N), sse: sse / N, kl: kl / N, images: N, decoderVariance };
+  return { elbo: mean(perImage), standardError: standardError(perImage), sse: sse / N, kl: kl / N, images: N, decoderVariance };
 }
 
 /** The AE/VAE/CVAE saved in `dir` by `pnpm train` (its architecture from the checkpoint), with the checkpoint's step. */
