@@ -61,6 +61,8 @@ describe('MNIST classifier (the judge of generated digits)', () => {
     const m = new MnistClassifier(createRng(1), { widths: [4], hidden: 8 });
     expect(() => m.logits(tf.zeros([2, 28, 28, 1]) as tf.Tensor4D)).toThrow(/MnistClassifier.logits: argument 'x' must be images \[B, 32, 32, 1\]/);
     expect(() => new MnistClassifier(createRng(1), { widths: [4, 8, 16, 32, 64] })).toThrow(/MnistClassifier: argument 'size' must be a positive multiple of 2\^6/);
+    // Counted over every position, the first included: 3 of 5 agree.
+    expect(accuracy([3, 1, 4, 1, 5], [3, 1, 0, 1, 0])).toBe(3 / 5);
     expect(() => accuracy([1, 2], [1])).toThrow(/accuracy: argument 'predicted'/);
     expect(() => trainClassifier(m, tf.zeros([3, 32, 32, 1]) as tf.Tensor4D, new Int32Array(2), createRng(1), { steps: 1, batchSize: 2 })).toThrow(
       /trainClassifier: argument 'labels' must be 3 labels/,
