@@ -73,7 +73,7 @@ export interface DdpmTrainResult {
 
 
 /** The objective a model trains with: the one asked for, checked against the model, or its default. */
-function resolveObjective(fn: string, model: DenoiserModel, options: DdpmLossOptions): { objective: DdpmObjective; vlbWeight: number } {
+export function resolveObjective(fn: string, model: DenoiserModel, options: DdpmLossOptions): { objective: DdpmObjective; vlbWeight: number } {
   const objective = options.objective ?? (learnsVariance(model) ? 'hybrid' : 'simple');
   if (objective !== 'simple' && objective !== 'hybrid') throw new DomainError(fn, 'objective', "'simple' or 'hybrid'", String(objective));
   if (objective === 'hybrid' && !learnsVariance(model)) {
@@ -144,6 +144,81 @@ export function ddpmVlbTerms(
   });
 }
 
+/** The randomness of one training step beyond the batch: per-example t, ε and (conditional models) the labels after dropout. */
+export interface TrainingNoise {
+  readonly t: Float64Array;
+  readonly eps: tf.Tensor;
+  readonly labels: Int32Array | null;
+}
+
+/**
+ * Draw t ~ U{1..T}, ε ~ N(0, I) and the label dropout (F6) for a whole batch, in this order, so that a step's update
+ * does not depend on how the batch is later split (micro-batches, or shards on worker threads).
+ */
+export function drawTrainingNoise(model: DenoiserModel, schedule: NoiseSchedule, x0Shape: readonly number[], labels: Int32Array | null, rng: Rng, pUncond = 0.1): TrainingNoise {
+  assertInInterval('drawTrainingNoise', 'pUncond', pUncond, 0, 1);
+  const conditional = model.numClasses > 0;
+  if (conditional && !labels) throw new DomainError('drawTrainingNoise', 'labels', 'int labels for a conditional model', 'null');
+  const B = x0Shape[0]!;
+  const t = Float64Array.from({ length: B }, () => rng.int(1, schedule.T));
+  const eps = rng.normalTensor([...x0Shape]);
+  return { t, eps, labels: conditional ? dropLabels(labels!, pUncond, rng, model.numClasses) : null };
+}
+
+/**
+ * The gradients of `weight` × (the mean loss over x0), accumulated over `microBatches` equal parts (each weighted by
+ * its share, so the sum equals the one-pass gradient). Returns the weighted loss and one gradient per variable in
+ * `model.params.list` order; the caller owns the gradients. `weight` = shard size / batch size lets shards computed
+ * apart (worker threads) add up to the whole batch's gradient.
+ */
+export function accumulateGradients(
+  model: DenoiserModel,
+  schedule: NoiseSchedule,
+  x0: tf.Tensor,
+  noise: TrainingNoise,
+  weight = 1,
+  microBatches = 1,
+  lossOptions: DdpmLossOptions = {},
+): { loss: number; grads: tf.Tensor[] } {
+  const B = x0.shape[0]!;
+  const m = microBatches;
+  assertInteger('accumulateGradients', 'microBatches', m, 1);
+  if (B % m) throw new DomainError('accumulateGradients', 'microBatches', `a divisor of the batch size ${B}`, m);
+  const vars = model.params.list;
+  const mb = B / m;
+  let loss = 0;
+  let acc: tf.Tensor[] | undefined;
+  for (let j = 0; j < m; j++) {
+    const t = noise.t.subarray(j * mb, (j + 1) * mb);
+    const eps = m === 1 ? noise.eps : tf.slice(noise.eps, j * mb, mb);
+    const xb = m === 1 ? x0 : tf.slice(x0, j * mb, mb);
+    const lb = noise.labels ? tf.tensor1d(noise.labels.subarray(j * mb, (j + 1) * mb), 'int32') : null;
+    const { value, grads } = tf.variableGrads(() => tf.mul(ddpmLoss(model, schedule, xb, t, eps, lb, lossOptions), weight / m) as tf.Scalar, vars);
+    loss += value.dataSync()[0]!;
+    const g = vars.map((v) => grads[v.name]!);
+    if (!acc) acc = g;
+    else {
+      const next = acc.map((a, i) => tf.add(a, g[i]!));
+      acc.forEach((a) => a.dispose());
+      g.forEach((x) => x.dispose());
+      acc = next;
+    }
+    value.dispose();
+    lb?.dispose();
+    if (eps !== noise.eps) eps.dispose();
+    if (xb !== x0) xb.dispose();
+  }
+  return { loss, grads: acc! };
+}
+
+/** Apply gradients given in `model.params.list` order with the optimizer, then dispose of them. */
+export function applyGradients(model: DenoiserModel, optimizer: tf.Optimizer, grads: tf.Tensor[]): void {
+  const named: Record<string, tf.Tensor> = {};
+  model.params.list.forEach((v, i) => (named[v.name] = grads[i]!));
+  optimizer.applyGradients(named);
+  grads.forEach((g) => g.dispose());
+}
+
 /**
  * E4 — one optimizer step of Algorithm 1 on the batch x0 (gradients accumulated over `microBatches` equal parts,
  * each weighted by its share, so the update equals the full-batch one). Returns the batch loss.
@@ -161,45 +236,15 @@ export function ddpmTrainStep(
   const m = options.microBatches ?? 1;
   assertInteger('ddpmTrainStep', 'microBatches', m, 1);
   if (B % m) throw new DomainError('ddpmTrainStep', 'microBatches', `a divisor of the batch size ${B}`, m);
-  const pUncond = options.pUncond ?? 0.1;
-  assertInInterval('ddpmTrainStep', 'pUncond', pUncond, 0, 1);
   const lossOptions = resolveObjective('ddpmTrainStep', model, options);
-  const conditional = model.numClasses > 0;
-  if (conditional && !labels) throw new DomainError('ddpmTrainStep', 'labels', 'int labels for a conditional model', 'null');
-  const vars = model.params.list;
-  const mb = B / m;
-  // Draw t, ε and the label dropout for the whole batch first, so the update does not depend on m.
-  const tAll = Float64Array.from({ length: B }, () => rng.int(1, schedule.T));
-  const epsAll = rng.normalTensor(x0.shape);
-  const lAll = conditional ? dropLabels(labels!, pUncond, rng, model.numClasses) : null;
-  let total = 0;
-  let acc: tf.Tensor[] | undefined;
-  for (let j = 0; j < m; j++) {
-    const t = tAll.subarray(j * mb, (j + 1) * mb);
-    const eps = m === 1 ? epsAll : tf.slice(epsAll, j * mb, mb);
-    const xb = m === 1 ? x0 : tf.slice(x0, j * mb, mb);
-    const lb = lAll ? tf.tensor1d(lAll.subarray(j * mb, (j + 1) * mb), 'int32') : null;
-    const { value, grads } = tf.variableGrads(() => tf.mul(ddpmLoss(model, schedule, xb, t, eps, lb, lossOptions), 1 / m) as tf.Scalar, vars);
-    total += value.dataSync()[0]!;
-    const g = vars.map((v) => grads[v.name]!);
-    if (!acc) acc = g;
-    else {
-      const next = acc.map((a, i) => tf.add(a, g[i]!));
-      acc.forEach((a) => a.dispose());
-      g.forEach((x) => x.dispose());
-      acc = next;
-    }
-    value.dispose();
-    lb?.dispose();
-    if (eps !== epsAll) eps.dispose();
-    if (xb !== x0) xb.dispose();
+  const noise = drawTrainingNoise(model, schedule, x0.shape, labels, rng, options.pUncond ?? 0.1);
+  try {
+    const { loss, grads } = accumulateGradients(model, schedule, x0, noise, 1, m, lossOptions);
+    applyGradients(model, optimizer, grads);
+    return loss;
+  } finally {
+    noise.eps.dispose();
   }
-  epsAll.dispose();
-  const named: Record<string, tf.Tensor> = {};
-  vars.forEach((v, i) => (named[v.name] = acc![i]!));
-  optimizer.applyGradients(named);
-  acc!.forEach((a) => a.dispose());
-  return total;
 }
 
 /** Algorithm 1 for `steps` steps on random batches of `data`; calls `onStep` after each (return false to stop). */
