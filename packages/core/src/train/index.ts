@@ -3,3 +3,4 @@ export * from './checkpoint.js';
 export * from './png.js';
 export * from './autoencoder.js';
 export * from './ema.js';
+export * from './parallel.js';
