@@ -1,12 +1,12 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../testing/tf-setup.js';
 import { DomainError } from '../util/validate.js';
 import { readManifest } from './checkpoint.js';
-import { runTrainCli } from './cli.js';
+import { defaultWorkers, runTrainCli } from './cli.js';
 
 // Smoke runs of `pnpm train` through its real code path (option parsing, data, model, training, checkpoint, PNG,
 // resume) with tiny settings; whether the models learn is checked elsewhere (ddpm.test.ts, the benchmarks).
@@ -27,7 +27,8 @@ describe('pnpm train (smoke runs)', () => {
   it.each([
     ['ddpm2d', '--T 4 --batch 64 --samples 40', [256, 256]],
     ['ddpm', '--T 4 --batch 4 --limit 64 --filters 8,16 --samples 4 --ema 0.999', [gridSide(4, 32), gridSide(1, 32)]],
-    ['cddpm', '--T 4 --batch 4 --limit 64 --filters 8,16 --samples 10 --ema 0.999', [gridSide(10, 32), gridSide(1, 32)]],
+    // cddpm computes its gradients on 2 threads (train/parallel.ts).
+    ['cddpm', '--T 4 --batch 4 --limit 64 --filters 8,16 --samples 10 --ema 0.999 --workers 2', [gridSide(10, 32), gridSide(1, 32)]],
   ] as const)('%s trains 2 steps, writes a checkpoint and a sample grid, and resumes from it', async (model, opts, size) => {
     const out = mkdtempSync(path.join(tmpdir(), `cli-${model}-`));
     const common = `${model} ${opts} --out ${out} --every 2 --backend wasm --seed 3`;
@@ -85,10 +86,19 @@ describe('pnpm train (smoke runs)', () => {
     expect(pngSize(resumed.samples)).toEqual([256, 256]);
   });
 
+  it('--workers defaults to one thread per core (at most 4) whose shards split the batch evenly', () => {
+    const cores = Math.min(4, availableParallelism());
+    expect(defaultWorkers(12, 1)).toBe(cores); // 1, 2, 3 and 4 all divide 12
+    expect(defaultWorkers(12, 4)).toBe(cores >= 3 ? 3 : 1); // shards of 4 micro-batches: only 1 or 3 of them fit 12
+    expect(defaultWorkers(7, 1)).toBe(1);
+  });
+
   it.each([
     ['ddpm --steps 1.5', /'--steps' must be an integer >= 0; received 1.5/],
     ['ddpm --batch 0', /'--batch' must be an integer >= 1; received 0/],
     ['ddpm --batch 32 --micro 3', /'--micro' must be a divisor of --batch 32; received 3/],
+    ['ddpm --workers 0', /'--workers' must be an integer >= 1; received 0/],
+    ['ddpm --batch 32 --micro 2 --workers 3', /'--workers' must be a count with --workers × --micro dividing --batch 32; received 3/],
     ['cddpm --lr=-1e-3', /'--lr' must be a finite number > 0; received -1e-3/],
     ['cddpm --guidance abc', /'--guidance' must be a finite number; received abc/],
     ['ddpm --limit 70000', /'--limit' must be an integer in 1..60000; received 70000/],

@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, selectBackend, type BackendName } from '../nn/backend.js';
@@ -22,7 +23,8 @@ import { createRng } from '../random/rng.js';
 import { linearSchedule } from '../schedule/schedule.js';
 import { DomainError } from '../util/validate.js';
 import { loadCheckpoint, readManifest, saveCheckpoint } from './checkpoint.js';
-import { sampleModel, trainDdpm, type Dataset } from './ddpm.js';
+import { sampleModel, type Dataset } from './ddpm.js';
+import { trainDdpmParallel } from './parallel.js';
 import { WeightAverage } from './ema.js';
 import { trainingProgressBar } from './progress.js';
 import { imageGridPng, scatterPng, writePng } from './png.js';
@@ -60,6 +62,9 @@ export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoenco
   --size N           image side: 32 (MNIST as S4 pads it) or 16 (2×2 average-pooled) (quick 16, s4 32)
   --filters a,b,c    UNet widths, multiples of 8 (quick 16,32,64; s4 64,128,256)
   --out DIR          checkpoint folder (default checkpoints/<model>, git-ignored)
+  --workers N        threads that compute each batch's gradient in shards, this one included; each runs its own
+                     single-threaded backend (default: one per core, at most 4, splitting the batch evenly). On 2
+                     cores, 2 threads took 0.65× (MLP), 0.8× (quick UNet) and 0.55× (S4 UNet) of the 1-thread step time
   --every N          checkpoint + sample grid every N steps (default 500)
   --resume           continue from the checkpoint in --out (its model settings and T are kept)
   --ema D            also keep an exponential moving average of the weights, decay D in [0, 1) (default 0 = off;
@@ -93,6 +98,15 @@ function numberOption(name: string, raw: string | undefined, fallback: number, k
   return v;
 }
 
+/**
+ * The default --workers: one thread per core, at most 4 (measured here on 2 cores only), and a count whose shards
+ * split the batch evenly. Data-parallel steps took 0.65× (MLP) to 0.55× (S4 UNet) of the one-thread time on 2 cores.
+ */
+export function defaultWorkers(batch: number, micro: number): number {
+  for (let w = Math.min(4, os.availableParallelism()); w > 1; w--) if (batch % (w * micro) === 0) return w;
+  return 1;
+}
+
 export interface TrainCliResult {
   readonly model: ModelName;
   /** Checkpoint folder. */
@@ -117,7 +131,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
       preset: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, micro: { type: 'string' }, lr: { type: 'string' },
       T: { type: 'string' }, dataset: { type: 'string' }, limit: { type: 'string' }, size: { type: 'string' }, filters: { type: 'string' },
       out: { type: 'string' }, every: { type: 'string' }, resume: { type: 'boolean' }, guidance: { type: 'string' }, samples: { type: 'string' },
-      backend: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' }, 'learn-variance': { type: 'boolean' }, ema: { type: 'string' }, eta: { type: 'string' },
+      backend: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' }, 'learn-variance': { type: 'boolean' }, ema: { type: 'string' }, eta: { type: 'string' }, workers: { type: 'string' },
     },
   });
   const kind = positionals[0];
@@ -137,6 +151,8 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   const batch = numberOption('batch', values.batch, is2d ? 1024 : preset.batch, { integer: true, min: 1 });
   const micro = numberOption('micro', values.micro, is2d ? 1 : preset.micro, { integer: true, min: 1 });
   if (batch % micro) throw new DomainError('pnpm train', '--micro', `a divisor of --batch ${batch}`, micro);
+  const workers = numberOption('workers', values.workers, defaultWorkers(batch, micro), { integer: true, min: 1 });
+  if (batch % (workers * micro)) throw new DomainError('pnpm train', '--workers', `a count with --workers × --micro dividing --batch ${batch}`, workers);
   const lr = numberOption('lr', values.lr, is2d ? 2e-3 : preset.lr, { positive: true });
   let T = numberOption('T', values.T, is2d ? 100 : 1000, { integer: true, min: 1 });
   const every = numberOption('every', values.every, 500, { integer: true, min: 1 });
@@ -215,7 +231,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     if (average) saveCheckpoint(emaDir, { kind: net.kind, config: net.config, params: average }, step, { ...meta(), emaDecay, emaUpdates: average.updates });
   };
   const shape = is2d ? '2-D points' : `${size}×${size} images, widths ${filters.join(',')} (preset ${presetName})`;
-  log(`${model}: ${net.params.count.toLocaleString()} parameters, ${data.x.shape[0]} ${shape}, T = ${T}, batch ${batch} (${micro} micro-batches), lr ${lr}`);
+  log(`${model}: ${net.params.count.toLocaleString()} parameters, ${data.x.shape[0]} ${shape}, T = ${T}, batch ${batch}${workers > 1 ? ` in ${workers} shards on as many threads` : ''}${micro > 1 ? ` (${micro} micro-batches${workers > 1 ? ' each' : ''})` : ''}, lr ${lr}`);
 
   const writeSamples = (step: number): string => {
     const labels = model === 'cddpm' ? Array.from({ length: nSamples }, (_, i) => i % 10) : undefined;
@@ -239,10 +255,10 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   let lastSaved = start;
   let lastSamples = '';
   const t0 = performance.now();
-  let result: ReturnType<typeof trainDdpm>;
+  let result: Awaited<ReturnType<typeof trainDdpmParallel>>;
   try {
-    result = trainDdpm(net, data, rng, {
-      schedule, steps, batchSize: batch, learningRate: lr, microBatches: micro, startStep: start,
+    result = await trainDdpmParallel(net, data, rng, {
+      schedule, steps, batchSize: batch, learningRate: lr, microBatches: micro, startStep: start, workers, backend: choice.name,
       onStep: ({ step, loss, seconds }) => {
         average?.update();
         lossAverage = lossAverage === undefined ? loss : 0.98 * lossAverage + 0.02 * loss;
