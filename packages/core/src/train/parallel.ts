@@ -211,7 +211,7 @@ export async function trainDdpmParallel(model: DenoiserModel, data: Dataset, rng
   if (data.labels && data.labels.length !== N) throw new DomainError('trainDdpmParallel', 'data.labels', `${N} labels (one per example)`, data.labels.length);
   const lossOptions = resolveObjective('trainDdpmParallel', model, { objective, vlbWeight });
   const optimizer = options.optimizer ?? tf.train.adam(learningRate);
-  const pool = workers > 1 ? await GradientWorkers.start(model, schedule, workers - 1, options.backend ?? 'wasm') : undefined;
+  const pool = workers > 1 && steps > 0 ? await GradientWorkers.start(model, schedule, workers - 1, options.backend ?? 'wasm') : undefined;
   const losses = new Float64Array(steps);
   let step = startStep;
   try {
