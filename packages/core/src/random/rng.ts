@@ -26,6 +26,15 @@ export interface Rng {
   normalTensor(shape: readonly number[]): tf.Tensor;
   /** An independent generator derived from this one (for handing to a sub-computation). */
   fork(): Rng;
+  /** A snapshot of the generator (JSON-safe, for checkpoints); {@link restoreRng} continues the stream from it. */
+  state(): RngState;
+}
+
+/** Everything that determines an {@link Rng}'s future draws: xoroshiro128+'s words and Box–Muller's unused normal. */
+export interface RngState {
+  readonly seed: number;
+  readonly generator: readonly number[];
+  readonly spare: number | null;
 }
 
 const TWO_POW_32 = 4294967296;
@@ -34,8 +43,16 @@ class Xoroshiro implements Rng {
   private readonly gen: prand.RandomGenerator;
   private spare: number | undefined;
 
-  constructor(readonly seed: number) {
-    this.gen = prand.xoroshiro128plus(seed);
+  constructor(
+    readonly seed: number,
+    from?: RngState,
+  ) {
+    this.gen = from ? prand.xoroshiro128plus.fromState(from.generator) : prand.xoroshiro128plus(seed);
+    this.spare = from?.spare ?? undefined;
+  }
+
+  state(): RngState {
+    return { seed: this.seed, generator: [...this.gen.getState()], spare: this.spare ?? null };
   }
 
   private uint32(): number {
@@ -109,4 +126,16 @@ export function createRng(seed: number): Rng {
     throw new DomainError('createRng', 'seed', 'an integer in -2^31..2^32-1', seed);
   }
   return new Xoroshiro(seed | 0);
+}
+
+/**
+ * The generator whose state {@link Rng.state} saved: its draws continue exactly where the saved one's would have
+ * (a resumed training run draws the batches and noise the uninterrupted run would have drawn).
+ */
+export function restoreRng(state: RngState): Rng {
+  const ok =
+    state !== null && typeof state === 'object' && Number.isInteger(state.seed) && Array.isArray(state.generator) &&
+    state.generator.length === 4 && state.generator.every((w) => Number.isInteger(w)) && (state.spare === null || Number.isFinite(state.spare));
+  if (!ok) throw new DomainError('restoreRng', 'state', 'a state saved by Rng.state() ({ seed, generator: 4 integers, spare })', JSON.stringify(state));
+  return new Xoroshiro(state.seed, state);
 }
