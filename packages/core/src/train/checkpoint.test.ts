@@ -9,7 +9,7 @@ import { MlpDenoiser } from '../models/mlp.js';
 import { UNet } from '../models/unet.js';
 import { createRng } from '../random/rng.js';
 import { useCpuBackend } from '../testing/tf-setup.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, loadOptimizerState, saveCheckpoint, saveOptimizerState } from './checkpoint.js';
 import { imageGridPng } from './png.js';
 
 beforeAll(async () => {
@@ -33,6 +33,31 @@ describe('checkpoints and sample grids', () => {
     expect(Array.from(b.predict(x, [3, 9], labels).dataSync())).toEqual(Array.from(ya));
     expect(() => loadCheckpoint(dir, new MlpDenoiser(createRng(1)))).toThrow(/loadCheckpoint: argument 'model' must be a 'unet' model/);
     expect(() => loadCheckpoint(path.join(dir, 'nope'), b)).toThrow(/readManifest: argument 'dir' must be a folder containing model.json/);
+  });
+
+  it("E4 Adam's saved state makes a fresh optimizer take the same next step as the one that kept running", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'opt-'));
+    const rng = createRng(4);
+    const w = tf.variable(rng.normalTensor([5]), true, 'w');
+    const grad = () => ({ w: rng.normalTensor([5]) });
+    const running = tf.train.adam(0.1);
+    for (let i = 0; i < 3; i++) running.applyGradients(grad());
+    await saveOptimizerState(dir, running, 3);
+    const before = w.dataSync().slice();
+    const g = grad();
+    running.applyGradients({ w: g.w.clone() });
+    const expected = w.dataSync().slice();
+    w.assign(tf.tensor(before));
+    const resumed = tf.train.adam(0.1);
+    expect(await loadOptimizerState(dir, resumed, 3)).toBeUndefined();
+    resumed.applyGradients(g);
+    // A fresh Adam's first step is lr·sign(g) = ±0.1 per weight; the resumed one must match the running one instead.
+    const got = w.dataSync();
+    expected.forEach((e, i) => expect(Math.abs(got[i]! - e)).toBeLessThan(1e-6));
+    expect(await loadOptimizerState(dir, tf.train.adam(0.1), 5)).toBe('the optimizer state is from step 3, the weights from step 5');
+    expect(await loadOptimizerState(path.join(dir, 'none'), tf.train.adam(0.1), 3)).toBe('no optimizer state saved');
+    await expect(loadOptimizerState(dir, tf.train.sgd(0.1), 3)).rejects.toThrow(/loadOptimizerState: argument 'optimizer' must be a 'Adam' optimizer/);
+    w.dispose();
   });
 
   it('G2 a PNG grid holds each image at its tile, mapping −1 → 0 and 1 → 255', () => {

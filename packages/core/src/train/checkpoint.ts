@@ -1,7 +1,8 @@
 /**
  * Checkpoints: a folder with `model.json` (kind, config, step, variable names/shapes/offsets, free-form metadata)
  * and `weights.bin` (all variables as little-endian float32, in order). Resuming rebuilds the model from its config
- * and loads the weights (the optimizer's moments restart).
+ * and loads the weights. The optimizer's state (Adam's step count and moments) can be saved beside them
+ * (`optimizer.json` + `optimizer.bin`), so that a resumed run takes the steps the uninterrupted one would have.
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
 import path from 'node:path';
@@ -70,4 +71,57 @@ export function loadCheckpoint(dir: string, model: CheckpointModel): CheckpointM
     tf.tidy(() => target.assign(tf.tensor(data.subarray(v.offset, v.offset + v.size), v.shape)));
   }
   return m;
+}
+
+interface OptimizerManifest {
+  readonly format: 'ddpm-derived-optimizer/1';
+  /** tf's class name of the optimizer, e.g. 'Adam'. */
+  readonly optimizer: string;
+  /** The checkpoint step this state belongs to. */
+  readonly step: number;
+  readonly weights: { name: string; shape: number[]; dtype: string; offset: number; size: number }[];
+}
+
+/**
+ * Save an optimizer's state (`getWeights()`: the step count and, for Adam, both moments of every variable) into
+ * `dir` beside the checkpoint of `step`, as float32 (the step count is an integer well inside float32's exact range).
+ */
+export async function saveOptimizerState(dir: string, optimizer: tf.Optimizer, step: number): Promise<void> {
+  const named = await optimizer.getWeights();
+  const weights: OptimizerManifest['weights'] = [];
+  let offset = 0;
+  for (const { name, tensor } of named) {
+    weights.push({ name, shape: [...tensor.shape], dtype: tensor.dtype, offset, size: tensor.size });
+    offset += tensor.size;
+  }
+  const data = new Float32Array(offset);
+  named.forEach(({ tensor }, i) => data.set(tensor.dataSync(), weights[i]!.offset));
+  // getWeights makes a new tensor for the step count; the moments are the optimizer's own variables.
+  named.filter(({ tensor }) => !(tensor instanceof tf.Variable)).forEach(({ tensor }) => tensor.dispose());
+  const manifest: OptimizerManifest = { format: 'ddpm-derived-optimizer/1', optimizer: optimizer.getClassName(), step, weights };
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'optimizer.bin.tmp'), Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  writeFileSync(path.join(dir, 'optimizer.json.tmp'), JSON.stringify(manifest));
+  renameSync(path.join(dir, 'optimizer.bin.tmp'), path.join(dir, 'optimizer.bin'));
+  renameSync(path.join(dir, 'optimizer.json.tmp'), path.join(dir, 'optimizer.json'));
+}
+
+/**
+ * Load the state saved by {@link saveOptimizerState} into a fresh optimizer of the same class, if `dir` holds one
+ * saved at `step` (the checkpoint's step). Returns why it was not loaded, or undefined when it was.
+ */
+export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer, step: number): Promise<string | undefined> {
+  const file = path.join(dir, 'optimizer.json');
+  if (!existsSync(file)) return 'no optimizer state saved';
+  const m = JSON.parse(readFileSync(file, 'utf8')) as OptimizerManifest;
+  if (m.format !== 'ddpm-derived-optimizer/1') throw new DomainError('loadOptimizerState', 'optimizer.json', "format 'ddpm-derived-optimizer/1'", String(m.format));
+  if (m.optimizer !== optimizer.getClassName()) throw new DomainError('loadOptimizerState', 'optimizer', `a '${m.optimizer}' optimizer (the saved state's class)`, optimizer.getClassName());
+  if (m.step !== step) return `the optimizer state is from step ${m.step}, the weights from step ${step}`;
+  const buf = readFileSync(path.join(dir, 'optimizer.bin'));
+  const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const named = m.weights.map((w) => ({ name: w.name, tensor: tf.tensor(data.subarray(w.offset, w.offset + w.size), w.shape, w.dtype as tf.DataType) }));
+  await optimizer.setWeights(named);
+  // setWeights copies the moments into new variables; the step count it reads.
+  named.forEach(({ tensor }) => tensor.dispose());
+  return undefined;
 }
