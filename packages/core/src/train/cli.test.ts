@@ -60,6 +60,32 @@ describe('pnpm train (smoke runs)', () => {
     if (model !== 'ddpm2d') expect(readManifest(emaDir).meta).toMatchObject({ emaUpdates: 4 });
   });
 
+  it.each([
+    ['ddpm2d', '--T 4 --batch 64 --samples 40 --workers 1'],
+    ['cddpm', '--T 4 --batch 4 --limit 64 --filters 8,16 --samples 10 --ema 0.99 --workers 2'],
+  ])('%s: 2 steps, then 2 resumed, end where 4 steps in one run end (saved Adam moments and random stream)', async (model, opts) => {
+    const straight = mkdtempSync(path.join(tmpdir(), `cli-straight-${model}-`));
+    const split = mkdtempSync(path.join(tmpdir(), `cli-split-${model}-`));
+    const common = `${model} ${opts} --every 2 --backend wasm --seed 11`;
+    await run(`${common} --steps 4 --out ${straight}`);
+    await run(`${common} --steps 2 --out ${split}`);
+    await run(`${model} ${opts} --every 2 --backend wasm --steps 2 --resume --out ${split}`); // the seed comes from the checkpoint
+    const weights = (dir: string) => new Float32Array(new Uint8Array(readFileSync(path.join(dir, 'weights.bin'))).buffer);
+    for (const sub of model === 'cddpm' ? ['', 'ema'] : ['']) {
+      const a = weights(path.join(straight, sub));
+      const b = weights(path.join(split, sub));
+      const diffs = Array.from(a, (x, i) => Math.abs(x - b[i]!)).sort((x, y) => x - y);
+      // Loading recomputes Adam's bias corrections from the step count (β^t by pow, not a running product): a float32
+      // rounding, ~1e-8 here. A few UNet biases whose gradient is ~0 (Adam's update there is the sign of rounding
+      // noise, ±lr) may differ by up to lr = 2e-3 per step, so the bound is on the 99th percentile. With Adam
+      // restarted or another random stream, most weights would move differently by ~lr.
+      expect(diffs[Math.floor(0.99 * diffs.length)]!).toBeLessThan(1e-6);
+      expect(diffs[diffs.length - 1]!).toBeLessThan(2 * 2e-3);
+    }
+    expect(readManifest(split).step).toBe(4);
+    await expect(run(`${common} --steps 1 --resume --out ${split} --seed 12`)).rejects.toThrow(/'--seed' must be the checkpoint's seed = 11 when resuming/);
+  });
+
   it('the quick preset trains on 16×16 digits, shown at 32×32; resuming keeps the checkpoint architecture', async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'cli-quick-'));
     await run(`ddpm --T 4 --steps 1 --batch 2 --limit 16 --samples 2 --out ${out} --backend wasm`);

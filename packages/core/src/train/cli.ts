@@ -19,10 +19,10 @@ import { UNet, type UNetOptions } from '../models/unet.js';
 import { learnsVariance, type DenoiserModel } from '../models/types.js';
 import { loadMnist, mnistTensor } from '../data/mnist.js';
 import { pointsTensor, toy2d, TOY_2D_NAMES, type Toy2dName } from '../data/toy2d.js';
-import { createRng } from '../random/rng.js';
+import { createRng, restoreRng, type RngState } from '../random/rng.js';
 import { linearSchedule } from '../schedule/schedule.js';
 import { DomainError } from '../util/validate.js';
-import { loadCheckpoint, readManifest, saveCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, loadOptimizerState, readManifest, saveCheckpoint, saveOptimizerState } from './checkpoint.js';
 import { sampleModel, type Dataset } from './ddpm.js';
 import { trainDdpmParallel } from './parallel.js';
 import { WeightAverage } from './ema.js';
@@ -66,7 +66,8 @@ export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoenco
                      single-threaded backend (default: one per core, at most 4, splitting the batch evenly). On 2
                      cores, 2 threads took 0.65× (MLP), 0.8× (quick UNet) and 0.55× (S4 UNet) of the 1-thread step time
   --every N          checkpoint + sample grid every N steps (default 500)
-  --resume           continue from the checkpoint in --out (its model settings and T are kept)
+  --resume           continue from the checkpoint in --out: its model settings, T and seed are kept, and with its
+                     saved Adam moments and random stream the run goes on as if it had not stopped
   --ema D            also keep an exponential moving average of the weights, decay D in [0, 1) (default 0 = off;
                      Ho et al. use 0.9999); sample grids then use it; saved in <out>/ema as a checkpoint
   --guidance W       classifier-free guidance weight for cddpm samples (default 3)
@@ -191,8 +192,16 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
       T = ckptT;
     }
   }
-  // Resuming draws from another stream, so it does not replay the first run's batches and noise.
-  const rng = createRng(seed + (resumeFrom ? resumeFrom.step * 7919 : 0));
+  // One stream draws the toy data and the initial weights, so a resumed run rebuilds the same data from the seed.
+  let runSeed = seed;
+  if (resumeFrom) {
+    const ckptSeed = resumeFrom.meta.seed as number | undefined;
+    if (ckptSeed !== undefined) {
+      if (values.seed !== undefined && ckptSeed !== seed) throw new DomainError('pnpm train', '--seed', `the checkpoint's seed = ${ckptSeed} when resuming`, seed);
+      runSeed = ckptSeed;
+    }
+  }
+  const rng = createRng(runSeed);
 
   const choice = await selectBackend(values.backend ? { backend: values.backend as BackendName } : {});
   log(`backend: ${describeBackend(choice)}`);
@@ -212,10 +221,17 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     net = new UNet(rng, unetOptions);
   }
   let start = 0;
+  const optimizer = tf.train.adam(lr);
+  // The training stream (batches, t, ε, label dropout): a resumed run continues the saved one, and with Adam's saved
+  // moments takes the steps the uninterrupted run would have (checkpoints of older versions kept neither).
+  let trainRng = rng;
   if (resumeFrom) {
     loadCheckpoint(out, net);
     start = resumeFrom.step;
-    log(`resumed from ${out} at step ${start}`);
+    const saved = resumeFrom.meta.rngState as RngState | undefined;
+    trainRng = saved ? restoreRng(saved) : createRng(runSeed + start * 7919);
+    const notLoaded = await loadOptimizerState(out, optimizer, start);
+    log(`resumed from ${out} at step ${start}${notLoaded ? ` (${notLoaded}: Adam restarts)` : ''}${saved ? '' : ' (no saved random stream: a new one starts)'}`);
   }
   // The weight average lives in <out>/ema as a checkpoint of the same model, so anything that loads a checkpoint can
   // sample from it; resuming continues it (and its warm-up) if it was kept, else starts it from the loaded weights.
@@ -226,8 +242,9 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     average = new WeightAverage(net.params, emaDecay, kept ? Number(kept.meta.emaUpdates ?? 0) : 0);
     if (kept) loadCheckpoint(emaDir, { kind: net.kind, config: net.config, params: average });
   }
-  const saveAll = (step: number) => {
+  const saveAll = async (step: number) => {
     saveCheckpoint(out, net, step, meta());
+    await saveOptimizerState(out, optimizer, step);
     if (average) saveCheckpoint(emaDir, { kind: net.kind, config: net.config, params: average }, step, { ...meta(), emaDecay, emaUpdates: average.updates });
   };
   const shape = is2d ? '2-D points' : `${size}×${size} images, widths ${filters.join(',')} (preset ${presetName})`;
@@ -237,7 +254,8 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     const labels = model === 'cddpm' ? Array.from({ length: nSamples }, (_, i) => i % 10) : undefined;
     // DDIM ignores a learned variance, so a model with a variance head is sampled by DDPM with its Σ_θ (D7).
     const sampler = learnsVariance(net) ? { sampler: 'ddpm' as const } : { sampler: 'ddim' as const, ddimSteps: Math.min(50, T), eta };
-    const draw = () => sampleModel(net, schedule, nSamples, rng, { ...sampler, ...(labels ? { labels, guidance } : {}) });
+    // The same seeded draws at every checkpoint, so grids compare across steps (and leave the training stream alone).
+    const draw = () => sampleModel(net, schedule, nSamples, createRng((runSeed + 1) >>> 0), { ...sampler, ...(labels ? { labels, guidance } : {}) });
     const s = average ? average.withAveraged(draw) : draw();
     // 16×16 samples are shown at 32×32 (nearest neighbour), the size of the digits they were pooled from.
     const shown = is2d || size === 32 ? s : tf.image.resizeNearestNeighbor(s as tf.Tensor4D, [32, 32]);
@@ -247,7 +265,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     s.dispose();
     return file;
   };
-  const meta = () => ({ schedule: { name: schedule.name, T }, backend: choice.name, preset: is2d ? undefined : presetName, batch, lr });
+  const meta = () => ({ schedule: { name: schedule.name, T }, backend: choice.name, preset: is2d ? undefined : presetName, batch, lr, seed: runSeed, rngState: trainRng.state() });
 
   const bar = trainingProgressBar();
   bar.start(start + steps, start, { speed: '-', loss: '-' });
@@ -257,14 +275,14 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   const t0 = performance.now();
   let result: Awaited<ReturnType<typeof trainDdpmParallel>>;
   try {
-    result = await trainDdpmParallel(net, data, rng, {
-      schedule, steps, batchSize: batch, learningRate: lr, microBatches: micro, startStep: start, workers, backend: choice.name,
-      onStep: ({ step, loss, seconds }) => {
+    result = await trainDdpmParallel(net, data, trainRng, {
+      schedule, steps, batchSize: batch, optimizer, microBatches: micro, startStep: start, workers, backend: choice.name,
+      onStep: async ({ step, loss, seconds }) => {
         average?.update();
         lossAverage = lossAverage === undefined ? loss : 0.98 * lossAverage + 0.02 * loss;
         bar.update(step, { speed: (1 / seconds).toFixed(2), loss: lossAverage.toFixed(4) });
         if (step % every === 0) {
-          saveAll(step);
+          await saveAll(step);
           lastSamples = writeSamples(step);
           lastSaved = step;
           // The bar draws only on a terminal; elsewhere (CI, a log file) a line per checkpoint shows progress.
@@ -277,7 +295,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   }
   const end = start + steps;
   const savedNow = lastSaved === end && steps > 0;
-  if (!savedNow) saveAll(end);
+  if (!savedNow) await saveAll(end);
   const samples = savedNow ? lastSamples : writeSamples(end);
   log(`checkpoint: ${out} (step ${end}); samples: ${samples}`);
   data.x.dispose();

@@ -17,7 +17,7 @@ import { randomBatch } from '../data/batch.js';
 import type { Rng } from '../random/rng.js';
 import type { NoiseSchedule } from '../schedule/schedule.js';
 import { assertInteger, assertPositive, DomainError } from '../util/validate.js';
-import { accumulateGradients, applyGradients, drawTrainingNoise, resolveObjective, type Dataset, type DdpmLossOptions, type DdpmTrainOptions, type DdpmTrainResult, type TrainingNoise } from './ddpm.js';
+import { accumulateGradients, applyGradients, drawTrainingNoise, resolveObjective, type Dataset, type DdpmLossOptions, type DdpmTrainOptions, type DdpmTrainResult, type TrainingNoise, type TrainStepInfo } from './ddpm.js';
 import type { GradientReply, GradientRequest, WorkerInit } from './gradient-worker.js';
 
 /**
@@ -186,7 +186,9 @@ export function unpackWeights(model: DenoiserModel, weights: Float32Array): void
   }
 }
 
-export interface ParallelTrainOptions extends DdpmTrainOptions {
+export interface ParallelTrainOptions extends Omit<DdpmTrainOptions, 'onStep'> {
+  /** Called after each step and awaited (a checkpoint can be written); return false to stop. */
+  readonly onStep?: (info: TrainStepInfo) => void | boolean | Promise<void | boolean>;
   /** Threads computing gradients, the main thread included (≥ 1; 1 = {@link trainDdpm} without workers). */
   readonly workers: number;
   /** The backend the workers use (the main thread's; default 'wasm'). */
@@ -230,7 +232,7 @@ export async function trainDdpmParallel(model: DenoiserModel, data: Dataset, rng
         noise.eps.dispose();
       }
       step++;
-      if (onStep?.({ step, loss: losses[s]!, seconds: (performance.now() - t0) / 1000 }) === false) return { losses: losses.slice(0, s + 1), optimizer, step };
+      if ((await onStep?.({ step, loss: losses[s]!, seconds: (performance.now() - t0) / 1000 })) === false) return { losses: losses.slice(0, s + 1), optimizer, step };
     }
     return { losses, optimizer, step };
   } finally {
