@@ -39,13 +39,13 @@ describe('checkpoints and sample grids', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'opt-'));
     const rng = createRng(4);
     const w = tf.variable(rng.normalTensor([5]), true, 'w');
-    const grad = () => ({ w: rng.normalTensor([5]) });
+    const grad = () => [{ name: 'w', tensor: rng.normalTensor([5]) }];
     const running = tf.train.adam(0.1);
     for (let i = 0; i < 3; i++) running.applyGradients(grad());
     await saveOptimizerState(dir, running, 3);
     const before = w.dataSync().slice();
     const g = grad();
-    running.applyGradients({ w: g.w.clone() });
+    running.applyGradients([{ name: 'w', tensor: g[0]!.tensor.clone() }]);
     const expected = w.dataSync().slice();
     w.assign(tf.tensor(before));
     const resumed = tf.train.adam(0.1);
