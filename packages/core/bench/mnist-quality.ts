@@ -53,7 +53,7 @@ for (const kind of ['ae', 'vae', 'cvae'] as const) {
   const dir = path.resolve('checkpoints', kind);
   if (!existsSync(path.join(dir, 'model.json'))) {
     console.log(`${kind}: no checkpoint in ${dir}; training one with the CLI defaults`);
-    runAutoencoderTraining(parseAutoencoderArgs([kind, '--out', dir])!);
+    await runAutoencoderTraining(parseAutoencoderArgs([kind, '--out', dir])!);
   }
   const { model, step } = loadAutoencoder(dir);
   const cfg = model.config as { dim: number; latent: number };

@@ -12,10 +12,10 @@ import { gaussianElbo, klToStandardNormal } from '../autoencoder/losses.js';
 import { loadMnist, mnistTensor } from '../data/mnist.js';
 import { ConvAutoencoder, trainAutoencoder, type AutoencoderKind, type ConvAutoencoderOptions } from '../models/autoencoder.js';
 import { describeBackend, selectBackend, type BackendName } from '../nn/backend.js';
-import { createRng, type Rng } from '../random/rng.js';
+import { createRng, restoreRng, type Rng, type RngState } from '../random/rng.js';
 import { mean, standardError } from '../stats/descriptive.js';
 import { assertInteger, assertPositive, DomainError } from '../util/validate.js';
-import { loadCheckpoint, readManifest, saveCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, loadOptimizerState, readManifest, saveCheckpoint, saveOptimizerState } from './checkpoint.js';
 import { trainingProgressBar } from './progress.js';
 import { imageGridPng, writePng } from './png.js';
 
@@ -30,7 +30,8 @@ export const AUTOENCODER_HELP = `Usage: pnpm train <ae|vae|cvae> [options]
   --limit N          MNIST training images to use (default 60000)
   --out DIR          checkpoint folder (default checkpoints/<model>, git-ignored)
   --every N          checkpoint + PNG grid every N steps (default 200)
-  --resume           continue from the checkpoint in --out (its architecture is kept)
+  --resume           continue from the checkpoint in --out (its architecture is kept; with its saved Adam moments
+                     and random stream the run goes on as if it had not stopped)
   --backend NAME     auto | node-gpu | node | wasm | cpu (default: DDPM_BACKEND or auto)
   --seed N           random seed (default 0)`;
 
@@ -213,24 +214,34 @@ export interface AutoencoderRunResult {
  * Train (or resume) an AE/VAE/CVAE on MNIST per `options`, saving a checkpoint and a PNG grid (of test digits)
  * every `every` steps and at the end. `onStep` receives each step's loss and duration (the CLI's progress bar).
  */
-export function runAutoencoderTraining(
+export async function runAutoencoderTraining(
   options: AutoencoderRunOptions,
   hooks: {
-    onStart?: (info: { start: number; total: number; params: number; examples: number }) => void;
+    onStart?: (info: { start: number; total: number; params: number; examples: number; notResumed?: string }) => void;
     onStep?: (info: { step: number; loss: number; seconds: number }) => void;
     onCheckpoint?: (info: { step: number; grid: string }) => void;
   } = {},
-): AutoencoderRunResult {
+): Promise<AutoencoderRunResult> {
   const { kind, steps, batchSize, learningRate, out, every } = options;
   const rng = createRng(options.seed);
+  const optimizer = tf.train.adam(learningRate);
   let model: ConvAutoencoder;
   let start = 0;
+  // The batches and the VAE's ε: a resumed run continues the saved stream and Adam's saved moments, so it takes the
+  // steps the uninterrupted run would have (checkpoints of older versions kept neither: then a new stream starts).
+  let trainRng = rng;
+  const notResumed: string[] = [];
   if (options.resume && existsSync(path.join(out, 'model.json'))) {
     const m = readManifest(out);
     if (m.kind !== kind) throw new DomainError('pnpm train', '--out', `a folder holding a '${kind}' checkpoint to resume`, `${out} (kind '${m.kind}')`);
     model = new ConvAutoencoder(rng, m.config as ConvAutoencoderOptions);
     loadCheckpoint(out, model);
     start = m.step;
+    const saved = m.meta.rngState as RngState | undefined;
+    trainRng = saved ? restoreRng(saved) : createRng((options.seed + start) >>> 0);
+    if (!saved) notResumed.push('no saved random stream: a new one starts');
+    const why = await loadOptimizerState(out, optimizer, start);
+    if (why) notResumed.push(`${why}: Adam restarts`);
   } else {
     model = new ConvAutoencoder(rng, { kind, dim: options.dim, latent: options.latent });
   }
@@ -238,34 +249,36 @@ export function runAutoencoderTraining(
   const x = mnistTensor(train);
   const test = loadMnist('test', 10);
   const digits = mnistTensor(test);
-  hooks.onStart?.({ start, total: start + steps, params: model.params.count, examples: train.count });
+  hooks.onStart?.({ start, total: start + steps, params: model.params.count, examples: train.count, ...(notResumed.length ? { notResumed: notResumed.join('; ') } : {}) });
   const gridSeed = options.seed + 1; // the same prior draws in every grid, so grids compare across steps
-  const meta = () => ({ backend: tf.getBackend(), batchSize, learningRate, trainDigits: train.count });
+  const meta = () => ({ backend: tf.getBackend(), batchSize, learningRate, trainDigits: train.count, rngState: trainRng.state() });
   let grid = path.join(out, 'grid.png');
-  const checkpoint = (step: number) => {
+  const checkpoint = async (step: number) => {
     saveCheckpoint(out, model, step, meta());
+    await saveOptimizerState(out, optimizer, step);
     grid = path.join(out, `grid-${String(step).padStart(6, '0')}.png`);
     writeAutoencoderGrid(grid, model, digits, createRng(gridSeed));
     hooks.onCheckpoint?.({ step, grid });
   };
-  const optimizer = tf.train.adam(learningRate);
   const t0 = performance.now();
   let last = performance.now();
   let step = start;
-  // A resumed run must not replay the first run's batches: its stream comes from the seed and the step reached.
-  const batchRng = start === 0 ? rng : createRng((options.seed + start) >>> 0);
-  trainAutoencoder(model, x, kind === 'cvae' ? train.labels : null, batchRng, {
-    steps, batchSize, optimizer,
-    onStep: ({ loss }) => {
-      step++;
-      const now = performance.now();
-      hooks.onStep?.({ step, loss, seconds: (now - last) / 1000 });
-      last = now;
-      if (step % every === 0) checkpoint(step);
-    },
-  });
+  const end = start + steps;
+  // Train up to each checkpoint, then save it (saving the optimizer's state is asynchronous).
+  while (step < end) {
+    trainAutoencoder(model, x, kind === 'cvae' ? train.labels : null, trainRng, {
+      steps: Math.min(every - (step % every), end - step), batchSize, optimizer,
+      onStep: ({ loss }) => {
+        step++;
+        const now = performance.now();
+        hooks.onStep?.({ step, loss, seconds: (now - last) / 1000 });
+        last = now;
+      },
+    });
+    if (step % every === 0) await checkpoint(step);
+  }
   const seconds = (performance.now() - t0) / 1000;
-  if (step % every !== 0 || steps === 0) checkpoint(step);
+  if (step % every !== 0 || steps === 0) await checkpoint(step);
   optimizer.dispose();
   x.dispose();
   digits.dispose();
@@ -301,9 +314,9 @@ export async function runAutoencoderCli(argv: readonly string[], log: (line: str
   const losses: number[] = [];
   let result: AutoencoderRunResult;
   try {
-    result = runAutoencoderTraining(options, {
-      onStart: ({ start, total, params, examples }) => {
-        if (start > 0) log(`resumed from ${options.out} at step ${start}`);
+    result = await runAutoencoderTraining(options, {
+      onStart: ({ start, total, params, examples, notResumed }) => {
+        if (start > 0) log(`resumed from ${options.out} at step ${start}${notResumed ? ` (${notResumed})` : ''}`);
         log(`${options.kind}: ${params.toLocaleString()} parameters, ${examples} training digits, batch ${options.batchSize}, lr ${options.learningRate}`);
         bar.start(total, start, { speed: '-', loss: '-' });
       },
