@@ -76,9 +76,9 @@ describe('pnpm train ae|vae|cvae', () => {
     expect(parseAutoencoderArgs(['cvae'])).toMatchObject({ kind: 'cvae', steps: 1500, batchSize: 32, dim: 16, latent: 16, resume: false });
     expect(() => parseAutoencoderArgs(['gan'])).toThrow(/pnpm train: argument 'model' must be 'ae', 'vae' or 'cvae'; received gan/);
     expect(() => parseAutoencoderArgs(['vae', 'ae'])).toThrow(/argument 'model' must be a single model name/);
-    expect(() => parseAutoencoderArgs(['vae', '--steps=-1'])).toThrow(/argument '--steps' must be an integer ≥ 0; received -1/);
-    expect(() => parseAutoencoderArgs(['vae', '--batch', '1e3'])).toThrow(/argument '--batch' must be an integer ≥ 1; received 1e3/);
-    expect(() => parseAutoencoderArgs(['vae', '--lr', '0'])).toThrow(/argument '--lr' must be a number > 0; received 0/);
+    expect(() => parseAutoencoderArgs(['vae', '--steps=-1'])).toThrow(/argument '--steps' must be an integer >= 0; received -1/);
+    expect(() => parseAutoencoderArgs(['vae', '--batch', '1e3'])).toThrow(/argument '--batch' must be an integer >= 1; received 1e3/);
+    expect(() => parseAutoencoderArgs(['vae', '--lr', '0'])).toThrow(/argument '--lr' must be a finite number > 0; received 0/);
     expect(() => parseAutoencoderArgs(['vae', '--backend', 'tpu'])).toThrow(/argument '--backend' must be one of/);
     expect(() => parseAutoencoderArgs(['vae', '--latnet', '4'])).toThrow(/pnpm train: argument 'options' must be among those listed by --help; received Unknown option '--latnet'/);
     const out = mkdtempSync(path.join(tmpdir(), 'ae-cli-kind-'));

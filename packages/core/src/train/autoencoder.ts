@@ -15,6 +15,7 @@ import { describeBackend, selectBackend, type BackendName } from '../nn/backend.
 import { createRng, restoreRng, type Rng, type RngState } from '../random/rng.js';
 import { mean, standardError } from '../stats/descriptive.js';
 import { assertInteger, assertPositive, DomainError } from '../util/validate.js';
+import { numberOption } from './options.js';
 import { loadCheckpoint, loadOptimizerState, readManifest, saveCheckpoint, saveOptimizerState } from './checkpoint.js';
 import { trainingProgressBar } from './progress.js';
 import { imageGridPng, writePng } from './png.js';
@@ -51,13 +52,6 @@ export interface AutoencoderRunOptions {
   readonly seed: number;
 }
 
-/** A whole-number option: digits only (so "1e3", "-1", "" and "12abc" are refused, not silently misread). */
-function intOption(name: string, value: string | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new DomainError('pnpm train', `--${name}`, `an integer ≥ ${min}`, value);
-  return Number(value);
-}
-
 /**
  * Parse `pnpm train ae|vae|cvae` arguments (the model first). Returns null for `--help`; throws a DomainError
  * naming the option for an unknown model, option or malformed value.
@@ -82,25 +76,23 @@ export function parseAutoencoderArgs(argv: readonly string[]): AutoencoderRunOpt
   const kind = positionals[0] as AutoencoderKind;
   if (!AUTOENCODER_KINDS.includes(kind)) throw new DomainError('pnpm train', 'model', "'ae', 'vae' or 'cvae'", positionals[0] ?? '(none)');
   if (positionals.length > 1) throw new DomainError('pnpm train', 'model', 'a single model name', positionals.join(' '));
-  const lr = values.lr === undefined ? 1e-3 : Number(values.lr);
-  if (!(lr > 0) || !Number.isFinite(lr)) throw new DomainError('pnpm train', '--lr', 'a number > 0', values.lr);
   const backend = values.backend as BackendName | 'auto' | undefined;
   if (backend !== undefined && !['auto', 'node-gpu', 'node', 'wasm', 'cpu'].includes(backend)) {
     throw new DomainError('pnpm train', '--backend', "one of 'auto', 'node-gpu', 'node', 'wasm', 'cpu'", backend);
   }
   return {
     kind,
-    steps: intOption('steps', values.steps, 1500, 0),
-    batchSize: intOption('batch', values.batch, 32, 1),
-    learningRate: lr,
-    dim: intOption('dim', values.dim, 16, 1),
-    latent: intOption('latent', values.latent, 16, 1),
-    limit: values.limit === undefined ? undefined : intOption('limit', values.limit, 0, 1),
+    steps: numberOption('steps', values.steps, 1500, { integer: true, min: 0 }),
+    batchSize: numberOption('batch', values.batch, 32, { integer: true, min: 1 }),
+    learningRate: numberOption('lr', values.lr, 1e-3, { positive: true }),
+    dim: numberOption('dim', values.dim, 16, { integer: true, min: 1 }),
+    latent: numberOption('latent', values.latent, 16, { integer: true, min: 1 }),
+    limit: values.limit === undefined ? undefined : numberOption('limit', values.limit, 0, { integer: true, min: 1 }),
     out: path.resolve(values.out ?? path.join('checkpoints', kind)),
-    every: intOption('every', values.every, 200, 1),
+    every: numberOption('every', values.every, 200, { integer: true, min: 1 }),
     resume: values.resume ?? false,
     backend,
-    seed: intOption('seed', values.seed, 0, 0),
+    seed: numberOption('seed', values.seed, 0, { integer: true, min: 0 }),
   };
 }
 

@@ -121,6 +121,7 @@ describe('pnpm train (smoke runs)', () => {
 
   it.each([
     ['ddpm --steps 1.5', /'--steps' must be an integer >= 0; received 1.5/],
+    ['ddpm --steps 1e3', /'--steps' must be an integer >= 0; received 1e3/], // digits only, as for ae|vae|cvae
     ['ddpm --batch 0', /'--batch' must be an integer >= 1; received 0/],
     ['ddpm --batch 32 --micro 3', /'--micro' must be a divisor of --batch 32; received 3/],
     ['ddpm --workers 0', /'--workers' must be an integer >= 1; received 0/],

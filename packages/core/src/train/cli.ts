@@ -26,6 +26,7 @@ import { loadCheckpoint, loadOptimizerState, readManifest, saveCheckpoint, saveO
 import { sampleModel, type Dataset } from './ddpm.js';
 import { trainDdpmParallel } from './parallel.js';
 import { WeightAverage } from './ema.js';
+import { numberOption } from './options.js';
 import { trainingProgressBar } from './progress.js';
 import { imageGridPng, scatterPng, writePng } from './png.js';
 import { AUTOENCODER_HELP, AUTOENCODER_KINDS, runAutoencoderCli } from './autoencoder.js';
@@ -79,25 +80,6 @@ export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoenco
 
 const MODELS = ['ddpm2d', 'ddpm', 'cddpm'] as const;
 type ModelName = (typeof MODELS)[number];
-
-/** What a numeric option accepts: an integer in min..max, a number > 0, or any finite number. */
-type NumberKind = { integer: true; min: number; max?: number } | { positive: true } | { finite: true };
-
-/** The option's value as a number, or a DomainError naming the option and what it accepts. */
-function numberOption(name: string, raw: string | undefined, fallback: number, kind: NumberKind): number {
-  if (raw === undefined) return fallback;
-  const v = raw.trim() === '' ? NaN : Number(raw);
-  let allowed: string | undefined;
-  if ('integer' in kind) {
-    if (!Number.isInteger(v) || v < kind.min || (kind.max !== undefined && v > kind.max)) {
-      allowed = kind.max === undefined ? `an integer >= ${kind.min}` : `an integer in ${kind.min}..${kind.max}`;
-    }
-  } else if ('positive' in kind) {
-    if (!(Number.isFinite(v) && v > 0)) allowed = 'a finite number > 0';
-  } else if (!Number.isFinite(v)) allowed = 'a finite number';
-  if (allowed) throw new DomainError('pnpm train', `--${name}`, allowed, raw);
-  return v;
-}
 
 /**
  * The default --workers: one thread per core, at most 4 (measured here on 2 cores only), and a count whose shards

@@ -1,0 +1,30 @@
+/**
+ * Numeric command-line options shared by both `pnpm train` front ends (train/cli.ts for the DDPMs,
+ * train/autoencoder.ts for AE/VAE/CVAE), so they accept and refuse the same spellings.
+ */
+import { DomainError } from '../util/validate.js';
+
+/** What a numeric option accepts: an integer in min..max, a number > 0, or any finite number. */
+export type NumberKind = { integer: true; min: number; max?: number } | { positive: true } | { finite: true };
+
+/**
+ * The value of `--name` as a number (`fallback` when the option is absent), or a DomainError naming the option and
+ * what it accepts. Integers are digits only, so "1e3", "-1", "" and "12abc" are refused rather than misread; other
+ * numbers take any form `Number()` reads ("1e-3", ".5").
+ */
+export function numberOption(name: string, raw: string | undefined, fallback: number, kind: NumberKind): number {
+  if (raw === undefined) return fallback;
+  let allowed: string | undefined;
+  let v: number;
+  if ('integer' in kind) {
+    v = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isInteger(v) || v < kind.min || (kind.max !== undefined && v > kind.max)) {
+      allowed = kind.max === undefined ? `an integer >= ${kind.min}` : `an integer in ${kind.min}..${kind.max}`;
+    }
+  } else {
+    v = raw.trim() === '' ? NaN : Number(raw);
+    if ('positive' in kind ? !(Number.isFinite(v) && v > 0) : !Number.isFinite(v)) allowed = 'positive' in kind ? 'a finite number > 0' : 'a finite number';
+  }
+  if (allowed) throw new DomainError('pnpm train', `--${name}`, allowed, raw);
+  return v;
+}
