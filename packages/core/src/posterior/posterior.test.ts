@@ -110,15 +110,24 @@ describe('D1–D3 the Bayes posterior', () => {
 });
 
 describe('D2, D4, D5 on tensors', () => {
-  it('D4 inverts C5 exactly (float32: 1e-4 absolute, 1/√ᾱ_t ≤ 157 amplifies rounding)', () => {
+  it('D4 inverts C5 exactly, to float32 rounding amplified by 1/√ᾱ_t (each element its own bound)', () => {
     const rng = createRng(testSeed(23));
     const x0 = rng.normalTensor([64, 2]);
     const eps = rng.normalTensor([64, 2]);
     const ts = Array.from({ length: 64 }, () => rng.int(1, 999));
-    const back = toFloat64(predictX0FromEps(schedule, qSample(schedule, x0, ts, eps), eps, ts));
+    const xt = qSample(schedule, x0, ts, eps);
+    const back = toFloat64(predictX0FromEps(schedule, xt, eps, ts));
     const want = toFloat64(x0);
-    // At t near T, 1/√ᾱ_t ≈ 150 amplifies float32 rounding of x_t (2^-24 · |x_t|): allow 1e-4 absolute.
-    for (let i = 0; i < want.length; i++) assertClose(back[i]!, want[i]!, { abs: 1e-4 }, `x0[${i}]`);
+    const [x, e] = [toFloat64(xt), toFloat64(eps)];
+    // x̂0 = (x_t − √(1−ᾱ) ε)/√ᾱ in float32: x_t, the product and the difference each carry a relative rounding of
+    // 2^-24, all divided by √ᾱ_t (≈ 1/157 near T). Bound: 8 such roundings of the larger term, over √ᾱ_t. A wrong
+    // coefficient (e.g. 1 − ᾱ for √(1 − ᾱ)) is off by O(|ε|) ≫ this.
+    for (let i = 0; i < want.length; i++) {
+      const t = ts[Math.floor(i / 2)]!;
+      const a = schedule.alphaBars[t]!;
+      const bound = (8 * 2 ** -24 * (Math.abs(x[i]!) + Math.sqrt(1 - a) * Math.abs(e[i]!) + Math.sqrt(a) * Math.abs(want[i]!))) / Math.sqrt(a);
+      assertClose(back[i]!, want[i]!, { abs: bound }, `x0[${i}] (t = ${t})`);
+    }
   });
 
   it('D5 the ε-form mean equals D2 with D4 substituted (random t per example)', () => {
@@ -127,8 +136,20 @@ describe('D2, D4, D5 on tensors', () => {
     const eps = rng.normalTensor([50, 3]);
     const ts = Array.from({ length: 50 }, () => rng.int(1, 1000));
     const viaEps = toFloat64(posteriorMeanFromEps(schedule, xt, eps, ts));
+    const x0Hat = toFloat64(predictX0FromEps(schedule, xt, eps, ts));
     const viaX0 = toFloat64(posteriorMean(schedule, predictX0FromEps(schedule, xt, eps, ts), xt, ts));
-    for (let i = 0; i < viaEps.length; i++) assertClose(viaEps[i]!, viaX0[i]!, { abs: 2e-4 }, `μ̃[${i}]`);
+    const [x, e] = [toFloat64(xt), toFloat64(eps)];
+    // Both paths round in float32. The x̂0 path carries x̂0's rounding, that of x_t and √(1−ᾱ) ε before they cancel,
+    // over √ᾱ_t (D4), into the x0 coefficient. Bound: 16 roundings of each term's size. A wrong D5 coefficient is off
+    // by O(|ε| β_t/√(1−ᾱ_t)), far more.
+    for (let i = 0; i < viaEps.length; i++) {
+      const t = ts[Math.floor(i / 3)]!;
+      const a = schedule.alphaBars[t]!;
+      const { x0Coef, xtCoef } = posteriorMeanCoefficients(schedule, t);
+      const x0HatTerms = (Math.abs(x[i]!) + Math.sqrt(1 - a) * Math.abs(e[i]!)) / Math.sqrt(a) + Math.abs(x0Hat[i]!);
+      const size = x0Coef * x0HatTerms + xtCoef * Math.abs(x[i]!) + Math.abs(viaEps[i]!);
+      assertClose(viaEps[i]!, viaX0[i]!, { abs: 16 * 2 ** -24 * size }, `μ̃[${i}] (t = ${t})`);
+    }
   });
 
   it('D5 the scalar identity holds in float64 at every t', () => {
