@@ -34,14 +34,14 @@ import { AUTOENCODER_HELP, AUTOENCODER_KINDS, runAutoencoderCli } from './autoen
 /**
  * Training settings of the MNIST UNets. `quick`: MNIST average-pooled 2× to 16×16, UNet widths 16/32/64 and the
  * full-resolution input skip (0.33 M parameters, ~21 ms per example per step on wasm against ~90 ms for the same
- * widths at 32×32): 0.2 s per step of 32 on a 2-core machine running one other job (0.7 s on a crowded one), so
- * cddpm's 1500 steps take ~5 min and draw guided digits; ddpm's 5000 take ~17 min (docs/BENCHMARKS.md). Without the input skip the same model
+ * widths at 32×32): 0.2 s per step of 32 on one thread of a 2-core machine, 0.15 s on both (`--workers`, the default),
+ * so cddpm's 1500 steps take ~4 min and draw guided digits; ddpm's 5000 take ~13 min (docs/BENCHMARKS.md). Without the input skip the same model
  * still drew noise after 500 steps (its ε error at t = T was 0.15, amplified 1/√ᾱ_T ≈ 160× by DDIM).
  * `s4`: S4's model as it is, 32×32 and widths 64/128/256 (5.1 M parameters).
  */
 export const UNET_PRESETS = {
   // The unconditional model needs more steps than the guided one for digits: at 1500 steps 16 % of its samples read
-  // as a digit, at 5000 35 % (77 % for real digits at 16×16); guidance gets cddpm there in 1500 (docs/BENCHMARKS.md).
+  // as a digit, at 5000 36–38 % (77 % for real digits at 16×16); guidance gets cddpm there in 1500 (docs/BENCHMARKS.md).
   quick: { size: 16, filters: [16, 32, 64], inputSkip: true, steps: 1500, unconditionalSteps: 5000, batch: 32, micro: 1, lr: 2e-3 },
   s4: { size: 32, filters: [64, 128, 256], inputSkip: false, steps: 500, unconditionalSteps: 500, batch: 32, micro: 2, lr: 1e-3 },
 } as const;
@@ -49,7 +49,7 @@ export type UNetPresetName = keyof typeof UNET_PRESETS;
 
 export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoencoders: pnpm train <ae|vae|cvae> --help)
   --preset NAME      UNet settings: quick (16×16 MNIST, widths 16,32,64 plus a full-resolution input skip; guided
-                     digits in ~5 min, unguided in ~17 min on 2 CPU cores) | s4 (S4's 32×32 UNet as it is, widths 64,128,256; hours on a CPU)
+                     digits in ~4 min, unguided in ~13 min on 2 CPU cores) | s4 (S4's 32×32 UNet as it is, widths 64,128,256; hours on a CPU)
                      (default quick); the options below override it
   --steps N          training steps (default 2000 for ddpm2d; quick: 1500 for cddpm, 5000 for ddpm; s4 500)
   --batch N          batch size (default 1024; 32)
