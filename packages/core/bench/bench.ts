@@ -2,7 +2,8 @@
  * `pnpm bench`: training-step and sampling times on the selected backend, printed as a markdown table.
  * Targets (2 cores, PyTorch CPU for reference): MLP step (batch 1024) ≤ 1.5 × 7 ms; UNet step (batch 32) ≤ 3 × 765 ms.
  * Options: --only mlp|unet|sample, --reps N, --backend wasm|cpu|node|node-gpu (or DDPM_BACKEND), --threads N (wasm
- * threads, or DDPM_WASM_THREADS), --workers N (data-parallel training steps on N threads, train/parallel.ts). Each row gives the median wall time and the median CPU time of this process: on a
+ * threads, or DDPM_WASM_THREADS), --workers 1,2 (thread counts for the data-parallel training steps of train/parallel.ts;
+ * default 1 and one per core up to 4). Each row gives the median wall time and the median CPU time of this process: on a
  * machine shared with other work the wall time includes waiting for a core, the CPU time mostly does not.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -24,7 +25,9 @@ const choice = await selectBackend({
 });
 const loadBefore = os.loadavg()[0]!;
 const reps = Number(values.reps ?? 10);
-const workers = intOption('pnpm bench', 'workers', values.workers ?? '1', 1);
+// Training steps are timed at each of these thread counts (default: 1, and one per core up to 4 as pnpm train uses).
+const cores = Math.min(4, os.availableParallelism());
+const workerCounts = (values.workers ?? (cores > 1 ? `1,${cores}` : '1')).split(',').map((w) => intOption('pnpm bench', 'workers', w, 1));
 const rows: string[][] = [];
 
 function median(xs: number[]): number {
@@ -53,32 +56,35 @@ function formatMs({ wall, cpu }: { wall: number; cpu: number }): string {
 }
 
 /**
- * One Adam step of `batch` in `microBatches` parts; with --workers N the batch is cut into N shards computed on N
- * threads at once (each shard in max(1, microBatches / N) parts).
+ * One Adam step of `batch` in `microBatches` parts, on each thread count of --workers: with N > 1 the batch is cut
+ * into N shards computed on N threads at once (each shard in max(1, microBatches / N) parts).
  */
 async function benchStep(label: string, model: DenoiserModel, batch: number, microBatches: number, target: string, n: number, warm = 2) {
   const rng = createRng(1);
   const schedule = linearSchedule(1000);
   const x0 = rng.normalTensor([batch, ...model.dataShape]);
   const labels = model.numClasses > 0 ? Int32Array.from({ length: batch }, (_, i) => i % model.numClasses) : null;
-  const opt = tf.train.adam(1e-3);
-  let t: { wall: number; cpu: number };
-  let parts: string;
-  if (workers > 1) {
-    const perShard = Math.max(1, microBatches / workers);
-    const pool = await GradientWorkers.start(model, schedule, workers - 1, choice.name);
-    t = await timeIt(async () => {
-      const noise = drawTrainingNoise(model, schedule, x0.shape, labels, rng);
-      applyGradients(model, opt, (await pool.gradients(x0, noise, perShard)).grads);
-      noise.eps.dispose();
-    }, n, warm);
-    await pool.dispose();
-    parts = ` (${workers} threads × ${perShard > 1 ? `${perShard}×` : ''}${batch / workers / perShard})`;
-  } else {
-    t = await timeIt(() => void ddpmTrainStep(model, opt, schedule, x0, labels, rng, { microBatches }), n, warm);
-    parts = microBatches > 1 ? ` (${microBatches}×${batch / microBatches})` : '';
+  for (const workers of workerCounts) {
+    const opt = tf.train.adam(1e-3);
+    let t: { wall: number; cpu: number };
+    let parts: string;
+    if (workers > 1) {
+      const perShard = Math.max(1, microBatches / workers);
+      const pool = await GradientWorkers.start(model, schedule, workers - 1, choice.name);
+      t = await timeIt(async () => {
+        const noise = drawTrainingNoise(model, schedule, x0.shape, labels, rng);
+        applyGradients(model, opt, (await pool.gradients(x0, noise, perShard)).grads);
+        noise.eps.dispose();
+      }, n, warm);
+      await pool.dispose();
+      parts = ` (${workers} threads × ${perShard > 1 ? `${perShard}×` : ''}${batch / workers / perShard})`;
+    } else {
+      t = await timeIt(() => void ddpmTrainStep(model, opt, schedule, x0, labels, rng, { microBatches }), n, warm);
+      parts = microBatches > 1 ? ` (${microBatches}×${batch / microBatches})` : '';
+    }
+    opt.dispose();
+    rows.push([label, `${batch}${parts}`, formatMs(t), target]);
   }
-  rows.push([label, `${batch}${parts}`, formatMs(t), target]);
   x0.dispose();
 }
 
@@ -111,7 +117,7 @@ if (!only || only === 'unet' || only === 'sample') {
   }
 }
 
-console.log(`\nBackend: **${describeBackend(choice)}** (tfjs ${tf.version_core}), Node ${process.version}, ${os.cpus().length} cores, ${workers > 1 ? `training steps on ${workers} threads (--workers), ` : ""}load average ${loadBefore.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)}\n`);
+console.log(`\nBackend: **${describeBackend(choice)}** (tfjs ${tf.version_core}), Node ${process.version}, ${os.cpus().length} cores, load average ${loadBefore.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)}\n`);
 console.log('| workload | batch | median time (CPU of this process) | target / note |');
 console.log('|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
