@@ -187,7 +187,7 @@ export function describeBackend(choice: BackendChoice): string {
 }
 
 /** The wasm backend's thread count, or undefined when wasm is not the active backend. */
-function wasmThreadsInUse(): number | undefined {
+export function wasmThreadsInUse(): number | undefined {
   if (tf.getBackend() !== 'wasm') return undefined;
   const wasm = (tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm;
   return wasm?.tfjs?.getThreadsCount?.();

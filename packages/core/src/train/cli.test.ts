@@ -112,11 +112,15 @@ describe('pnpm train (smoke runs)', () => {
     expect(pngSize(resumed.samples)).toEqual([256, 256]);
   });
 
-  it('--workers defaults to one thread per core (at most 4) whose shards split the batch evenly', () => {
+  it('--workers defaults to one single-threaded backend per core (at most 4) whose shards split the batch evenly', () => {
     const cores = Math.min(4, availableParallelism());
     expect(defaultWorkers(12, 1)).toBe(cores); // 1, 2, 3 and 4 all divide 12
     expect(defaultWorkers(12, 4)).toBe(cores >= 3 ? 3 : 1); // shards of 4 micro-batches: only 1 or 3 of them fit 12
     expect(defaultWorkers(7, 1)).toBe(1);
+    // Native backends thread each op themselves; a 2-thread wasm build already fills 2 cores.
+    expect(defaultWorkers(12, 1, 'node')).toBe(1);
+    expect(defaultWorkers(12, 1, 'node-gpu')).toBe(1);
+    expect(defaultWorkers(12, 1, 'wasm', 2)).toBe(Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2))));
   });
 
   it.each([

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { describeBackend, selectBackend, type BackendName } from '../nn/backend.js';
+import { describeBackend, selectBackend, wasmThreadsInUse, type BackendName } from '../nn/backend.js';
 import { MlpDenoiser } from '../models/mlp.js';
 import { UNet, type UNetOptions } from '../models/unet.js';
 import { learnsVariance, type DenoiserModel } from '../models/types.js';
@@ -64,7 +64,8 @@ export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoenco
   --filters a,b,c    UNet widths, multiples of 8 (quick 16,32,64; s4 64,128,256)
   --out DIR          checkpoint folder (default checkpoints/<model>, git-ignored)
   --workers N        threads that compute each batch's gradient in shards, this one included; each runs its own
-                     single-threaded backend (default: one per core, at most 4, splitting the batch evenly). On 2
+                     single-threaded backend (default: one per core, at most 4, splitting the batch evenly; 1 on
+                     tfjs-node, which threads each op itself). On 2
                      cores, 2 threads took 0.65× (MLP), 0.8× (quick UNet) and 0.55× (S4 UNet) of the 1-thread step time
   --every N          checkpoint + sample grid every N steps (default 500)
   --resume           continue from the checkpoint in --out: its model settings, T and seed are kept, and with its
@@ -82,11 +83,14 @@ const MODELS = ['ddpm2d', 'ddpm', 'cddpm'] as const;
 type ModelName = (typeof MODELS)[number];
 
 /**
- * The default --workers: one thread per core, at most 4 (measured here on 2 cores only), and a count whose shards
- * split the batch evenly. Data-parallel steps took 0.65× (MLP) to 0.55× (S4 UNet) of the one-thread time on 2 cores.
+ * The default --workers: one single-threaded wasm (or cpu) backend per core, counting the threads of a threaded wasm
+ * build, at most 4 (measured here on 2 cores only), and a count whose shards split the batch evenly. Data-parallel
+ * steps took 0.69× (MLP) to 0.55× (S4 UNet) of the one-thread time on 2 cores. The native backends (tfjs-node, -gpu)
+ * spread each op over the cores themselves, so with them: 1.
  */
-export function defaultWorkers(batch: number, micro: number): number {
-  for (let w = Math.min(4, os.availableParallelism()); w > 1; w--) if (batch % (w * micro) === 0) return w;
+export function defaultWorkers(batch: number, micro: number, backend: BackendName = 'wasm', threadsPerBackend = 1): number {
+  if (backend === 'node' || backend === 'node-gpu') return 1;
+  for (let w = Math.min(4, Math.floor(os.availableParallelism() / threadsPerBackend)); w > 1; w--) if (batch % (w * micro) === 0) return w;
   return 1;
 }
 
@@ -134,8 +138,11 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   const batch = numberOption('batch', values.batch, is2d ? 1024 : preset.batch, { integer: true, min: 1 });
   const micro = numberOption('micro', values.micro, is2d ? 1 : preset.micro, { integer: true, min: 1 });
   if (batch % micro) throw new DomainError('pnpm train', '--micro', `a divisor of --batch ${batch}`, micro);
-  const workers = numberOption('workers', values.workers, defaultWorkers(batch, micro), { integer: true, min: 1 });
-  if (batch % (workers * micro)) throw new DomainError('pnpm train', '--workers', `a count with --workers × --micro dividing --batch ${batch}`, workers);
+  // An explicit count is checked now; the default depends on the backend chosen below.
+  const askedWorkers = values.workers === undefined ? undefined : numberOption('workers', values.workers, 1, { integer: true, min: 1 });
+  if (askedWorkers !== undefined && batch % (askedWorkers * micro)) {
+    throw new DomainError('pnpm train', '--workers', `a count with --workers × --micro dividing --batch ${batch}`, askedWorkers);
+  }
   const lr = numberOption('lr', values.lr, is2d ? 2e-3 : preset.lr, { positive: true });
   let T = numberOption('T', values.T, is2d ? 100 : 1000, { integer: true, min: 1 });
   const every = numberOption('every', values.every, 500, { integer: true, min: 1 });
@@ -187,6 +194,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
 
   const choice = await selectBackend(values.backend ? { backend: values.backend as BackendName } : {});
   log(`backend: ${describeBackend(choice)}`);
+  const workers = askedWorkers ?? defaultWorkers(batch, micro, choice.name, wasmThreadsInUse() ?? 1);
   const schedule = is2d ? linearSchedule(T, 1e-4, 0.1) : linearSchedule(T);
 
   let data: Dataset;
