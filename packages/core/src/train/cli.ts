@@ -65,8 +65,8 @@ export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoenco
   --out DIR          checkpoint folder (default checkpoints/<model>, git-ignored)
   --workers N        threads that compute each batch's gradient in shards, this one included; each runs its own
                      single-threaded backend (default: one per core, at most 4, splitting the batch evenly; 1 on
-                     tfjs-node, which threads each op itself). On 2
-                     cores, 2 threads took 0.65× (MLP), 0.8× (quick UNet) and 0.55× (S4 UNet) of the 1-thread step time
+                     tfjs-node, which threads each op itself). On 2 cores, 2 threads took 0.69× (MLP), 0.8× (quick
+                     UNet) and 0.55× (S4 UNet) of the 1-thread step time
   --every N          checkpoint + sample grid every N steps (default 500)
   --resume           continue from the checkpoint in --out: its model settings, T and seed are kept, and with its
                      saved Adam moments and random stream the run goes on as if it had not stopped
