@@ -193,8 +193,8 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   const rng = createRng(runSeed);
 
   const choice = await selectBackend(values.backend ? { backend: values.backend as BackendName } : {});
-  log(`backend: ${describeBackend(choice)}`);
   const workers = askedWorkers ?? defaultWorkers(batch, micro, choice.name, wasmThreadsInUse() ?? 1);
+  log(`backend: ${describeBackend(choice)}${workers > 1 ? `, one per thread on ${workers} threads (--workers)` : ''}`);
   const schedule = is2d ? linearSchedule(T, 1e-4, 0.1) : linearSchedule(T);
 
   let data: Dataset;
