@@ -221,7 +221,8 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     const saved = resumeFrom.meta.rngState as RngState | undefined;
     trainRng = saved ? restoreRng(saved) : createRng(runSeed + start * 7919);
     const notLoaded = await loadOptimizerState(out, optimizer, start);
-    log(`resumed from ${out} at step ${start}${notLoaded ? ` (${notLoaded}: Adam restarts)` : ''}${saved ? '' : ' (no saved random stream: a new one starts)'}`);
+    const notes = [...(notLoaded ? [`${notLoaded}: Adam restarts`] : []), ...(saved ? [] : ['no saved random stream: a new one starts'])];
+    log(`resumed from ${out} at step ${start}${notes.length ? ` (${notes.join('; ')})` : ''}`);
   }
   // The weight average lives in <out>/ema as a checkpoint of the same model, so anything that loads a checkpoint can
   // sample from it; resuming continues it (and its warm-up) if it was kept, else starts it from the loaded weights.
