@@ -183,6 +183,44 @@ describe('C6, C7, C8', () => {
     expect(() => forwardJointLogDensity(small, [0.3, -0.2, Number.NaN, 0.4, -0.7, 0.05])).toThrow("forwardJointLogDensity: argument 'xs[2]' must be a finite number; received NaN");
   });
 
+  it('C7 equals the T-dimensional Gaussian with Cov(x_s, x_t) = √(ᾱ_t/ᾱ_s)(1 − ᾱ_s), s ≤ t (an independent form)', () => {
+    // Unrolling x_t = √(α_t) x_{t−1} + √β_t ε_t gives x_t = √ᾱ_t x_0 + Σ_{r≤t} √(ᾱ_t/ᾱ_r) √β_r ε_r, so x_{1:T} is jointly
+    // Gaussian with mean √ᾱ_t x_0 and, for s ≤ t, Cov = Σ_{r≤s} √(ᾱ_s ᾱ_t)/ᾱ_r β_r = √(ᾱ_t/ᾱ_s)(1 − ᾱ_s). Its log-density,
+    // via a Cholesky factor, must equal the product of one-step densities.
+    const small = linearSchedule(5, 0.1, 0.4);
+    const T = small.T;
+    const ab = small.alphaBars;
+    const rng = createRng(testSeed(14));
+    for (let trial = 0; trial < 20; trial++) {
+      const xs = Array.from({ length: T + 1 }, () => 1.5 * rng.normal());
+      const cov = Array.from({ length: T }, (_, i) =>
+        Array.from({ length: T }, (_, j) => {
+          const [s, t] = [Math.min(i, j) + 1, Math.max(i, j) + 1];
+          return Math.sqrt(ab[t]! / ab[s]!) * (1 - ab[s]!);
+        }),
+      );
+      // Cholesky L Lᵀ = Σ, then log N = −½ (T log 2π + 2 Σ log L_ii + ‖L⁻¹ (x − μ)‖²).
+      const L = cov.map((row) => row.map(() => 0));
+      for (let i = 0; i < T; i++) {
+        for (let j = 0; j <= i; j++) {
+          let sum = cov[i]![j]!;
+          for (let k = 0; k < j; k++) sum -= L[i]![k]! * L[j]![k]!;
+          L[i]![j] = i === j ? Math.sqrt(sum) : sum / L[j]![j]!;
+        }
+      }
+      const z: number[] = [];
+      let logDet = 0;
+      for (let i = 0; i < T; i++) {
+        let r = xs[i + 1]! - Math.sqrt(ab[i + 1]!) * xs[0]!;
+        for (let k = 0; k < i; k++) r -= L[i]![k]! * z[k]!;
+        z.push(r / L[i]![i]!);
+        logDet += Math.log(L[i]![i]!);
+      }
+      const logN = -0.5 * (T * Math.log(2 * Math.PI) + 2 * logDet + z.reduce((a, v) => a + v * v, 0));
+      assertClose(forwardJointLogDensity(small, xs), logN, { rel: 1e-12, abs: 1e-12 }, `log q(x_1:T|x_0), trial ${trial}`);
+    }
+  });
+
   it('C7 ancestral sampling of the joint has the C5 marginal at every t (6 SE)', () => {
     const small = linearSchedule(8, 0.05, 0.5);
     const rng = createRng(testSeed(15));
