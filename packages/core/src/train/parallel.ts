@@ -29,7 +29,7 @@ function startWorker(init: WorkerInit): Worker {
   return new Worker(new URL(source ? './gradient-worker-source.mjs' : './gradient-worker.js', import.meta.url), { workerData: init });
 }
 
-/** One worker thread and the request it is working on. */
+/** The callbacks of the request a worker thread is working on (one at a time per worker). */
 interface Pending {
   resolve: (reply: GradientReply) => void;
   reject: (error: Error) => void;
