@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from '
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DenoiserModel } from '../models/types.js';
+import { packTensors } from '../util/tensor.js';
 import { DomainError } from '../util/validate.js';
 
 export interface CheckpointManifest {
@@ -27,25 +28,26 @@ export interface CheckpointModel extends Pick<DenoiserModel, 'kind' | 'config'> 
   readonly params: { readonly vars: ReadonlyMap<string, tf.Variable> };
 }
 
+/**
+ * Write files into `dir` (created if needed) so that none is ever seen half-written: all go to .tmp names first,
+ * then each is renamed in the order given (the manifest last, so it never names data that is not there yet).
+ */
+function writeFilesAtomically(dir: string, files: readonly [name: string, content: string | Float32Array][]): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, content] of files) {
+    writeFileSync(path.join(dir, `${name}.tmp`), typeof content === 'string' ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength));
+  }
+  for (const [name] of files) renameSync(path.join(dir, `${name}.tmp`), path.join(dir, name));
+}
+
 /** Write the model's weights and manifest into `dir` (created if needed; files replaced atomically). */
 export function saveCheckpoint(dir: string, model: CheckpointModel, step: number, meta: Record<string, unknown> = {}): CheckpointManifest {
-  mkdirSync(dir, { recursive: true });
-  const variables: CheckpointManifest['variables'] = [];
-  let offset = 0;
-  for (const [name, v] of model.params.vars) {
-    variables.push({ name, shape: [...v.shape], offset, size: v.size });
-    offset += v.size;
-  }
-  const data = new Float32Array(offset);
-  let i = 0;
-  for (const v of model.params.vars.values()) {
-    data.set(v.dataSync() as Float32Array, variables[i++]!.offset);
-  }
+  const names = [...model.params.vars.keys()];
+  const vars = [...model.params.vars.values()];
+  const { data, offsets } = packTensors(vars);
+  const variables = vars.map((v, i) => ({ name: names[i]!, shape: [...v.shape], offset: offsets[i]!, size: v.size }));
   const manifest: CheckpointManifest = { format: 'ddpm-derived-checkpoint/1', kind: model.kind, config: model.config, step, variables, meta };
-  writeFileSync(path.join(dir, 'weights.bin.tmp'), Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  writeFileSync(path.join(dir, 'model.json.tmp'), JSON.stringify(manifest, null, 2));
-  renameSync(path.join(dir, 'weights.bin.tmp'), path.join(dir, 'weights.bin'));
-  renameSync(path.join(dir, 'model.json.tmp'), path.join(dir, 'model.json'));
+  writeFilesAtomically(dir, [['weights.bin', data], ['model.json', JSON.stringify(manifest, null, 2)]]);
   return manifest;
 }
 
@@ -88,22 +90,12 @@ interface OptimizerManifest {
  */
 export async function saveOptimizerState(dir: string, optimizer: tf.Optimizer, step: number): Promise<void> {
   const named = await optimizer.getWeights();
-  const weights: OptimizerManifest['weights'] = [];
-  let offset = 0;
-  for (const { name, tensor } of named) {
-    weights.push({ name, shape: [...tensor.shape], dtype: tensor.dtype, offset, size: tensor.size });
-    offset += tensor.size;
-  }
-  const data = new Float32Array(offset);
-  named.forEach(({ tensor }, i) => data.set(tensor.dataSync(), weights[i]!.offset));
+  const { data, offsets } = packTensors(named.map(({ tensor }) => tensor));
+  const weights = named.map(({ name, tensor }, i) => ({ name, shape: [...tensor.shape], dtype: tensor.dtype, offset: offsets[i]!, size: tensor.size }));
   // getWeights makes a new tensor for the step count; the moments are the optimizer's own variables.
   named.filter(({ tensor }) => !(tensor instanceof tf.Variable)).forEach(({ tensor }) => tensor.dispose());
   const manifest: OptimizerManifest = { format: 'ddpm-derived-optimizer/1', optimizer: optimizer.getClassName(), step, weights };
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'optimizer.bin.tmp'), Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  writeFileSync(path.join(dir, 'optimizer.json.tmp'), JSON.stringify(manifest));
-  renameSync(path.join(dir, 'optimizer.bin.tmp'), path.join(dir, 'optimizer.bin'));
-  renameSync(path.join(dir, 'optimizer.json.tmp'), path.join(dir, 'optimizer.json'));
+  writeFilesAtomically(dir, [['optimizer.bin', data], ['optimizer.json', JSON.stringify(manifest)]]);
 }
 
 /**

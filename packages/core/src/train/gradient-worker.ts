@@ -11,6 +11,7 @@ import { UNet } from '../models/unet.js';
 import type { DenoiserModel } from '../models/types.js';
 import { createRng } from '../random/rng.js';
 import type { NoiseSchedule } from '../schedule/schedule.js';
+import { packTensors } from '../util/tensor.js';
 import { accumulateGradients, type DdpmLossOptions } from './ddpm.js';
 import { unpackWeights } from './parallel.js';
 
@@ -77,13 +78,8 @@ async function serve(): Promise<void> {
       const { loss, grads } = accumulateGradients(model, init.schedule, x0, { t: request.t, eps, labels: request.labels }, request.weight, request.microBatches, request.lossOptions);
       x0.dispose();
       eps.dispose();
-      const packed = new Float32Array(grads.reduce((s, g) => s + g.size, 0));
-      let offset = 0;
-      for (const g of grads) {
-        packed.set(g.dataSync() as Float32Array, offset);
-        offset += g.size;
-        g.dispose();
-      }
+      const packed = packTensors(grads).data;
+      grads.forEach((g) => g.dispose());
       port.postMessage({ loss, grads: packed } satisfies GradientReply, [packed.buffer]);
     } catch (e) {
       port.postMessage({ error: e instanceof Error ? e.message : String(e) } satisfies GradientReply);

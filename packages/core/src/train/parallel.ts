@@ -16,6 +16,7 @@ import type { BackendName } from '../nn/backend.js';
 import { randomBatch } from '../data/batch.js';
 import type { Rng } from '../random/rng.js';
 import type { NoiseSchedule } from '../schedule/schedule.js';
+import { packTensors } from '../util/tensor.js';
 import { assertInteger, assertPositive, DomainError } from '../util/validate.js';
 import { accumulateGradients, applyGradients, drawTrainingNoise, resolveObjective, type Dataset, type DdpmLossOptions, type DdpmTrainOptions, type DdpmTrainResult, type TrainingNoise, type TrainStepInfo } from './ddpm.js';
 import type { GradientReply, GradientRequest, WorkerInit } from './gradient-worker.js';
@@ -164,14 +165,7 @@ export class GradientWorkers {
 
 /** All of a model's weights in `params.list` order, as one Float32Array. */
 export function packWeights(model: DenoiserModel): Float32Array {
-  const vars = model.params.list;
-  const out = new Float32Array(vars.reduce((s, v) => s + v.size, 0));
-  let offset = 0;
-  for (const v of vars) {
-    out.set(v.dataSync() as Float32Array, offset);
-    offset += v.size;
-  }
-  return out;
+  return packTensors(model.params.list).data;
 }
 
 /** Write weights packed by {@link packWeights} (from a model of the same architecture) into `model`. */

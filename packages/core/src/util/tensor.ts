@@ -80,3 +80,19 @@ export function coefficientTable(schedule: NoiseSchedule, key: string, f: (t: nu
   }
   return out;
 }
+
+/**
+ * Tensors laid end to end in one Float32Array, each at its offset: the one layout of checkpoint weights, optimizer
+ * state, and the weights and gradients sent between training threads.
+ */
+export function packTensors(tensors: readonly tf.Tensor[]): { data: Float32Array<ArrayBuffer>; offsets: number[] } {
+  const offsets: number[] = [];
+  let size = 0;
+  for (const t of tensors) {
+    offsets.push(size);
+    size += t.size;
+  }
+  const data = new Float32Array(size);
+  tensors.forEach((t, i) => data.set(t.dataSync(), offsets[i]));
+  return { data, offsets };
+}
