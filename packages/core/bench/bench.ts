@@ -3,18 +3,19 @@
  * Targets (2 cores, PyTorch CPU for reference): MLP step (batch 1024) ≤ 1.5 × 7 ms; UNet step (batch 32) ≤ 3 × 765 ms.
  * Options: --only mlp|unet|sample, --reps N, --backend wasm|cpu|node|node-gpu (or DDPM_BACKEND), --threads N (wasm
  * threads, or DDPM_WASM_THREADS), --workers 1,2 (thread counts for the data-parallel training steps of train/parallel.ts;
- * default 1 and one per core up to 4). Each row gives the median wall time and the median CPU time of this process: on a
+ * default 1 and the count pnpm train would use, one per core up to 4). Each row gives the median wall time and the median CPU time of this process: on a
  * machine shared with other work the wall time includes waiting for a core, the CPU time mostly does not.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { describeBackend, selectBackend, type BackendName } from '../src/nn/backend.js';
+import { describeBackend, selectBackend, wasmThreadsInUse, type BackendName } from '../src/nn/backend.js';
 import { MlpDenoiser } from '../src/models/mlp.js';
 import { createRng } from '../src/random/rng.js';
 import { linearSchedule } from '../src/schedule/schedule.js';
 import { applyGradients, ddpmTrainStep, drawTrainingNoise, sampleModel } from '../src/train/ddpm.js';
 import { GradientWorkers } from '../src/train/parallel.js';
+import { defaultWorkers } from '../src/train/cli.js';
 import { intOption } from './options.js';
 import type { DenoiserModel } from '../src/models/types.js';
 
@@ -25,9 +26,8 @@ const choice = await selectBackend({
 });
 const loadBefore = os.loadavg()[0]!;
 const reps = Number(values.reps ?? 10);
-// Training steps are timed at each of these thread counts (default: 1, and one per core up to 4 as pnpm train uses).
-const cores = Math.min(4, os.availableParallelism());
-const workerCounts = (values.workers ?? (cores > 1 ? `1,${cores}` : '1')).split(',').map((w) => intOption('pnpm bench', 'workers', w, 1));
+// Training steps are timed at each of these thread counts (default: 1, and the count pnpm train would use).
+const askedWorkers = values.workers?.split(',').map((w) => intOption('pnpm bench', 'workers', w, 1));
 const rows: string[][] = [];
 
 function median(xs: number[]): number {
@@ -64,7 +64,8 @@ async function benchStep(label: string, model: DenoiserModel, batch: number, mic
   const schedule = linearSchedule(1000);
   const x0 = rng.normalTensor([batch, ...model.dataShape]);
   const labels = model.numClasses > 0 ? Int32Array.from({ length: batch }, (_, i) => i % model.numClasses) : null;
-  for (const workers of workerCounts) {
+  const defaultCount = defaultWorkers(batch, microBatches, choice.name, wasmThreadsInUse() ?? 1);
+  for (const workers of askedWorkers ?? (defaultCount > 1 ? [1, defaultCount] : [1])) {
     const opt = tf.train.adam(1e-3);
     let t: { wall: number; cpu: number };
     let parts: string;
