@@ -73,7 +73,7 @@ export interface DdpmTrainResult {
 
 
 /** The objective a model trains with: the one asked for, checked against the model, or its default. */
-export function resolveObjective(fn: string, model: DenoiserModel, options: DdpmLossOptions): { objective: DdpmObjective; vlbWeight: number } {
+function resolveObjective(fn: string, model: DenoiserModel, options: DdpmLossOptions): { objective: DdpmObjective; vlbWeight: number } {
   const objective = options.objective ?? (learnsVariance(model) ? 'hybrid' : 'simple');
   if (objective !== 'simple' && objective !== 'hybrid') throw new DomainError(fn, 'objective', "'simple' or 'hybrid'", String(objective));
   if (objective === 'hybrid' && !learnsVariance(model)) {
@@ -247,16 +247,30 @@ export function ddpmTrainStep(
   }
 }
 
+/**
+ * The checks a training loop makes before its first step (named after `fn`), and what they resolve: the loss options
+ * and the optimizer to use (the one passed in, else a new Adam).
+ */
+export function prepareTraining(
+  fn: string,
+  model: DenoiserModel,
+  data: Dataset,
+  options: Pick<DdpmTrainOptions, 'steps' | 'batchSize' | 'learningRate' | 'optimizer' | 'objective' | 'vlbWeight'>,
+): { lossOptions: { objective: DdpmObjective; vlbWeight: number }; optimizer: tf.Optimizer } {
+  const { steps, batchSize, learningRate = 1e-3, objective, vlbWeight } = options;
+  assertInteger(fn, 'steps', steps, 0);
+  assertInteger(fn, 'batchSize', batchSize, 1);
+  assertPositive(fn, 'learningRate', learningRate);
+  const N = data.x.shape[0]!;
+  if (data.labels && data.labels.length !== N) throw new DomainError(fn, 'data.labels', `${N} labels (one per example)`, data.labels.length);
+  const lossOptions = resolveObjective(fn, model, { objective, vlbWeight });
+  return { lossOptions, optimizer: options.optimizer ?? tf.train.adam(learningRate) };
+}
+
 /** Algorithm 1 for `steps` steps on random batches of `data`; calls `onStep` after each (return false to stop). */
 export function trainDdpm(model: DenoiserModel, data: Dataset, rng: Rng, options: DdpmTrainOptions): DdpmTrainResult {
-  const { schedule, steps, batchSize, learningRate = 1e-3, microBatches = 1, pUncond = 0.1, startStep = 0, onStep, objective, vlbWeight } = options;
-  assertInteger('trainDdpm', 'steps', steps, 0);
-  assertInteger('trainDdpm', 'batchSize', batchSize, 1);
-  assertPositive('trainDdpm', 'learningRate', learningRate);
-  const N = data.x.shape[0]!;
-  if (data.labels && data.labels.length !== N) throw new DomainError('trainDdpm', 'data.labels', `${N} labels (one per example)`, data.labels.length);
-  const lossOptions = resolveObjective('trainDdpm', model, { objective, vlbWeight });
-  const optimizer = options.optimizer ?? tf.train.adam(learningRate);
+  const { schedule, steps, batchSize, microBatches = 1, pUncond = 0.1, startStep = 0, onStep } = options;
+  const { lossOptions, optimizer } = prepareTraining('trainDdpm', model, data, options);
   const losses = new Float64Array(steps);
   let step = startStep;
   for (let s = 0; s < steps; s++) {

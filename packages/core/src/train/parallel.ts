@@ -17,8 +17,8 @@ import { randomBatch } from '../data/batch.js';
 import type { Rng } from '../random/rng.js';
 import type { NoiseSchedule } from '../schedule/schedule.js';
 import { packTensors } from '../util/tensor.js';
-import { assertInteger, assertPositive, DomainError } from '../util/validate.js';
-import { accumulateGradients, applyGradients, drawTrainingNoise, resolveObjective, type Dataset, type DdpmLossOptions, type DdpmTrainOptions, type DdpmTrainResult, type TrainingNoise, type TrainStepInfo } from './ddpm.js';
+import { assertInteger, DomainError } from '../util/validate.js';
+import { accumulateGradients, applyGradients, drawTrainingNoise, prepareTraining, type Dataset, type DdpmLossOptions, type DdpmTrainOptions, type DdpmTrainResult, type TrainingNoise, type TrainStepInfo } from './ddpm.js';
 import type { GradientReply, GradientRequest, WorkerInit } from './gradient-worker.js';
 
 /**
@@ -194,19 +194,13 @@ export interface ParallelTrainOptions extends Omit<DdpmTrainOptions, 'onStep'> {
  * Same draws from `rng` in the same order as trainDdpm, so the two follow the same path up to float rounding.
  */
 export async function trainDdpmParallel(model: DenoiserModel, data: Dataset, rng: Rng, options: ParallelTrainOptions): Promise<DdpmTrainResult> {
-  const { schedule, steps, batchSize, learningRate = 1e-3, microBatches = 1, pUncond = 0.1, startStep = 0, onStep, objective, vlbWeight, workers } = options;
-  assertInteger('trainDdpmParallel', 'steps', steps, 0);
-  assertInteger('trainDdpmParallel', 'batchSize', batchSize, 1);
-  assertPositive('trainDdpmParallel', 'learningRate', learningRate);
+  const { schedule, steps, batchSize, microBatches = 1, pUncond = 0.1, startStep = 0, onStep, workers } = options;
   assertInteger('trainDdpmParallel', 'workers', workers, 1);
   assertInteger('trainDdpmParallel', 'microBatches', microBatches, 1);
-  if (batchSize % (workers * microBatches)) {
+  if (Number.isInteger(batchSize) && batchSize % (workers * microBatches)) {
     throw new DomainError('trainDdpmParallel', 'batchSize', `a multiple of workers × microBatches = ${workers * microBatches}`, batchSize);
   }
-  const N = data.x.shape[0]!;
-  if (data.labels && data.labels.length !== N) throw new DomainError('trainDdpmParallel', 'data.labels', `${N} labels (one per example)`, data.labels.length);
-  const lossOptions = resolveObjective('trainDdpmParallel', model, { objective, vlbWeight });
-  const optimizer = options.optimizer ?? tf.train.adam(learningRate);
+  const { lossOptions, optimizer } = prepareTraining('trainDdpmParallel', model, data, options);
   const pool = workers > 1 && steps > 0 ? await GradientWorkers.start(model, schedule, workers - 1, options.backend ?? 'wasm') : undefined;
   const losses = new Float64Array(steps);
   let step = startStep;
