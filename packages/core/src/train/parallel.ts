@@ -67,11 +67,6 @@ export class GradientWorkers {
     this.pending.delete(w);
   }
 
-  /** Number of worker threads (the main thread computes one more shard itself). */
-  get size(): number {
-    return this.workers.length;
-  }
-
   /**
    * Start `count` worker threads, each building `model`'s architecture from its kind and config on `backend`
    * (the one the main thread uses, so that every shard is computed the same way).
@@ -100,7 +95,7 @@ export class GradientWorkers {
 
   /**
    * The gradient of the batch's mean loss, in `model.params.list` order (caller disposes of it), and the loss:
-   * the batch is cut into 1 + size shards, the workers take all but the first, the main thread the first.
+   * the batch is cut into one shard per worker thread plus one, the workers take all but the first, the main thread the first.
    * Each shard is accumulated over `microBatches` parts.
    */
   async gradients(x0: tf.Tensor, noise: TrainingNoise, microBatches = 1, lossOptions: DdpmLossOptions = {}): Promise<{ loss: number; grads: tf.Tensor[] }> {
