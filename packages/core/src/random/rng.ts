@@ -3,7 +3,9 @@
  * as an argument, so each result is reproducible from its seed and tests are deterministic.
  *
  * The generator is xoroshiro128+ from `pure-rand`; uniforms carry 53 random bits, normals use the Box–Muller
- * transform (both outputs are used).
+ * transform (both outputs are used). Its 128-bit state is filled from the seed by SplitMix64, as xoroshiro's authors
+ * recommend (Blackman & Vigna, https://prng.di.unimi.it): a small integer seed taken as the state directly leaves it
+ * nearly all zeros, and the first draws of every seed were then ≈ 1 and neighbouring seeds' streams correlated.
  */
 import prand from 'pure-rand';
 import * as tf from '@tensorflow/tfjs-core';
@@ -37,7 +39,29 @@ export interface RngState {
   readonly spare: number | null;
 }
 
-const TWO_POW_32 = 4294967296;
+const MASK_64 = (1n << 64n) - 1n;
+
+/**
+ * SplitMix64's output function (Steele, Lea & Flood 2014), applied to `index`·golden-gamma + `seed`: each output is a
+ * well-mixed 64-bit word even for seeds 0, 1, 2, ….
+ */
+function splitMix64(seed: bigint, index: number): bigint {
+  let z = (seed + BigInt(index + 1) * 0x9e3779b97f4a7c15n) & MASK_64;
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK_64;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK_64;
+  return z ^ (z >> 31n);
+}
+
+/** xoroshiro128+'s two 64-bit words from a 64-bit seed, as pure-rand's four 32-bit words [hi₀, lo₀, hi₁, lo₁]. */
+function expandSeed(seed64: bigint): number[] {
+  const words: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const w = splitMix64(seed64, i);
+    words.push(Number(w >> 32n) | 0, Number(w & 0xffffffffn) | 0);
+  }
+  // An all-zero state is xoroshiro's one fixed point; SplitMix64 is a bijection, so two zero words cannot follow.
+  return words;
+}
 
 class Xoroshiro implements Rng {
   private readonly gen: prand.RandomGenerator;
@@ -45,10 +69,11 @@ class Xoroshiro implements Rng {
 
   constructor(
     readonly seed: number,
-    from?: RngState,
+    words: readonly number[],
+    spare?: number,
   ) {
-    this.gen = from ? prand.xoroshiro128plus.fromState(from.generator) : prand.xoroshiro128plus(seed);
-    this.spare = from?.spare ?? undefined;
+    this.gen = prand.xoroshiro128plus.fromState(words);
+    this.spare = spare;
   }
 
   state(): RngState {
@@ -109,7 +134,10 @@ class Xoroshiro implements Rng {
   }
 
   fork(): Rng {
-    return new Xoroshiro(this.uint32() ^ Math.floor(this.uniform() * TWO_POW_32));
+    // A fresh 64-bit seed from this stream, expanded like a user's seed; the child's `seed` is its high 32 bits.
+    const hi = this.uint32();
+    const lo = this.uint32();
+    return new Xoroshiro(hi | 0, expandSeed((BigInt(hi) << 32n) | BigInt(lo)));
   }
 }
 
@@ -125,7 +153,7 @@ export function createRng(seed: number): Rng {
   if (!Number.isInteger(seed) || seed < -2147483648 || seed > 4294967295) {
     throw new DomainError('createRng', 'seed', 'an integer in -2^31..2^32-1', seed);
   }
-  return new Xoroshiro(seed | 0);
+  return new Xoroshiro(seed | 0, expandSeed(BigInt.asUintN(64, BigInt(seed | 0))));
 }
 
 /**
@@ -137,5 +165,5 @@ export function restoreRng(state: RngState): Rng {
     state !== null && typeof state === 'object' && Number.isInteger(state.seed) && Array.isArray(state.generator) &&
     state.generator.length === 4 && state.generator.every((w) => Number.isInteger(w)) && (state.spare === null || Number.isFinite(state.spare));
   if (!ok) throw new DomainError('restoreRng', 'state', 'a state saved by Rng.state() ({ seed, generator: 4 integers, spare })', JSON.stringify(state));
-  return new Xoroshiro(state.seed, state);
+  return new Xoroshiro(state.seed, state.generator, state.spare ?? undefined);
 }
