@@ -12,31 +12,53 @@ function assertEmbeddingArgs(fn: string, dim: number, maxPeriod: number): void {
   assertPositive(fn, 'maxPeriod', maxPeriod); // log(maxPeriod) must be finite, or every frequency is NaN
 }
 
-/** The frequencies ω_i = 10000^{−i/(dim/2)}, i = 0..dim/2 − 1, in float64. */
-export function embeddingFrequencies(dim: number, maxPeriod = 10000): Float64Array {
+/**
+ * G1 — the layouts of the sinusoidal embedding in use, as named options (h = dim/2, i = 0..h−1):
+ * - `'ours'` (the default): [sin | cos], ω_i = P^{−i/h} (Vaswani et al.'s frequencies, halves concatenated);
+ * - `'ddpm'`: [sin | cos], ω_i = P^{−i/(h−1)}, so the last frequency is exactly 1/P — Ho et al.'s
+ *   `get_timestep_embedding` (diffusion_tf/nn.py: `emb = log(10000) / (half_dim − 1)`); needs dim ≥ 4;
+ * - `'improved-diffusion'`: [cos | sin], ω_i = P^{−i/h} — Nichol & Dhariwal's `timestep_embedding` (nn.py), also
+ *   guided-diffusion's.
+ * P is `maxPeriod` (10000 in all three). A checkpoint trained with one layout needs the same one to sample.
+ */
+export type EmbeddingConvention = 'ours' | 'ddpm' | 'improved-diffusion';
+
+function assertConvention(fn: string, dim: number, convention: EmbeddingConvention): void {
+  if (convention !== 'ours' && convention !== 'ddpm' && convention !== 'improved-diffusion') {
+    throw new DomainError(fn, 'convention', "'ours', 'ddpm' or 'improved-diffusion'", convention);
+  }
+  if (convention === 'ddpm' && dim < 4) throw new DomainError(fn, 'dim', "an even integer >= 4 for 'ddpm' (it divides by h − 1)", dim);
+}
+
+/** The frequencies ω_i, i = 0..dim/2 − 1, in float64: P^{−i/h} (`'ours'`, `'improved-diffusion'`) or P^{−i/(h−1)} (`'ddpm'`). */
+export function embeddingFrequencies(dim: number, maxPeriod = 10000, convention: EmbeddingConvention = 'ours'): Float64Array {
   assertEmbeddingArgs('embeddingFrequencies', dim, maxPeriod);
+  assertConvention('embeddingFrequencies', dim, convention);
   const half = dim / 2;
-  return Float64Array.from({ length: half }, (_, i) => Math.exp((-Math.log(maxPeriod) * i) / half));
+  const denominator = convention === 'ddpm' ? half - 1 : half;
+  return Float64Array.from({ length: half }, (_, i) => Math.exp((-Math.log(maxPeriod) * i) / denominator));
 }
 
 /**
  * G1 — the sinusoidal embedding of a step t (Transformer position encoding, used by DDPM for t):
  * e(t) = [sin(ω_0 t), …, sin(ω_{h−1} t), cos(ω_0 t), …, cos(ω_{h−1} t)], ω_i = 10000^{−i/h}, h = dim/2.
- * Float64 scalar version.
+ * Float64 scalar version. `convention` selects the reference codebases' layouts ({@link EmbeddingConvention}).
  *
  * ```tex
  * e(t)_i=\sin(\omega_i t),\quad e(t)_{h+i}=\cos(\omega_i t),\qquad \omega_i=10000^{-i/h}
  * ```
- * Source: S0 (t treated as a position encoding), Vaswani et al. 2017 §3.5, Ho et al. 2020 Appendix B.
+ * Source: S0 (t treated as a position encoding), Vaswani et al. 2017 §3.5, Ho et al. 2020 Appendix B (and its
+ * code, for `'ddpm'`), Nichol & Dhariwal 2021's code (for `'improved-diffusion'`).
  */
-export function sinusoidalEmbedding(t: number, dim: number, maxPeriod = 10000): Float64Array {
+export function sinusoidalEmbedding(t: number, dim: number, maxPeriod = 10000, convention: EmbeddingConvention = 'ours'): Float64Array {
   assertFinite('sinusoidalEmbedding', 't', t);
   assertEmbeddingArgs('sinusoidalEmbedding', dim, maxPeriod);
-  const w = embeddingFrequencies(dim, maxPeriod);
+  const w = embeddingFrequencies(dim, maxPeriod, convention);
+  const cosFirst = convention === 'improved-diffusion';
   const out = new Float64Array(dim);
   w.forEach((wi, i) => {
-    out[i] = Math.sin(wi * t);
-    out[i + w.length] = Math.cos(wi * t);
+    out[cosFirst ? i + w.length : i] = Math.sin(wi * t);
+    out[cosFirst ? i : i + w.length] = Math.cos(wi * t);
   });
   return out;
 }
@@ -45,12 +67,13 @@ export function sinusoidalEmbedding(t: number, dim: number, maxPeriod = 10000): 
  * G1 — the same embedding for a batch of steps as a float32 tensor [B, dim] (angles computed in float64, so large t
  * keep their precision).
  */
-export function timestepEmbedding(t: Steps, dim: number, maxPeriod = 10000): tf.Tensor2D {
+export function timestepEmbedding(t: Steps, dim: number, maxPeriod = 10000, convention: EmbeddingConvention = 'ours'): tf.Tensor2D {
   assertEmbeddingArgs('timestepEmbedding', dim, maxPeriod); // before sizing the buffer: a negative dim is a DomainError
+  assertConvention('timestepEmbedding', dim, convention);
   const ts = typeof t === 'number' ? [t] : Array.from(t);
   if (ts.length === 0) throw new DomainError('timestepEmbedding', 't', 'one step or a non-empty array of steps', '[] (empty)');
   const data = new Float32Array(ts.length * dim);
-  ts.forEach((s, b) => data.set(sinusoidalEmbedding(s, dim, maxPeriod), b * dim));
+  ts.forEach((s, b) => data.set(sinusoidalEmbedding(s, dim, maxPeriod, convention), b * dim));
   return tf.tensor2d(data, [ts.length, dim]);
 }
 

@@ -4,7 +4,7 @@
  * The noise is always an argument: the caller draws it (e.g. `rng.normalTensor(x.shape)`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertStep, assertStepOrZero, type NoiseSchedule } from '../schedule/schedule.js';
+import { assertStep, assertStepOrZero, oneMinusAlphaBar, type NoiseSchedule } from '../schedule/schedule.js';
 import { assertBatched, assertSameTensorShape, coefficientTable, perExample, type Steps } from '../util/tensor.js';
 import { gaussianLogPdf } from '../probability/gaussian.js';
 import { assertFiniteArray, assertInteger, assertIntegerInRange, assertNonNegative, DomainError } from '../util/validate.js';
@@ -69,8 +69,12 @@ export function mergedStepsTransition(schedule: NoiseSchedule, t: number, k: num
   assertStep('mergedStepsTransition', schedule, t);
   assertIntegerInRange('mergedStepsTransition', 'k', k, 1, t);
   let prod = 1;
-  for (let s = t - k + 1; s <= t; s++) prod *= schedule.alphas[s]!;
-  return { mean: Math.sqrt(prod), variance: 1 - prod };
+  let logProd = 0; // 1 − ∏α_s as −expm1(Σ log1p(−β_s)): the difference 1 − ∏α_s cancels when the β's are small
+  for (let s = t - k + 1; s <= t; s++) {
+    prod *= schedule.alphas[s]!;
+    logProd += Math.log1p(-schedule.betas[s]!);
+  }
+  return { mean: Math.sqrt(prod), variance: -Math.expm1(logProd) };
 }
 
 /**
@@ -83,8 +87,7 @@ export function mergedStepsTransition(schedule: NoiseSchedule, t: number, k: num
  */
 export function forwardMarginal(schedule: NoiseSchedule, t: number): GaussianTransition {
   assertStepOrZero('forwardMarginal', schedule, t);
-  const ab = schedule.alphaBars[t]!;
-  return { mean: Math.sqrt(ab), variance: 1 - ab };
+  return { mean: Math.sqrt(schedule.alphaBars[t]!), variance: oneMinusAlphaBar(schedule, t) }; // no cancellation at small t
 }
 
 /**

@@ -1,1 +1,2 @@
 export * from './objective.js';
+export * from './decoder.js';

@@ -7,7 +7,7 @@ import { qSample } from '../forward/forward.js';
 import { diagonalGaussianLogPdf, gaussianLogPdf } from '../probability/gaussian.js';
 import { klDiagonalGaussian, klGaussian } from '../probability/kl.js';
 import { learnedLogVariance, posteriorMean, posteriorMeanCoefficients, posteriorMeanFromEps, posteriorVariance } from '../posterior/posterior.js';
-import { assertStep, type NoiseSchedule } from '../schedule/schedule.js';
+import { assertStep, oneMinusAlphaBar, type NoiseSchedule } from '../schedule/schedule.js';
 import { assertBatched, assertSameTensorShape, coefficientTable, perExample, type Steps } from '../util/tensor.js';
 import { assertFinite, assertFiniteArray, assertIntegerInRange, assertNonNegative, assertPositive, assertSameLength, DomainError } from '../util/validate.js';
 
@@ -308,7 +308,7 @@ export function epsilonLossWeight(schedule: NoiseSchedule, t: number, sigma2: nu
   assertStep('epsilonLossWeight', schedule, t);
   assertPositive('epsilonLossWeight', 'sigma2', sigma2);
   const b = schedule.betas[t]!;
-  return (b * b) / (2 * sigma2 * schedule.alphas[t]! * (1 - schedule.alphaBars[t]!));
+  return (b * b) / (2 * sigma2 * schedule.alphas[t]! * oneMinusAlphaBar(schedule, t)); // 1 − ᾱ_t without cancellation
 }
 
 /**

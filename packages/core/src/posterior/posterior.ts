@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gaussianLogPdf } from '../probability/gaussian.js';
-import { assertStep, type NoiseSchedule } from '../schedule/schedule.js';
+import { assertStep, oneMinusAlphaBar, type NoiseSchedule } from '../schedule/schedule.js';
 import { assertBatched, assertSameTensorShape, coefficientTable, perExample, type Steps } from '../util/tensor.js';
 import { assertFinite, assertInInterval, DomainError } from '../util/validate.js';
 
@@ -25,11 +25,11 @@ export interface PosteriorMeanCoefficients {
  */
 export function posteriorMeanCoefficients(schedule: NoiseSchedule, t: number): PosteriorMeanCoefficients {
   assertStep('posteriorMeanCoefficients', schedule, t);
-  const ab = schedule.alphaBars[t]!;
-  const abPrev = schedule.alphaBars[t - 1]!;
+  // 1 − ᾱ without cancellation (1 − ᾱ_1 = β_1 = 1e-4 computed as a difference keeps 12 of 16 digits).
+  const oneMinusAb = oneMinusAlphaBar(schedule, t);
   return {
-    x0Coef: (Math.sqrt(abPrev) * schedule.betas[t]!) / (1 - ab),
-    xtCoef: (Math.sqrt(schedule.alphas[t]!) * (1 - abPrev)) / (1 - ab),
+    x0Coef: (Math.sqrt(schedule.alphaBars[t - 1]!) * schedule.betas[t]!) / oneMinusAb,
+    xtCoef: (Math.sqrt(schedule.alphas[t]!) * oneMinusAlphaBar(schedule, t - 1)) / oneMinusAb,
   };
 }
 
@@ -43,7 +43,7 @@ export function posteriorMeanCoefficients(schedule: NoiseSchedule, t: number): P
  */
 export function posteriorVariance(schedule: NoiseSchedule, t: number): number {
   assertStep('posteriorVariance', schedule, t);
-  return ((1 - schedule.alphaBars[t - 1]!) / (1 - schedule.alphaBars[t]!)) * schedule.betas[t]!;
+  return (oneMinusAlphaBar(schedule, t - 1) / oneMinusAlphaBar(schedule, t)) * schedule.betas[t]!;
 }
 
 /**
@@ -107,6 +107,39 @@ export function predictX0FromEps(schedule: NoiseSchedule, xt: tf.Tensor, eps: tf
 }
 
 /**
+ * D8 — the noise recovered from x_t and x_0: ε = (x_t − √ᾱ_t x_0)/√(1 − ᾱ_t), the inverse of D4 (C5 solved for ε).
+ * Scalar form, float64, one coordinate; 1 − ᾱ_t is taken without cancellation ({@link oneMinusAlphaBar}).
+ *
+ * ```tex
+ * \varepsilon=\frac{x_t-\sqrt{\bar\alpha_t}\,x_0}{\sqrt{1-\bar\alpha_t}}
+ * ```
+ * Source: C5 solved for ε; improved-diffusion's `_predict_eps_from_xstart` (Nichol & Dhariwal 2021) and DDIM's
+ * sampler (Song et al. 2021) use it to turn a predicted x_0 back into noise.
+ */
+export function epsFromX0(schedule: NoiseSchedule, t: number, x0: number, xt: number): number {
+  assertStep('epsFromX0', schedule, t);
+  assertFinite('epsFromX0', 'x0', x0);
+  assertFinite('epsFromX0', 'xt', xt);
+  return (xt - Math.sqrt(schedule.alphaBars[t]!) * x0) / Math.sqrt(oneMinusAlphaBar(schedule, t));
+}
+
+/**
+ * D8 — {@link epsFromX0} on data tensors: ε = (x_t − √ᾱ_t x_0)/√(1 − ᾱ_t), the inverse of {@link predictX0FromEps}.
+ * @param xt - shape [B, …]; @param x0 - same shape; @param t - step(s) in 1..T
+ */
+export function predictEpsFromX0(schedule: NoiseSchedule, xt: tf.Tensor, x0: tf.Tensor, t: Steps): tf.Tensor {
+  assertBatched('predictEpsFromX0', 'xt', xt);
+  assertSameTensorShape('predictEpsFromX0', 'xt', xt, 'x0', x0);
+  const sqrtAb = coefficientTable(schedule, 'sqrtAlphaBar', (s) => Math.sqrt(schedule.alphaBars[s]!), 0);
+  const invSqrtOneMinusAb = coefficientTable(schedule, 'invSqrtOneMinusAlphaBar', (s) => 1 / Math.sqrt(oneMinusAlphaBar(schedule, s)));
+  return tf.tidy(() => {
+    const a = perExample('predictEpsFromX0', schedule, sqrtAb, t, xt.shape[0]!, xt.rank);
+    const k = perExample('predictEpsFromX0', schedule, invSqrtOneMinusAb, t, xt.shape[0]!, xt.rank);
+    return tf.mul(tf.sub(xt, tf.mul(x0, a)), k);
+  });
+}
+
+/**
  * D5 — the posterior mean in noise form: μ̃_t = (x_t − β_t/√(1 − ᾱ_t) · ε) / √α_t (D2 with D4 substituted).
  *
  * ```tex
@@ -126,23 +159,56 @@ export function posteriorMeanFromEps(schedule: NoiseSchedule, xt: tf.Tensor, eps
   });
 }
 
-/** Which variance the reverse step uses (D6): β_t (S0's and S4's code) or β̃_t (the posterior's, D3). */
-export type ReverseVarianceChoice = 'beta' | 'betaTilde';
+/**
+ * Which variance the reverse step uses (D6): β_t (S0's and S4's code), β̃_t (the posterior's, D3), or one of the
+ * reference codebases' conventions for t = 1, where β̃_1 = 0:
+ * - `'fixedlarge'`: β_t, except β̃_2 at t = 1 (Ho et al.'s `diffusion_utils_2.py`, model_var_type 'fixedlarge':
+ *   `log(append(posterior_variance[1], betas[1:]))`, "to get a better decoder log likelihood");
+ * - `'fixedsmall'`: β̃_t, except β̃_2 at t = 1 (their 'fixedsmall' reads `posterior_log_variance_clipped`,
+ *   `log(append(posterior_variance[1], posterior_variance[1:]))`; improved-diffusion does the same);
+ * - `'clamped'`: max(β̃_t, 1e-20), the older floor of `diffusion_utils.py` (`np.log(np.maximum(posterior_variance,
+ *   1e-20))`), which the released CIFAR-10/LSUN sampler uses.
+ */
+export type ReverseVarianceChoice = 'beta' | 'betaTilde' | 'fixedlarge' | 'fixedsmall' | 'clamped';
+
+/** The floor `diffusion_utils.py` puts under β̃_t before its log (so log β̃_1 = log 1e-20 ≈ −46). */
+export const POSTERIOR_VARIANCE_FLOOR = 1e-20;
 
 /**
  * D6 — the variance σ_t² of p_θ(x_{t−1} | x_t) = N(μ_θ, σ_t² I): β_t (upper bound, S0/S4 code) or β̃_t (lower
  * bound, the true posterior's). Ho et al. report both give similar samples; the choice is shown, not hidden.
+ * The three reference conventions differ from these only at t = 1 (see {@link ReverseVarianceChoice}); the
+ * samplers add no noise at t = 1 (F2), so they matter for the bound's decoder term L_0, not for samples.
  *
  * ```tex
- * \sigma_t^2\in\{\beta_t,\ \tilde\beta_t\},\qquad \tilde\beta_t = \frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}\beta_t
+ * \sigma_t^2\in\{\beta_t,\ \tilde\beta_t\},\qquad \tilde\beta_t = \frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}\beta_t,
+ * \qquad \sigma_1^2 = \tilde\beta_2\ (\text{fixedlarge, fixedsmall}),\quad \max(\tilde\beta_1, 10^{-20})\ (\text{clamped})
  * ```
- * Source: S0 (its code drops the factor (1−ᾱ_{t−1})/(1−ᾱ_t)), S4, Ho et al. 2020 §3.2.
+ * Source: S0 (its code drops the factor (1−ᾱ_{t−1})/(1−ᾱ_t)), S4, Ho et al. 2020 §3.2 and its code
+ * (github.com/hojonathanho/diffusion, diffusion_tf/diffusion_utils.py and diffusion_utils_2.py).
  */
 export function reverseVariance(schedule: NoiseSchedule, t: number, choice: ReverseVarianceChoice): number {
   assertStep('reverseVariance', schedule, t);
-  if (choice === 'beta') return schedule.betas[t]!;
-  if (choice === 'betaTilde') return posteriorVariance(schedule, t);
-  throw new DomainError('reverseVariance', 'choice', "'beta' or 'betaTilde'", choice);
+  switch (choice) {
+    case 'beta':
+      return schedule.betas[t]!;
+    case 'betaTilde':
+      return posteriorVariance(schedule, t);
+    case 'fixedlarge':
+      return t === 1 ? betaTildeAtOne(schedule, 'reverseVariance') : schedule.betas[t]!;
+    case 'fixedsmall':
+      return t === 1 ? betaTildeAtOne(schedule, 'reverseVariance') : posteriorVariance(schedule, t);
+    case 'clamped':
+      return Math.max(posteriorVariance(schedule, t), POSTERIOR_VARIANCE_FLOOR);
+    default:
+      throw new DomainError('reverseVariance', 'choice', "'beta', 'betaTilde', 'fixedlarge', 'fixedsmall' or 'clamped'", choice);
+  }
+}
+
+/** β̃_2, the stand-in for β̃_1 = 0 in the clipped conventions (needs T ≥ 2). */
+function betaTildeAtOne(schedule: NoiseSchedule, fn: string): number {
+  if (schedule.T < 2) throw new DomainError(fn, 'schedule.T', 'at least 2 (β̃_2 stands in for β̃_1)', schedule.T);
+  return posteriorVariance(schedule, 2);
 }
 
 /**

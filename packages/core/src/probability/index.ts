@@ -4,3 +4,4 @@ export * from './gaussian-algebra.js';
 export * from './mixture.js';
 export * from './kl.js';
 export * from './likelihood.js';
+export * from './normal-cdf.js';

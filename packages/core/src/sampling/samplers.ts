@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { learnedLogVariance, posteriorMeanFromEps, predictX0FromEps, reverseVariance, type ReverseVarianceChoice } from '../posterior/posterior.js';
 import type { Rng } from '../random/rng.js';
-import { assertStep, assertStepOrZero, type NoiseSchedule } from '../schedule/schedule.js';
+import { assertStep, assertStepOrZero, oneMinusAlphaBar, type NoiseSchedule } from '../schedule/schedule.js';
 import { assertBatched, assertSameTensorShape } from '../util/tensor.js';
 import { assertInInterval, assertInteger, assertIntegerInRange, DomainError } from '../util/validate.js';
 
@@ -211,9 +211,11 @@ export function ddimSigma(schedule: NoiseSchedule, t: number, tPrev: number, eta
   assertStepOrZero('ddimSigma', schedule, tPrev, 'tPrev');
   if (tPrev >= t) throw new DomainError('ddimSigma', 'tPrev', `an integer in 0..${t - 1} (earlier than t)`, tPrev);
   assertInInterval('ddimSigma', 'eta', eta, 0, 1);
-  const ab = schedule.alphaBars[t]!;
-  const abPrev = schedule.alphaBars[tPrev]!;
-  return eta * Math.sqrt((1 - abPrev) / (1 - ab)) * Math.sqrt(1 - ab / abPrev);
+  // 1 − ᾱ and 1 − ᾱ_t/ᾱ_{t'} from log ᾱ, without the cancellation of the differences at small t or short jumps.
+  let logRatio = 0;
+  for (let s = tPrev + 1; s <= t; s++) logRatio += Math.log1p(-schedule.betas[s]!);
+  const ratio = -Math.expm1(logRatio);
+  return eta * Math.sqrt(oneMinusAlphaBar(schedule, tPrev) / oneMinusAlphaBar(schedule, t)) * Math.sqrt(ratio);
 }
 
 /**

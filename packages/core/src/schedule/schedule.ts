@@ -138,9 +138,19 @@ export function cosineSchedule(T: number, s = 0.008, maxBeta = 0.999): NoiseSche
   assertInteger('cosineSchedule', 'T', T, 1);
   assertInInterval('cosineSchedule', 's', s, 0, 1, { lo: true });
   assertInInterval('cosineSchedule', 'maxBeta', maxBeta, 0, 1, { lo: true, hi: true });
-  const f = (t: number) => Math.cos(((t / T + s) / (1 + s)) * (Math.PI / 2)) ** 2;
+  // Evaluated without cancellation (same numbers, all their digits): with φ_t = π/2 − θ_t = (π/2)(T − t)/(T(1 + s)),
+  // f(t) = sin²φ_t, and 1 − f(t)/f(t−1) = sin(φ_{t−1} − φ_t) sin(φ_{t−1} + φ_t)/sin²φ_{t−1}. Taken literally, the
+  // cosine near π/2 (late t) and 1 − f(t)/f(t−1) ≈ 4e-5 (t = 1) each lost four of sixteen digits.
+  const scale = Math.PI / 2 / (T * (1 + s));
   const b = new Float64Array(T);
-  for (let t = 1; t <= T; t++) b[t - 1] = Math.min(1 - f(t) / f(t - 1), maxBeta);
+  for (let t = 1; t <= T; t++) {
+    const prev = Math.sin(scale * (T - t + 1));
+    // sin(φ_{t−1} + φ_t) with the sum near π at small t: take sin(π − sum), π − sum = scale·(2Ts + 2t − 1).
+    const sum = 2 * (T - t) + 1;
+    const sinSum = sum <= T * (1 + s) ? Math.sin(scale * sum) : Math.sin(scale * (2 * T * s + 2 * t - 1));
+    const beta = (Math.sin(scale) * sinSum) / (prev * prev);
+    b[t - 1] = Math.min(beta, maxBeta);
+  }
   return scheduleFromBetas(b, `cosine(s=${s}, T=${T})`);
 }
 
@@ -172,6 +182,65 @@ export function alphaBar(schedule: NoiseSchedule, t: number): number {
   return schedule.alphaBars[t]!;
 }
 
+// Σ_{s≤t} log α_s = Σ log1p(−β_s), summed once per (frozen) schedule with Neumaier's compensation.
+const logAlphaBarTables = new WeakMap<NoiseSchedule, Float64Array>();
+
+/**
+ * C2 — log ᾱ_t = Σ_{s≤t} log(1 − β_s) for t in 0..T, from the β's themselves: each term log1p(−β_s) is accurate
+ * to an ulp and the compensated sum adds about one more, where the running product ᾱ_t carries t roundings.
+ */
+export function logAlphaBar(schedule: NoiseSchedule, t: number): number {
+  assertStepOrZero('logAlphaBar', schedule, t);
+  let table = logAlphaBarTables.get(schedule);
+  if (!table) {
+    table = new Float64Array(schedule.T + 1);
+    let sum = 0;
+    let compensation = 0;
+    for (let s = 1; s <= schedule.T; s++) {
+      const term = Math.log1p(-schedule.betas[s]!);
+      const next = sum + term;
+      compensation += Math.abs(sum) >= Math.abs(term) ? sum - next + term : term - next + sum;
+      sum = next;
+      table[s] = sum + compensation;
+    }
+    logAlphaBarTables.set(schedule, table);
+  }
+  return table[t]!;
+}
+
+/**
+ * C5 — the forward variance 1 − ᾱ_t computed without cancellation: −expm1(log ᾱ_t). `1 − schedule.alphaBars[t]`
+ * subtracts two nearly equal numbers at small t (1 − ᾱ_1 = β_1 = 1e-4 keeps 12 of 16 digits); this keeps all.
+ *
+ * ```tex
+ * 1-\bar\alpha_t=-\operatorname{expm1}\Big(\sum_{s=1}^{t}\operatorname{log1p}(-\beta_s)\Big)
+ * ```
+ * Source: S0 公式7 (the closed form's variance); the expm1/log1p evaluation follows Mächler 2012 ("Accurately
+ * computing log(1 − exp(−|a|))").
+ */
+export function oneMinusAlphaBar(schedule: NoiseSchedule, t: number): number {
+  assertStepOrZero('oneMinusAlphaBar', schedule, t);
+  return -Math.expm1(logAlphaBar(schedule, t));
+}
+
+/**
+ * C5 — log(1 − ᾱ_t), the log-variance of q(x_t | x_0) (the reference DDPM code's `log_one_minus_alphas_cumprod`),
+ * stable at both ends: log(−expm1(log ᾱ_t)) while ᾱ_t > ½, log1p(−ᾱ_t) after (Mächler's log1mexp). The naive
+ * log(1 − ᾱ_t) loses digits at large t, where 1 − ᾱ_t ≈ 1 and the log is −ᾱ_t, and at small t, where 1 − ᾱ_t
+ * cancels. Defined for t in 1..T (at t = 0 it is −∞).
+ *
+ * ```tex
+ * \log(1-\bar\alpha_t)=\begin{cases}\log\big(-\operatorname{expm1}(\log\bar\alpha_t)\big)&\log\bar\alpha_t>-\log2\\
+ *   \operatorname{log1p}\big(-\exp(\log\bar\alpha_t)\big)&\text{otherwise}\end{cases}
+ * ```
+ * Source: Ho et al. 2020's code (`log_one_minus_alphas_cumprod`, computed there as np.log(1 − ᾱ)); Mächler 2012.
+ */
+export function logOneMinusAlphaBar(schedule: NoiseSchedule, t: number): number {
+  assertStep('logOneMinusAlphaBar', schedule, t);
+  const l = logAlphaBar(schedule, t);
+  return l > -Math.LN2 ? Math.log(-Math.expm1(l)) : Math.log1p(-Math.exp(l));
+}
+
 /**
  * C9 — signal-to-noise ratio of q(x_t | x_0): SNR(t) = ᾱ_t / (1 − ᾱ_t), strictly decreasing in t.
  *
@@ -182,8 +251,7 @@ export function alphaBar(schedule: NoiseSchedule, t: number): number {
  */
 export function signalToNoiseRatio(schedule: NoiseSchedule, t: number): number {
   assertStep('signalToNoiseRatio', schedule, t);
-  const ab = schedule.alphaBars[t]!;
-  return ab / (1 - ab);
+  return schedule.alphaBars[t]! / oneMinusAlphaBar(schedule, t); // 1 − ᾱ_t without cancellation at small t
 }
 
 /**

@@ -48,3 +48,40 @@ export function testSeed(seed: number): number {
   if (!Number.isInteger(offset)) throw new Error(`TEST_SEED_OFFSET must be an integer; received ${process.env.TEST_SEED_OFFSET}`);
   return seed + offset;
 }
+
+/**
+ * The spacing of doubles at x (one ulp): 2^(e−52) for 2^e ≤ |x| < 2^(e+1), the smallest subnormal 2^−1074 below
+ * 2^−1022. n correctly rounded operations move a result by at most about n ulps (each ≤ ½ ulp of its own result,
+ * and a relative error 2^−53 is at most 1 ulp), so a bound in ulps is a count of roundings times a condition number.
+ */
+export function ulp(x: number): number {
+  if (!Number.isFinite(x)) throw new Error(`ulp: ${x} has no ulp`);
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(x));
+  const biasedExponent = view.getUint16(0) >> 4;
+  return biasedExponent === 0 ? 2 ** -1074 : 2 ** (biasedExponent - 1075);
+}
+
+/**
+ * An exact value as two doubles, hi + lo (hi the double nearest it, lo the rest), or ±∞ as `null` with its sign
+ * in the string: the form of test/reference/*.json, so errors are measured exactly rather than to ±½ ulp.
+ */
+export type ReferenceValue = readonly [hi: number | null, lo: number | null, digits: string];
+
+/** |actual − exact| in ulps of the exact value (the difference `actual − hi` is exact by Sterbenz when close). */
+export function ulpsError(actual: number, ref: ReferenceValue): number {
+  const [hi, lo, digits] = ref;
+  if (hi === null || lo === null) return actual === (digits.startsWith('-') ? -Infinity : Infinity) ? 0 : Infinity;
+  if (!Number.isFinite(actual)) return Infinity;
+  return Math.abs(actual - hi - lo) / ulp(hi);
+}
+
+/**
+ * Throws unless `actual` is within `n` ulps of the exact value `ref`. Say in the test why n: the number of
+ * roundings between the inputs and the result, times the condition number where cancellation amplifies them.
+ * @param label - what is compared (printed on failure, with the error in ulps and the 40-digit reference)
+ */
+export function expectUlps(actual: number, ref: ReferenceValue, n: number, label = 'value'): void {
+  const err = ulpsError(actual, ref);
+  if (!(err <= n)) throw new Error(`${label}: got ${actual}, exact ${ref[2]}: ${err.toPrecision(3)} ulps > ${n}`);
+}
