@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../random/rng.js';
-import { cosineSchedule, linearSchedule } from '../schedule/schedule.js';
+import { cosineSchedule, linearSchedule, oneMinusAlphaBar } from '../schedule/schedule.js';
 import { gaussianLogPdf } from '../probability/gaussian.js';
 import { mean, standardError, variance, varianceStandardError } from '../stats/descriptive.js';
 import { assertClose, EPS, testSeed } from '../testing/expect-close.js';
@@ -181,10 +181,25 @@ describe('D2, D4, D5 on tensors', () => {
 describe('D6, D7 the reverse variance', () => {
   it('D6 σ_t² is β_t (S0/S4 code) or β̃_t, and they differ exactly by (1−ᾱ_{t−1})/(1−ᾱ_t)', () => {
     for (const t of [2, 10, 100, 1000]) {
-      const ratio = (1 - schedule.alphaBars[t - 1]!) / (1 - schedule.alphaBars[t]!);
+      const ratio = oneMinusAlphaBar(schedule, t - 1) / oneMinusAlphaBar(schedule, t);
       assertClose(reverseVariance(schedule, t, 'betaTilde'), ratio * reverseVariance(schedule, t, 'beta'), { rel: 4 * EPS }, `t=${t}`);
     }
-    expect(() => reverseVariance(schedule, 5, 'sigma' as never)).toThrow(/'beta' or 'betaTilde'/);
+    expect(() => reverseVariance(schedule, 5, 'sigma' as never)).toThrow(/'beta', 'betaTilde', 'fixedlarge', 'fixedsmall' or 'clamped'/);
+  });
+
+  it('D6 the reference codes differ only at t = 1: fixedlarge and fixedsmall use β̃_2 there, clamped uses 1e-20', () => {
+    const bt2 = posteriorVariance(schedule, 2);
+    expect(reverseVariance(schedule, 1, 'betaTilde')).toBe(0);
+    expect(reverseVariance(schedule, 1, 'fixedlarge')).toBe(bt2);
+    expect(reverseVariance(schedule, 1, 'fixedsmall')).toBe(bt2);
+    expect(reverseVariance(schedule, 1, 'clamped')).toBe(1e-20);
+    for (const t of [2, 10, 1000]) {
+      expect(reverseVariance(schedule, t, 'fixedlarge')).toBe(schedule.betas[t]);
+      expect(reverseVariance(schedule, t, 'fixedsmall')).toBe(posteriorVariance(schedule, t));
+      expect(reverseVariance(schedule, t, 'clamped')).toBe(posteriorVariance(schedule, t));
+    }
+    // fixedsmall's variance at t = 1 is the exp of the clipped log variance D7 uses
+    assertClose(Math.log(reverseVariance(schedule, 1, 'fixedsmall')), clippedLogPosteriorVariance(schedule, 1), { rel: 2 * EPS }, 'log');
   });
 
   it('D7 v = 1 gives β_t, v = 0 gives β̃_t, and log Σ is linear in v', () => {

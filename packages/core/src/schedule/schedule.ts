@@ -220,7 +220,7 @@ export function logAlphaBar(schedule: NoiseSchedule, t: number): number {
  */
 export function oneMinusAlphaBar(schedule: NoiseSchedule, t: number): number {
   assertStepOrZero('oneMinusAlphaBar', schedule, t);
-  return -Math.expm1(logAlphaBar(schedule, t));
+  return 0 - Math.expm1(logAlphaBar(schedule, t)); // 0 − …: +0 at t = 0, not −0
 }
 
 /**
