@@ -174,3 +174,15 @@ describe('B6 CVAE conditioning', () => {
     expect(() => concatCondition(tf.zeros([3, 8]), tf.zeros([2, 2]))).toThrow(/concatCondition: argument 'labelEmbedding' must be a tensor of rank 2 whose leading axes match x \[3, \*\]/);
   });
 });
+
+describe('B4 the stable VAE KL', () => {
+  it('B4 its gradients are μ and ½(e^v − 1), on both sides of the series/direct switch at |v| = ½', () => {
+    const mu = tf.tensor2d([[0.3, -1.2, 0, 2]]);
+    const lv = tf.tensor2d([[1e-3, -0.49, 0.51, -3]]);
+    const [gMu, gLv] = tf.grads((m: tf.Tensor, l: tf.Tensor) => tf.sum(klToStandardNormal(m, l)))([mu, lv]);
+    const v = lv.dataSync();
+    gMu!.dataSync().forEach((g, i) => assertClose(g, mu.dataSync()[i]!, { abs: 1e-7 }, `∂/∂μ[${i}]`));
+    // float32: e^v − 1 carries ~1e-7 absolute
+    gLv!.dataSync().forEach((g, i) => assertClose(g, 0.5 * Math.expm1(v[i]!), { abs: 2e-7 }, `∂/∂v[${i}]`));
+  });
+});

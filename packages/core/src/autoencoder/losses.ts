@@ -87,19 +87,24 @@ const EXP_SERIES_F32 = Array.from({ length: 10 }, (_, j) => {
 });
 
 /**
- * e^v − 1 − v elementwise, differentiable: the series (Horner) where |v| < ½, e^v − 1 − v elsewhere (cancelling
- * by at most a factor 4.7). The series is fed v clipped to [−½, ½] so its unused branch stays finite: a NaN
- * there would leak into the gradient through tf.where.
+ * e^v − 1 − v elementwise: the series (Horner) where |v| < ½, e^v − 1 − v elsewhere (cancelling by at most a
+ * factor 4.7). A custom gradient, (e^v − 1)·dy, the same autodiff gave the textbook form: the branch choice
+ * (tf.less) has no gradient in tfjs, so it stays off the tape. The series is fed v clipped to [−½, ½] so its
+ * unused lanes stay finite.
  */
-function expMinusOneMinusX(v: tf.Tensor): tf.Tensor {
+const expMinusOneMinusX = tf.customGrad(((v: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([v]);
   const small = tf.less(tf.abs(v), 0.5);
   const vs = tf.clipByValue(v, -0.5, 0.5);
   let p: tf.Tensor = tf.scalar(EXP_SERIES_F32[EXP_SERIES_F32.length - 1]!);
   for (let j = EXP_SERIES_F32.length - 2; j >= 0; j--) p = tf.add(tf.mul(p, vs), EXP_SERIES_F32[j]!);
   const series = tf.mul(tf.square(vs), p);
   const direct = tf.sub(tf.sub(tf.exp(v), 1), v);
-  return tf.where(small, series, direct);
-}
+  return {
+    value: tf.where(small, series, direct),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.mul(dy as tf.Tensor, tf.sub(tf.exp(saved[0]!), 1)),
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (v: tf.Tensor) => tf.Tensor;
 
 /**
  * B4 — the VAE loss = B1 (summed per example) + B4, averaged over the batch (S4's `compute_loss`).
