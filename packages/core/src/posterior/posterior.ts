@@ -25,7 +25,7 @@ export interface PosteriorMeanCoefficients {
  */
 export function posteriorMeanCoefficients(schedule: NoiseSchedule, t: number): PosteriorMeanCoefficients {
   assertStep('posteriorMeanCoefficients', schedule, t);
-  // 1 − ᾱ without cancellation (1 − ᾱ_1 = β_1 = 1e-4 computed as a difference keeps 12 of 16 digits).
+  // 1 − ᾱ without cancellation (1 − ᾱ_1 = β_1 = 1e-4 computed as a difference is 813 ulps off).
   const oneMinusAb = oneMinusAlphaBar(schedule, t);
   return {
     x0Coef: (Math.sqrt(schedule.alphaBars[t - 1]!) * schedule.betas[t]!) / oneMinusAb,
