@@ -32,6 +32,7 @@ import {
   variationalBound,
   vlbTerm,
 } from './objective.js';
+import { discretizedGaussianDecoderNll, discretizedGaussianLogLikelihood } from './decoder.js';
 
 beforeAll(useCpuBackend);
 const K = 6;
@@ -516,5 +517,41 @@ describe('D7 learned variance: L_vlb on tensors and the hybrid loss', () => {
     expect(() => hybridLoss(sch, x0, xt, ts, eps, epsPred, tf.zeros([4, 3]))).toThrow(/^hybridLoss: argument 'v' must be a tensor of the same shape/);
     expect(() => perExampleVlbTerm(sch, x0, xt, ts, epsPred, tf.zeros([4]))).toThrow(/^perExampleVlbTerm: argument 'logVariance'/);
     expect(() => perExampleVlbTerm(sch, x0, xt, [1, 2, 3], epsPred, tf.zeros([4, 2]))).toThrow(/^perExampleVlbTerm: argument 't' must be one step per example/);
+  });
+});
+
+describe('E7 the discretised decoder L_0', () => {
+  const bins = Array.from({ length: 256 }, (_, k) => (2 * k) / 255 - 1);
+
+  it('E7 the 256 bin probabilities sum to 1 for any mean and scale, with the exact Φ and with the tanh one', () => {
+    for (const [mean, logScale] of [[0, -1], [0.8, -6], [-1.3, 0.7], [0.02, -9]] as const) {
+      const exact = bins.reduce((s, x) => s + Math.exp(discretizedGaussianLogLikelihood(x, mean, logScale)), 0);
+      assertClose(exact, 1, { abs: 1e-12 }, `exact Φ, N(${mean}, e^${2 * logScale})`);
+      // tanh: its edge bins use Φ̃ at one end, interior bins differences of Φ̃, so the sum telescopes to 1 too
+      // (up to the 1e-12 floors: at most 256 of them)
+      const tanh = bins.reduce((s, x) => s + Math.exp(discretizedGaussianLogLikelihood(x, mean, logScale, 'tanh')), 0);
+      assertClose(tanh, 1, { abs: 256 * 1e-12 + 1e-12 }, `tanh Φ, N(${mean}, e^${2 * logScale})`);
+    }
+  });
+
+  it('E7 a narrow decoder puts its mass on the mean’s bin; the tanh and exact decoders agree to the approximation’s 3e-4', () => {
+    const mean = bins[140]!;
+    expect(discretizedGaussianLogLikelihood(mean, mean, -10)).toBeCloseTo(0, 12); // σ = 4.5e-5 ≪ the bin's 3.9e-3
+    expect(discretizedGaussianLogLikelihood(bins[141]!, mean, -10)).toBeLessThan(-1000);
+    for (const x of [bins[0]!, bins[100]!, bins[255]!]) {
+      const pe = Math.exp(discretizedGaussianLogLikelihood(x, 0.1, -1.5));
+      const pt = Math.exp(discretizedGaussianLogLikelihood(x, 0.1, -1.5, 'tanh'));
+      expect(Math.abs(pe - pt), `x=${x}`).toBeLessThan(6e-4); // two Φ̃ values, each within 3e-4
+    }
+    // NLL of an image is the sum over its pixels
+    const img = [bins[3]!, bins[200]!, bins[255]!];
+    assertClose(
+      discretizedGaussianDecoderNll(img, [0, 0.5, 0.9], -2),
+      -img.reduce((s, x, i) => s + discretizedGaussianLogLikelihood(x, [0, 0.5, 0.9][i]!, -2), 0),
+      { rel: 4 * EPS },
+      'sum',
+    );
+    expect(() => discretizedGaussianLogLikelihood(1.5, 0, 0)).toThrow(/argument 'x'/);
+    expect(() => discretizedGaussianLogLikelihood(0, 0, 0, 'logistic' as never)).toThrow(/'exact' or 'tanh'/);
   });
 });

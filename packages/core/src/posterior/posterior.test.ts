@@ -16,6 +16,8 @@ import {
   posteriorMeanCoefficients,
   posteriorMeanFromEps,
   posteriorVariance,
+  epsFromX0,
+  predictEpsFromX0,
   predictX0FromEps,
   reverseVariance,
 } from './posterior.js';
@@ -246,5 +248,25 @@ describe('D6, D7 the reverse variance', () => {
     expect(() => posteriorLogDensityByBayes(schedule, 1, 0, 0, 0)).toThrow(/2\.\.1000/);
     expect(() => posteriorLogDensityByBayes(schedule, 3, Number.NaN, 0, 0)).toThrow(/^posteriorLogDensityByBayes: argument 'xPrev' must be a finite/);
     expect(() => posteriorVariance(schedule, 1001)).toThrow(/1\.\.1000/);
+  });
+});
+
+describe('D8 ε from x_0', () => {
+  it('D8 inverts C5 and D4: ε recovered from (x_0, x_t) on tensors and as a scalar', () => {
+    const rng = createRng(testSeed(81));
+    const x0 = tf.tensor2d(Float32Array.from({ length: 12 }, () => rng.normal()), [4, 3]);
+    const eps = tf.tensor2d(Float32Array.from({ length: 12 }, () => rng.normal()), [4, 3]);
+    const ts = [2, 50, 500, 1000];
+    const xt = qSample(schedule, x0, ts, eps);
+    const back = toFloat64(predictEpsFromX0(schedule, xt, x0, ts));
+    // float32: x_t carries ~1e-7·|x_t|, divided by √(1 − ᾱ_t) ≥ √(1 − ᾱ_2) = 0.017
+    toFloat64(eps).forEach((e, i) => assertClose(back[i]!, e, { abs: 2e-5 }, `ε[${i}]`));
+    const x0Again = toFloat64(predictX0FromEps(schedule, xt, predictEpsFromX0(schedule, xt, x0, ts), ts));
+    toFloat64(x0).forEach((v, i) => assertClose(x0Again[i]!, v, { abs: 2e-5 }, `x0[${i}]`));
+    // scalar: x_t = √ᾱ x_0 + √(1 − ᾱ) ε in float64, then back
+    for (const t of [1, 10, 999]) {
+      const xs = Math.sqrt(schedule.alphaBars[t]!) * 0.4 + Math.sqrt(oneMinusAlphaBar(schedule, t)) * -1.3;
+      assertClose(epsFromX0(schedule, t, 0.4, xs), -1.3, { abs: 1e-12 }, `t=${t}`);
+    }
   });
 });

@@ -7,6 +7,7 @@ import { assertClose, EPS, testSeed } from '../testing/expect-close.js';
 import { bayesPosterior, bayesRule } from './bayes.js';
 import { diagonalGaussianLogPdf, gaussianLogPdf, gaussianPdf } from './gaussian.js';
 import { affineGaussian, standardNormalCdf, sumOfIndependentGaussians } from './gaussian-algebra.js';
+import { logNormalCdf, logNormalIntervalProbability, normalCdf, normalCdfTanh } from './normal-cdf.js';
 import { klDiagonalGaussian, klDiagonalGaussianLogVar, klDiscrete, klGaussian, klMonteCarlo, klQuadrature } from './kl.js';
 import {
   expectedLogLikelihoodDiscrete,
@@ -305,5 +306,45 @@ describe('A11, A12 Jensen, ELBO and maximum likelihood', () => {
     expect(() => expectedLogLikelihoodDiscrete([0.5, 0.5], [1])).toThrow(/expectedLogLikelihoodDiscrete: argument 'q' must be an array of the same length/);
     expect(() => expectedLogLikelihoodDiscrete([0.5, 0.5], [-1, 2])).toThrow(/argument 'q\[0\]'/);
     expect(() => expectedLogLikelihoodDiscrete([], [])).toThrow(/non-empty/);
+  });
+});
+
+describe('A13 the standard normal CDF', () => {
+  it('A13 Φ(0) = ½, Φ(x) + Φ(−x) = 1, log Φ continuous where its evaluation switches, and Φ′ = φ', () => {
+    expect(normalCdf(0)).toBe(0.5);
+    for (const x of [0.3, 0.7071, 1, 2.5, 6]) assertClose(normalCdf(x) + normalCdf(-x), 1, { abs: 2 * EPS }, `x=${x}`);
+    // series below z = x/√2 = ½, continued fraction above: the two sides of the switch agree
+    const x0 = -Math.SQRT1_2;
+    assertClose(logNormalCdf(x0 * (1 - 1e-15)), logNormalCdf(x0 * (1 + 1e-15)), { rel: 8 * EPS }, 'log Φ across z = ½');
+    // central difference: error h²/6·|φ''| ≤ 1e-11 at h = 1e-5, rounding ε/h ≈ 2e-11
+    for (const x of [-3, -0.5, 0.2, 1.7]) assertClose((normalCdf(x + 1e-5) - normalCdf(x - 1e-5)) / 2e-5, gaussianPdf(x, 0, 1), { abs: 1e-10 }, `Φ′(${x})`);
+    expect(logNormalCdf(-40)).toBeCloseTo(-804.6084420137538, 9); // Φ(−40) underflows, its log does not
+  });
+
+  it('A13 the tanh approximation is within 3e-4 of Φ and is a CDF (odd about ½, increasing)', () => {
+    let worst = 0;
+    let prev = 0;
+    for (let x = -8; x <= 8; x += 0.005) {
+      const p = normalCdfTanh(x);
+      worst = Math.max(worst, Math.abs(p - normalCdf(x)));
+      expect(p).toBeGreaterThanOrEqual(prev);
+      prev = p;
+      assertClose(p + normalCdfTanh(-x), 1, { abs: 2 * EPS }, `x=${x}`);
+    }
+    expect(worst).toBeLessThan(3e-4);
+    expect(worst).toBeGreaterThan(1e-4); // an approximation, not Φ itself
+  });
+
+  it('A13 log P(a < X ≤ b) is the log of Φ(b) − Φ(a) where that difference is accurate, and finite in the far tails', () => {
+    for (const [a, b] of [[-1, 0.5], [0.2, 0.9], [-2.5, -1.5], [-0.01, 0.01]] as const) {
+      assertClose(logNormalIntervalProbability(a, b), Math.log(normalCdf(b) - normalCdf(a)), { abs: 1e-13 }, `(${a}, ${b}]`);
+    }
+    // a bin 100σ out: Φ(b) − Φ(a) is 1 − 1 = 0 in float64, the mass is e^{−5000}·…
+    const far = logNormalIntervalProbability(100, 100.5);
+    expect(far).toBeLessThan(-5000);
+    expect(Number.isFinite(far)).toBe(true);
+    // the two tails are mirror images
+    assertClose(logNormalIntervalProbability(-100.5, -100), far, { rel: 4 * EPS }, 'mirror');
+    expect(() => logNormalIntervalProbability(1, 1)).toThrow(/argument 'b'/);
   });
 });
