@@ -53,14 +53,14 @@ function show(v: unknown): string {
   return String(v);
 }
 
-function casesOf(kind: Kind, seed: number): { kind: CaseKind; bad: boolean; value: () => unknown; label: string }[] {
+function casesOf(kind: Kind, seed: number, layer: boolean): { kind: CaseKind; bad: boolean; value: () => unknown; label: string }[] {
   const out: { kind: CaseKind; bad: boolean; value: () => unknown; label: string }[] = [];
   const add = (list: () => unknown[], k: CaseKind, bad: boolean) => {
     list().forEach((v, j) => out.push({ kind: k, bad, value: () => list()[j], label: show(v) }));
   };
   add(kind.bad, 'bad', true);
   if (kind.relationalBad) add(kind.relationalBad, 'relational', true);
-  if (kind.dataBad) add(kind.dataBad, 'data', true);
+  if (kind.dataBad && !layer) add(kind.dataBad, 'data', true);
   add(kind.extreme, 'extreme', false);
   if (kind.random && kind.inDomain) {
     for (const v of fc.sample(kind.random, { seed, numRuns: RANDOM_RUNS })) out.push({ kind: 'random', bad: !kind.inDomain(v), value: () => v, label: show(v) });
@@ -88,9 +88,9 @@ function buildCasesUntidy(entries: readonly Entry[]): Case[] {
   entries.forEach((entry, ei) => {
     entry.params.forEach(([, kind], pi) => {
       const seed = SEED + 1000 * ei + 10 * pi;
-      for (const c of casesOf(kind, seed)) cases.push({ entry: ei, param: pi, field: undefined, ...c });
+      for (const c of casesOf(kind, seed, entry.layer === true)) cases.push({ entry: ei, param: pi, field: undefined, ...c });
       Object.entries(kind.fields ?? {}).forEach(([field, fk], fi) => {
-        for (const c of casesOf(fk, seed + fi + 1)) cases.push({ entry: ei, param: pi, field, ...c });
+        for (const c of casesOf(fk, seed + fi + 1, entry.layer === true)) cases.push({ entry: ei, param: pi, field, ...c });
       });
     });
   });
