@@ -26,6 +26,12 @@ export interface NoiseSchedule {
 /** The smallest β a schedule accepts: 2^-53, the smallest β with 1 − β < 1 in float64 (below it α_t rounds to 1). */
 export const MIN_BETA = 2 ** -53;
 
+/** β in (0, 1), and at least MIN_BETA so that α = 1 − β differs from 1. */
+function assertBeta(fn: string, arg: string, b: number): void {
+  assertInInterval(fn, arg, b, 0, 1, { lo: true, hi: true });
+  if (b < MIN_BETA) throw new DomainError(fn, arg, `a number in [2^-53, 1) (below 2^-53, 1 − β rounds to 1 in float64)`, b);
+}
+
 /**
  * C2 — α_t = 1 − β_t.
  *
@@ -86,7 +92,7 @@ export function scheduleFromBetas(betas1toT: ArrayLike<number>, name = 'custom')
   const betas = new Float64Array(betas1toT.length + 1);
   for (let t = 1; t <= betas1toT.length; t++) {
     const b = betas1toT[t - 1]!;
-    assertInInterval('scheduleFromBetas', `betas1toT[${t - 1}] (β_${t})`, b, MIN_BETA, 1, { hi: true });
+    assertBeta('scheduleFromBetas', `betas1toT[${t - 1}] (β_${t})`, b);
     betas[t] = b;
   }
   const alphas = alphasFromBetas(betas);
@@ -105,8 +111,8 @@ export function scheduleFromBetas(betas1toT: ArrayLike<number>, name = 'custom')
  */
 export function linearSchedule(T: number, betaStart = 1e-4, betaEnd = 0.02): NoiseSchedule {
   assertCount('linearSchedule', 'T', T, 2);
-  assertInInterval('linearSchedule', 'betaStart', betaStart, MIN_BETA, 1, { hi: true });
-  assertInInterval('linearSchedule', 'betaEnd', betaEnd, MIN_BETA, 1, { hi: true });
+  assertBeta('linearSchedule', 'betaStart', betaStart);
+  assertBeta('linearSchedule', 'betaEnd', betaEnd);
   const b = new Float64Array(T);
   for (let i = 0; i < T; i++) b[i] = betaStart + ((betaEnd - betaStart) * i) / (T - 1);
   return scheduleFromBetas(b, `linear(${betaStart}, ${betaEnd}, T=${T})`);
@@ -140,7 +146,7 @@ export function s2Schedule(T: number): NoiseSchedule {
 export function cosineSchedule(T: number, s = 0.008, maxBeta = 0.999): NoiseSchedule {
   assertCount('cosineSchedule', 'T', T, 1);
   assertInInterval('cosineSchedule', 's', s, 0, 1, { lo: true });
-  assertInInterval('cosineSchedule', 'maxBeta', maxBeta, MIN_BETA, 1, { hi: true });
+  assertBeta('cosineSchedule', 'maxBeta', maxBeta);
   const f = (t: number) => Math.cos(((t / T + s) / (1 + s)) * (Math.PI / 2)) ** 2;
   const b = new Float64Array(T);
   for (let t = 1; t <= T; t++) b[t - 1] = Math.min(1 - f(t) / f(t - 1), maxBeta);
