@@ -10,6 +10,12 @@ import { assertArray, assertFinite, assertFunction, assertInInterval, assertInte
 export type ConditionalEpsModel = (xt: tf.Tensor, t: number, labels: tf.Tensor | null) => tf.Tensor;
 
 /**
+ * The largest guidance weight (and classifier-guidance scale·variance) accepted: samplers use 0–10; past 10^6 the
+ * float32 tensors of ε̂ = ε_u + w(ε_c − ε_u) overflow or keep none of ε_u's digits.
+ */
+export const MAX_GUIDANCE = 1e6;
+
+/**
  * F5 — classifier guidance: shift the reverse-step mean by s · Σ · ∇_{x_t} log p_φ(y | x_t).
  *
  * ```tex
@@ -20,12 +26,6 @@ export type ConditionalEpsModel = (xt: tf.Tensor, t: number, labels: tf.Tensor |
  * @param variance - Σ, the step's variance σ_t² (scalar, isotropic)
  * @param scale - s >= 0
  */
-/**
- * The largest guidance weight (and classifier-guidance scale·variance) accepted: samplers use 0–10; past 10^6 the
- * float32 tensors of ε̂ = ε_u + w(ε_c − ε_u) overflow or keep none of ε_u's digits.
- */
-export const MAX_GUIDANCE = 1e6;
-
 export function classifierGuidedMean(
   mean: tf.Tensor,
   xt: tf.Tensor,
