@@ -117,9 +117,8 @@ export const MAX_COUNT = 2 ** 28;
 
 /** `n` is an integer count in `lo..max`; the default `max` is {@link MAX_COUNT}. */
 export function assertCount(fn: string, arg: string, n: number, lo: number, max = MAX_COUNT): void {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < lo || n > max) {
-    throw new DomainError(fn, arg, `an integer in ${lo}..${max}${max === MAX_COUNT ? ' (2^28, what can run)' : ''}`, n);
-  }
+  assertInteger(fn, arg, n, lo);
+  if (n > max) throw new DomainError(fn, arg, `an integer in ${lo}..${max} (${max === MAX_COUNT ? '2^28, ' : ''}a bound on what can run)`, n);
 }
 
 /** `x` is a non-null object (an options bag, a mixture, a model). */
