@@ -65,7 +65,7 @@ export function posteriorLogDensityByBayes(schedule: NoiseSchedule, t: number, x
   const { alphas, alphaBars, betas } = schedule;
   // Each of the three log-densities must be finite: −∞ + … − (−∞) would be NaN.
   const term = (x: number, mean: number, variance: number) =>
-    assertFiniteResult('posteriorLogDensityByBayes', 'xPrev, xt, x0', logGaussian(x, mean, variance), 'log-densities in Bayes\' rule');
+    assertFiniteResult('posteriorLogDensityByBayes', 'xPrev, xt, x0', logGaussian(x, mean, variance), 'log-density of every factor of Bayes\' rule');
   return (
     term(xt, Math.sqrt(alphas[t]!) * xPrev, betas[t]!) +
     term(xPrev, Math.sqrt(alphaBars[t - 1]!) * x0, 1 - alphaBars[t - 1]!) -

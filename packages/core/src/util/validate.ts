@@ -146,7 +146,7 @@ export function assertBoolean(fn: string, arg: string, x: unknown): void {
  * overflow), and the arguments named in `args` are too extreme for the formula.
  */
 export function assertFiniteResult(fn: string, args: string, value: number, what = 'result'): number {
-  if (!Number.isFinite(value)) throw new DomainError(fn, args, `values whose ${what} is representable in float64`, `a ${what} of ${value}`);
+  if (!Number.isFinite(value)) throw new DomainError(fn, args, `values for which the ${what} fits in float64`, `${what} ${value}`);
   return value;
 }
 
