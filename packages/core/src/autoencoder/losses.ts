@@ -3,8 +3,8 @@
  * Batch axis first; "per-example" sums run over every other axis.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertBatched, assertSameTensorShape } from '../util/tensor.js';
-import { DomainError } from '../util/validate.js';
+import { assertBatched, assertSameTensorShape, assertTensor } from '../util/tensor.js';
+import { assertFiniteArray, assertFunction, assertOneOf, DomainError } from '../util/validate.js';
 
 /** How a per-example loss is reduced over the batch (see E6 for the same choice in diffusion). */
 export type Reduction = 'sumPerExampleMeanOverBatch' | 'meanOverAll';
@@ -33,6 +33,7 @@ function assertSameBatch(fn: string, x: tf.Tensor, mu: tf.Tensor): void {
 export function reconstructionLoss(x: tf.Tensor, xHat: tf.Tensor, reduction: Reduction = 'sumPerExampleMeanOverBatch'): tf.Scalar {
   assertBatched('reconstructionLoss', 'x', x);
   assertSameTensorShape('reconstructionLoss', 'x', x, 'xHat', xHat);
+  assertOneOf('reconstructionLoss', 'reduction', reduction, ['sumPerExampleMeanOverBatch', 'meanOverAll'] as const);
   return tf.tidy(() => {
     const sq = tf.squaredDifference(x, xHat);
     if (reduction === 'meanOverAll') return tf.mean(sq) as tf.Scalar;
@@ -115,7 +116,9 @@ const expMinusOneMinusX = tf.customGrad(((v: tf.Tensor, save: tf.GradSaveFunc) =
  */
 export function vaeLoss(x: tf.Tensor, xHat: tf.Tensor, mu: tf.Tensor, logVar: tf.Tensor): tf.Scalar {
   assertBatched('vaeLoss', 'x', x);
+  assertSameTensorShape('vaeLoss', 'x', x, 'xHat', xHat);
   assertSameBatch('vaeLoss', x, mu);
+  assertSameTensorShape('vaeLoss', 'mu', mu, 'logVar', logVar);
   return tf.tidy(() => tf.add(reconstructionLoss(x, xHat), tf.mean(klToStandardNormal(mu, logVar))) as tf.Scalar);
 }
 
@@ -136,6 +139,7 @@ export function gaussianElbo(x: tf.Tensor, xHat: tf.Tensor, mu: tf.Tensor, logVa
   assertBatched('gaussianElbo', 'x', x);
   assertSameTensorShape('gaussianElbo', 'x', x, 'xHat', xHat);
   assertSameBatch('gaussianElbo', x, mu);
+  assertSameTensorShape('gaussianElbo', 'mu', mu, 'logVar', logVar);
   if (!(decoderVariance > 0) || !Number.isFinite(decoderVariance)) {
     throw new DomainError('gaussianElbo', 'decoderVariance', 'a finite number > 0', decoderVariance);
   }
@@ -161,6 +165,7 @@ export function gaussianElbo(x: tf.Tensor, xHat: tf.Tensor, mu: tf.Tensor, logVa
  */
 export function concatCondition(x: tf.Tensor, labelEmbedding: tf.Tensor): tf.Tensor {
   assertBatched('concatCondition', 'x', x);
+  assertTensor('concatCondition', 'labelEmbedding', labelEmbedding);
   if (labelEmbedding.rank !== x.rank || labelEmbedding.shape.slice(0, -1).some((d, i) => d !== x.shape[i])) {
     throw new DomainError(
       'concatCondition',
@@ -185,6 +190,8 @@ export function concatCondition(x: tf.Tensor, labelEmbedding: tf.Tensor): tf.Ten
  * @param priorDraws - z_i ~ N(0, 1)
  */
 export function marginalLikelihoodMonteCarlo(likelihood: (z: number) => number, priorDraws: ArrayLike<number>): { estimate: number; standardError: number } {
+  assertFunction('marginalLikelihoodMonteCarlo', 'likelihood', likelihood);
+  assertFiniteArray('marginalLikelihoodMonteCarlo', 'priorDraws', priorDraws);
   if (priorDraws.length < 2) throw new DomainError('marginalLikelihoodMonteCarlo', 'priorDraws', 'at least 2 draws', `length ${priorDraws.length}`);
   let s = 0;
   let s2 = 0;
@@ -195,6 +202,7 @@ export function marginalLikelihoodMonteCarlo(likelihood: (z: number) => number, 
     s2 += l * l;
   }
   const n = priorDraws.length;
+  if (!Number.isFinite(s2)) throw new DomainError('marginalLikelihoodMonteCarlo', 'likelihood', 'densities whose squares sum to a finite number', `Σ p(x|z)² = ${s2}`);
   const m = s / n;
   return { estimate: m, standardError: Math.sqrt(Math.max((s2 - n * m * m) / (n - 1), 0) / n) };
 }

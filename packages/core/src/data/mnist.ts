@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, DomainError } from '../util/validate.js';
+import { assertCount, assertInteger, assertObject, DomainError } from '../util/validate.js';
 
 export type MnistSplit = 'train' | 'test';
 
@@ -27,6 +27,7 @@ export function mnistDirectory(): string {
 
 /** Parse an IDX file (big-endian header: magic 0x00000801 labels / 0x00000803 images, then dimensions). */
 export function parseIdx(buf: Uint8Array): { dims: number[]; data: Uint8Array } {
+  if (!(buf instanceof Uint8Array)) throw new DomainError('parseIdx', 'buf', 'the bytes of an IDX file (a Uint8Array)', buf);
   if (buf.length < 8) throw new DomainError('parseIdx', 'buf', 'an IDX file (at least 8 bytes)', `${buf.length} bytes`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = view.getUint32(0);
@@ -48,7 +49,8 @@ export function parseIdx(buf: Uint8Array): { dims: number[]; data: Uint8Array } 
  */
 export function loadMnist(split: MnistSplit = 'train', limit?: number, size = 32): MnistData {
   if (split !== 'train' && split !== 'test') throw new DomainError('loadMnist', 'split', "'train' or 'test'", split);
-  assertInteger('loadMnist', 'size', size, 28);
+  assertCount('loadMnist', 'size', size, 28, 2 ** 12);
+  if (limit !== undefined) assertCount('loadMnist', 'limit', limit, 1);
   if ((size - 28) % 2) throw new DomainError('loadMnist', 'size', 'an even size ≥ 28 (equal padding on both sides)', size);
   const prefix = split === 'train' ? 'train' : 't10k';
   const dir = mnistDirectory();
@@ -73,8 +75,14 @@ export function loadMnist(split: MnistSplit = 'train', limit?: number, size = 32
  * MNIST images as a tensor [N, side, side, 1]: at their loaded size, or average-pooled down to `side` (a divisor of
  * it; the quick UNet preset trains on 32 → 16, and its samples are judged against test digits pooled the same way).
  */
-export function mnistTensor(d: MnistData, side = d.size): tf.Tensor4D {
-  assertInteger('mnistTensor', 'side', side, 1);
+export function mnistTensor(d: MnistData, side = d?.size): tf.Tensor4D {
+  assertObject('mnistTensor', 'd', d);
+  assertCount('mnistTensor', 'd.size', d.size, 1);
+  assertCount('mnistTensor', 'd.count', d.count, 1);
+  if (!(d.images instanceof Float32Array) || d.images.length !== d.count * d.size * d.size) {
+    throw new DomainError('mnistTensor', 'd.images', `a Float32Array of count·size² = ${d.count * d.size * d.size} values`, d.images);
+  }
+  assertCount('mnistTensor', 'side', side, 1);
   if (d.size % side) throw new DomainError('mnistTensor', 'side', `a divisor of the image size ${d.size}`, side);
   const full = tf.tensor4d(d.images, [d.count, d.size, d.size, 1]);
   if (side === d.size) return full;

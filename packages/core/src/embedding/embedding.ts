@@ -3,11 +3,11 @@
  * (G2, the S4 UNet, is architecture: see models/unet.ts. G4's shape bookkeeping is here; its autoencoder is a model.)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, assertFinite, assertPositive, DomainError } from '../util/validate.js';
-import type { Steps } from '../util/tensor.js';
+import { assertCount, assertFinite, assertPositive, DomainError, isNumberArray, MAX_COUNT } from '../util/validate.js';
+import { assertRank, type Steps } from '../util/tensor.js';
 
 function assertEmbeddingArgs(fn: string, dim: number, maxPeriod: number): void {
-  assertInteger(fn, 'dim', dim, 2);
+  assertCount(fn, 'dim', dim, 2, 2 ** 20);
   if (dim % 2 !== 0) throw new DomainError(fn, 'dim', 'an even integer >= 2 (sin/cos pairs)', dim);
   assertPositive(fn, 'maxPeriod', maxPeriod); // log(maxPeriod) must be finite, or every frequency is NaN
 }
@@ -70,7 +70,10 @@ export function sinusoidalEmbedding(t: number, dim: number, maxPeriod = 10000, c
 export function timestepEmbedding(t: Steps, dim: number, maxPeriod = 10000, convention: EmbeddingConvention = 'ours'): tf.Tensor2D {
   assertEmbeddingArgs('timestepEmbedding', dim, maxPeriod); // before sizing the buffer: a negative dim is a DomainError
   assertConvention('timestepEmbedding', dim, convention);
+  if (typeof t !== 'number' && !isNumberArray(t)) throw new DomainError('timestepEmbedding', 't', 'one step or an array of steps', t);
   const ts = typeof t === 'number' ? [t] : Array.from(t);
+  ts.forEach((s, i) => assertFinite('timestepEmbedding', typeof t === 'number' ? 't' : `t[${i}]`, s));
+  if (ts.length * dim > MAX_COUNT) throw new DomainError('timestepEmbedding', 't', `at most ${Math.floor(MAX_COUNT / dim)} steps for dim = ${dim}`, `${ts.length} steps`);
   if (ts.length === 0) throw new DomainError('timestepEmbedding', 't', 'one step or a non-empty array of steps', '[] (empty)');
   const data = new Float32Array(ts.length * dim);
   ts.forEach((s, b) => data.set(sinusoidalEmbedding(s, dim, maxPeriod, convention), b * dim));
@@ -86,10 +89,7 @@ export function timestepEmbedding(t: Steps, dim: number, maxPeriod = 10000, conv
  * Source: S3 (DiT: 32×32×4 with p = 2 → 256 tokens), Peebles & Xie 2023 §3.2.
  */
 export function patchCount(H: number, W: number, C: number, p: number): { tokens: number; tokenDim: number } {
-  assertInteger('patchCount', 'H', H, 1);
-  assertInteger('patchCount', 'W', W, 1);
-  assertInteger('patchCount', 'C', C, 1);
-  assertInteger('patchCount', 'p', p, 1);
+  for (const [name, v] of [['H', H], ['W', W], ['C', C], ['p', p]] as const) assertCount('patchCount', name, v, 1);
   if (H % p !== 0 || W % p !== 0) throw new DomainError('patchCount', 'p', `a divisor of H = ${H} and W = ${W}`, p);
   return { tokens: (H * W) / (p * p), tokenDim: p * p * C };
 }
@@ -98,7 +98,10 @@ export function patchCount(H: number, W: number, C: number, p: number): { tokens
  * G3 — patchify [B, H, W, C] → [B, N, p²C], patches in row-major order, each flattened as (row, col, channel).
  */
 export function patchify(x: tf.Tensor4D, p: number): tf.Tensor3D {
+  assertRank('patchify', 'x', x, 4, 'images [B, H, W, C]');
   const [B, H, W, C] = x.shape;
+  assertCount('patchify', 'p', p, 1);
+  if (H % p !== 0 || W % p !== 0) throw new DomainError('patchify', 'p', `a divisor of H = ${H} and W = ${W}`, p);
   const { tokens, tokenDim } = patchCount(H, W, C, p);
   return tf.tidy(() => {
     const grid = tf.reshape(x, [B, H / p, p, W / p, p, C]);
@@ -108,6 +111,9 @@ export function patchify(x: tf.Tensor4D, p: number): tf.Tensor3D {
 
 /** G3 — the inverse of {@link patchify}: [B, N, p²C] → [B, H, W, C]. */
 export function unpatchify(tokens: tf.Tensor3D, p: number, H: number, W: number, C: number): tf.Tensor4D {
+  assertRank('unpatchify', 'tokens', tokens, 3, 'tokens [B, N, D]');
+  for (const [name, v] of [['p', p], ['H', H], ['W', W], ['C', C]] as const) assertCount('unpatchify', name, v, 1);
+  if (H % p !== 0 || W % p !== 0) throw new DomainError('unpatchify', 'p', `a divisor of H = ${H} and W = ${W}`, p);
   const { tokens: n, tokenDim } = patchCount(H, W, C, p);
   const [B, N, D] = tokens.shape;
   if (N !== n || D !== tokenDim) {
@@ -132,11 +138,7 @@ export function unpatchify(tokens: tf.Tensor3D, p: number, H: number, W: number,
  * @param c - latent channels
  */
 export function latentShape(H: number, W: number, C: number, f: number, c: number): { shape: [number, number, number]; compression: number } {
-  assertInteger('latentShape', 'H', H, 1);
-  assertInteger('latentShape', 'W', W, 1);
-  assertInteger('latentShape', 'C', C, 1);
-  assertInteger('latentShape', 'f', f, 1);
-  assertInteger('latentShape', 'c', c, 1);
+  for (const [name, v] of [['H', H], ['W', W], ['C', C], ['f', f], ['c', c]] as const) assertCount('latentShape', name, v, 1);
   if (H % f !== 0 || W % f !== 0) throw new DomainError('latentShape', 'f', `a divisor of H = ${H} and W = ${W}`, f);
   return { shape: [H / f, W / f, c], compression: (H * W * C) / ((H / f) * (W / f) * c) };
 }

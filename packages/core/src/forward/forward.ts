@@ -4,10 +4,10 @@
  * The noise is always an argument: the caller draws it (e.g. `rng.normalTensor(x.shape)`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertStep, assertStepOrZero, oneMinusAlphaBar, type NoiseSchedule } from '../schedule/schedule.js';
+import { assertSchedule, assertStep, assertStepOrZero, oneMinusAlphaBar, type NoiseSchedule } from '../schedule/schedule.js';
 import { assertBatched, assertSameTensorShape, coefficientTable, perExample, type Steps } from '../util/tensor.js';
-import { gaussianLogPdf } from '../probability/gaussian.js';
-import { assertFiniteArray, assertInteger, assertIntegerInRange, assertNonNegative, DomainError } from '../util/validate.js';
+import { logGaussian } from '../probability/log-density.js';
+import { assertFiniteArray, assertFiniteResult, assertIntegerInRange, assertNonNegative, DomainError } from '../util/validate.js';
 
 /** Mean coefficient and variance of a Gaussian transition x ↦ N(mean·x, variance). */
 export interface GaussianTransition {
@@ -43,6 +43,7 @@ export function forwardStepTransition(schedule: NoiseSchedule, t: number): Gauss
  * @param z - standard normal noise, same shape as xPrev
  */
 export function forwardStep(schedule: NoiseSchedule, xPrev: tf.Tensor, t: Steps, z: tf.Tensor): tf.Tensor {
+  assertSchedule('forwardStep', schedule);
   assertBatched('forwardStep', 'xPrev', xPrev);
   assertSameTensorShape('forwardStep', 'xPrev', xPrev, 'z', z);
   const sqrtAlpha = coefficientTable(schedule, 'sqrtAlpha', (s) => Math.sqrt(schedule.alphas[s]!));
@@ -102,6 +103,7 @@ export function forwardMarginal(schedule: NoiseSchedule, t: number): GaussianTra
  * @param eps - standard normal noise, same shape as x0
  */
 export function qSample(schedule: NoiseSchedule, x0: tf.Tensor, t: Steps, eps: tf.Tensor): tf.Tensor {
+  assertSchedule('qSample', schedule);
   assertBatched('qSample', 'x0', x0);
   assertSameTensorShape('qSample', 'x0', x0, 'eps', eps);
   const sqrtAb = coefficientTable(schedule, 'sqrtAlphaBar', (s) => Math.sqrt(schedule.alphaBars[s]!), 0);
@@ -126,10 +128,10 @@ export function qSample(schedule: NoiseSchedule, x0: tf.Tensor, t: Steps, eps: t
  * @param noiseVariance - σ², the variance of each ε_t
  */
 export function unscaledChainVariance(t: number, var0 = 1, noiseVariance = 1): number {
-  assertInteger('unscaledChainVariance', 't', t, 0);
+  assertIntegerInRange('unscaledChainVariance', 't', t, 0, Number.MAX_SAFE_INTEGER);
   assertNonNegative('unscaledChainVariance', 'var0', var0);
   assertNonNegative('unscaledChainVariance', 'noiseVariance', noiseVariance);
-  return var0 + t * noiseVariance;
+  return assertFiniteResult('unscaledChainVariance', 't', var0 + t * noiseVariance, 'variance var0 + t·noiseVariance');
 }
 
 /**
@@ -140,7 +142,7 @@ export function scaledChainVariance(schedule: NoiseSchedule, t: number, var0 = 1
   assertStepOrZero('scaledChainVariance', schedule, t);
   assertNonNegative('scaledChainVariance', 'var0', var0);
   const ab = schedule.alphaBars[t]!;
-  return ab * var0 + 1 - ab;
+  return assertFiniteResult('scaledChainVariance', 'var0', ab * var0 + 1 - ab, 'variance');
 }
 
 /**
@@ -153,11 +155,13 @@ export function scaledChainVariance(schedule: NoiseSchedule, t: number, var0 = 1
  * @param xs - the path x_0, x_1, …, x_T (length T + 1)
  */
 export function forwardJointLogDensity(schedule: NoiseSchedule, xs: ArrayLike<number>): number {
+  assertSchedule('forwardJointLogDensity', schedule);
+  assertFiniteArray('forwardJointLogDensity', 'xs', xs);
   if (xs.length !== schedule.T + 1) {
     throw new DomainError('forwardJointLogDensity', 'xs', `the path x_0..x_T (length ${schedule.T + 1})`, `length ${xs.length}`);
   }
   assertFiniteArray('forwardJointLogDensity', 'xs', xs);
   let s = 0;
-  for (let t = 1; t <= schedule.T; t++) s += gaussianLogPdf(xs[t]!, Math.sqrt(schedule.alphas[t]!) * xs[t - 1]!, schedule.betas[t]!);
-  return s;
+  for (let t = 1; t <= schedule.T; t++) s += logGaussian(xs[t]!, Math.sqrt(schedule.alphas[t]!) * xs[t - 1]!, schedule.betas[t]!);
+  return assertFiniteResult('forwardJointLogDensity', 'xs', s, 'log-density');
 }

@@ -10,9 +10,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { concatCondition, klToStandardNormal, reconstructionLoss, reparameterize } from '../autoencoder/losses.js';
 import { applyConv, applyDense, conv, dense, maxPool2x2, ParamStore, type Conv, type Dense } from '../nn/layers.js';
 import { randomBatch } from '../data/batch.js';
-import type { Rng } from '../random/rng.js';
-import { assertInteger, DomainError } from '../util/validate.js';
-import { oneHotLabels } from './mlp.js';
+import { assertRng, type Rng } from '../random/rng.js';
+import { assertRank } from '../util/tensor.js';
+import { assertCount, assertInteger, assertObject, DomainError, MAX_COUNT } from '../util/validate.js';
+import { oneHotRows } from './labels.js';
 
 export type AutoencoderKind = 'ae' | 'vae' | 'cvae';
 
@@ -30,6 +31,7 @@ export interface ConvAutoencoderOptions {
 
 /** 2× nearest-neighbour upsampling by broadcasting (gradient: a sum; no resize kernel needed). */
 export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
+  assertRank('upsample2x', 'x', x, 4, 'images [B, H, W, C]', false);
   const [B, H, W, C] = x.shape;
   return tf.reshape(tf.mul(tf.reshape(x, [B, H, 1, W, 1, C]), tf.ones([1, 1, 2, 1, 2, 1])), [B, 2 * H, 2 * W, C]) as tf.Tensor4D;
 }
@@ -60,11 +62,17 @@ export class ConvAutoencoder {
   private readonly decY: Dense | undefined;
 
   constructor(rng: Rng, options: ConvAutoencoderOptions = {}) {
+    assertRng('ConvAutoencoder', 'rng', rng);
+    assertObject('ConvAutoencoder', 'options', options);
     const { kind = 'vae', dim = 64, layers = 3, latent = 16, size = 32, numClasses = 10 } = options;
     if (!['ae', 'vae', 'cvae'].includes(kind)) throw new DomainError('ConvAutoencoder', 'kind', "'ae', 'vae' or 'cvae'", kind);
-    assertInteger('ConvAutoencoder', 'dim', dim, 1);
-    assertInteger('ConvAutoencoder', 'layers', layers, 1);
-    assertInteger('ConvAutoencoder', 'latent', latent, 1);
+    // Widths up to 2^12 (a 3×3 conv of 2^12 → 2^12 channels is 151 M weights) and images up to 2^12 pixels a side.
+    assertCount('ConvAutoencoder', 'dim', dim, 1, 2 ** 12);
+    assertCount('ConvAutoencoder', 'layers', layers, 1, 12);
+    assertCount('ConvAutoencoder', 'latent', latent, 1, 2 ** 16);
+    assertCount('ConvAutoencoder', 'size', size, 1, 2 ** 12);
+    assertCount('ConvAutoencoder', 'numClasses', numClasses, 1, 2 ** 16);
+    if ((size / 2 ** layers) ** 2 * dim * 2 * latent > MAX_COUNT) throw new DomainError('ConvAutoencoder', 'size', `a size with (size/2^layers)²·dim·2·latent <= 2^28 weights`, size);
     if (size % 2 ** layers) throw new DomainError('ConvAutoencoder', 'size', `a multiple of 2^${layers}`, size);
     this.kind = kind;
     this.config = { kind, dim, layers, latent, size, numClasses };
@@ -92,10 +100,18 @@ export class ConvAutoencoder {
 
   /** Encoder: μ (and log σ² for VAE/CVAE). */
   encode(x: tf.Tensor4D, labels: tf.Tensor | null = null): { mu: tf.Tensor2D; logVar?: tf.Tensor2D } {
+    return this.encodeAs('ConvAutoencoder.encode', x, labels);
+  }
+
+  private encodeAs(fn: string, x: tf.Tensor4D, labels: tf.Tensor | null): { mu: tf.Tensor2D; logVar?: tf.Tensor2D } {
+    assertRank(fn, 'x', x, 4, `images [B, ${this.size}, ${this.size}, 1]`);
+    if (x.shape[1] !== this.size || x.shape[2] !== this.size || x.shape[3] !== 1) {
+      throw new DomainError(fn, 'x', `images [B, ${this.size}, ${this.size}, 1]`, `shape [${x.shape}]`);
+    }
     const B = x.shape[0];
     let h = x;
     if (this.labelEmb) {
-      const e = applyDense(this.labelEmb, oneHotLabels(labels, B, this.numClasses));
+      const e = applyDense(this.labelEmb, oneHotRows(fn, labels, B, this.numClasses));
       const plane = tf.reshape(tf.relu(applyDense(this.encY!, e)), [B, this.size, this.size, 1]);
       h = concatCondition(h, plane) as tf.Tensor4D;
     }
@@ -108,9 +124,15 @@ export class ConvAutoencoder {
 
   /** Decoder: z [B, d] (and labels for the CVAE) → x̂ [B, size, size, 1]. */
   decode(z: tf.Tensor2D, labels: tf.Tensor | null = null): tf.Tensor4D {
+    return this.decodeAs('ConvAutoencoder.decode', z, labels);
+  }
+
+  private decodeAs(fn: string, z: tf.Tensor2D, labels: tf.Tensor | null): tf.Tensor4D {
+    assertRank(fn, 'z', z, 2, `latents [B, ${this.latent}]`);
+    if (z.shape[1] !== this.latent) throw new DomainError(fn, 'z', `latents [B, ${this.latent}]`, `shape [${z.shape}]`);
     const B = z.shape[0];
     let zin = z;
-    if (this.labelEmb) zin = tf.concat([z, tf.relu(applyDense(this.decY!, applyDense(this.labelEmb, oneHotLabels(labels, B, this.numClasses))))], 1);
+    if (this.labelEmb) zin = tf.concat([z, tf.relu(applyDense(this.decY!, applyDense(this.labelEmb, oneHotRows(fn, labels, B, this.numClasses))))], 1);
     let h = tf.reshape(tf.relu(applyDense(this.fromLatent, zin)), [B, this.small, this.small, this.dim]) as tf.Tensor4D;
     for (const c of this.dec) h = upsample2x(tf.relu(applyConv(c, h)));
     return applyConv(this.final, h);
@@ -118,10 +140,19 @@ export class ConvAutoencoder {
 
   /** Full pass; `eps` (standard normal [B, d]) is the reparameterisation noise, required for VAE/CVAE. */
   forward(x: tf.Tensor4D, eps: tf.Tensor | null, labels: tf.Tensor | null = null): AutoencoderOutput {
-    const { mu, logVar } = this.encode(x, labels);
-    if (!logVar) return { xHat: this.decode(mu, labels), mu };
-    if (!eps) throw new DomainError('ConvAutoencoder.forward', 'eps', 'standard normal noise [B, latent] for a VAE', 'null');
-    return { xHat: this.decode(reparameterize(mu, logVar, eps) as tf.Tensor2D, labels), mu, logVar };
+    return this.forwardAs('ConvAutoencoder.forward', x, eps, labels);
+  }
+
+  private forwardAs(fn: string, x: tf.Tensor4D, eps: tf.Tensor | null, labels: tf.Tensor | null): AutoencoderOutput {
+    assertRank(fn, 'x', x, 4, `images [B, ${this.size}, ${this.size}, 1]`, false); // data: checked by encodeAs
+    if (this.kind !== 'ae') {
+      if (!eps) throw new DomainError(fn, 'eps', 'standard normal noise [B, latent] for a VAE', 'null');
+      assertRank(fn, 'eps', eps, 2, `noise [B, ${this.latent}]`);
+      if (eps.shape[0] !== x.shape[0] || eps.shape[1] !== this.latent) throw new DomainError(fn, 'eps', `noise [${x.shape[0]}, ${this.latent}]`, `shape [${eps.shape}]`);
+    }
+    const { mu, logVar } = this.encodeAs(fn, x, labels);
+    if (!logVar) return { xHat: this.decodeAs(fn, mu, labels), mu };
+    return { xHat: this.decodeAs(fn, reparameterize(mu, logVar, eps!) as tf.Tensor2D, labels), mu, logVar };
   }
 
   /**
@@ -130,7 +161,7 @@ export class ConvAutoencoder {
    */
   loss(x: tf.Tensor4D, eps: tf.Tensor | null, labels: tf.Tensor | null = null): tf.Scalar {
     return tf.tidy(() => {
-      const o = this.forward(x, eps, labels);
+      const o = this.forwardAs('ConvAutoencoder.loss', x, eps, labels);
       const rec = reconstructionLoss(x, o.xHat);
       return (o.logVar ? tf.add(rec, tf.mean(klToStandardNormal(o.mu!, o.logVar))) : rec) as tf.Scalar;
     });

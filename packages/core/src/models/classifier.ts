@@ -14,9 +14,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { randomBatch } from '../data/batch.js';
 import { loadMnist, mnistTensor } from '../data/mnist.js';
 import { applyConv, applyDense, conv, dense, maxPool2x2, ParamStore, type Conv, type Dense } from '../nn/layers.js';
-import type { Rng } from '../random/rng.js';
+import { assertRng, type Rng } from '../random/rng.js';
+import { assertRank, assertTensor } from '../util/tensor.js';
 import { loadCheckpoint, readManifest, saveCheckpoint } from '../train/checkpoint.js';
-import { assertInteger, assertPositive, DomainError } from '../util/validate.js';
+import { assertArray, assertCount, assertIntegerInRange, assertFunction, assertInInterval, assertObject, DomainError } from '../util/validate.js';
 
 export interface MnistClassifierOptions {
   /** Channels of the conv blocks after the space-to-depth stem (default [32, 64]). */
@@ -39,12 +40,16 @@ export class MnistClassifier {
   private readonly out: Dense;
 
   constructor(rng: Rng, options: MnistClassifierOptions = {}) {
+    assertRng('MnistClassifier', 'rng', rng);
+    assertObject('MnistClassifier', 'options', options);
     const { widths = [32, 64], hidden = 128, size = 32, numClasses = 10 } = options;
+    if (!Array.isArray(widths)) throw new DomainError('MnistClassifier', 'widths', 'at least one conv width', widths);
     if (widths.length < 1) throw new DomainError('MnistClassifier', 'widths', 'at least one conv width', '[]');
-    widths.forEach((w, i) => assertInteger('MnistClassifier', `widths[${i}]`, w, 1));
-    assertInteger('MnistClassifier', 'hidden', hidden, 1);
-    assertInteger('MnistClassifier', 'numClasses', numClasses, 2);
-    if (!Number.isInteger(size) || size <= 0 || size % 2 ** (widths.length + 1)) throw new DomainError('MnistClassifier', 'size', `a positive multiple of 2^${widths.length + 1}`, size);
+    // Widths up to 2^12 and sizes up to 2^12: beyond, the weights or one activation would not fit in memory.
+    widths.forEach((w, i) => assertCount('MnistClassifier', `widths[${i}]`, w, 1, 2 ** 12));
+    assertCount('MnistClassifier', 'hidden', hidden, 1, 2 ** 16);
+    assertCount('MnistClassifier', 'numClasses', numClasses, 2, 2 ** 16);
+    if (!Number.isInteger(size) || size <= 0 || size > 2 ** 12 || size % 2 ** (widths.length + 1)) throw new DomainError('MnistClassifier', 'size', `a positive multiple of 2^${widths.length + 1}`, size);
     this.config = { widths: [...widths], hidden, size, numClasses };
     this.numClasses = numClasses;
     this.size = size;
@@ -57,8 +62,13 @@ export class MnistClassifier {
 
   /** Class scores (unnormalised log-probabilities) [B, numClasses] for images [B, size, size, 1]. */
   logits(x: tf.Tensor4D): tf.Tensor2D {
+    return this.logitsAs('MnistClassifier.logits', x);
+  }
+
+  private logitsAs(fn: string, x: tf.Tensor4D): tf.Tensor2D {
+    assertTensor(fn, 'x', x);
     if (x.rank !== 4 || x.shape[1] !== this.size || x.shape[2] !== this.size || x.shape[3] !== 1) {
-      throw new DomainError('MnistClassifier.logits', 'x', `images [B, ${this.size}, ${this.size}, 1]`, `[${x.shape}]`);
+      throw new DomainError(fn, 'x', `images [B, ${this.size}, ${this.size}, 1]`, `[${x.shape}]`);
     }
     return tf.tidy(() => {
       const [B, H, W] = x.shape;
@@ -72,8 +82,14 @@ export class MnistClassifier {
 
   /** Mean cross-entropy −(1/B) Σ_b log softmax(logits_b)[y_b] (nats) of a batch with int labels [B]. */
   loss(x: tf.Tensor4D, labels: tf.Tensor1D): tf.Scalar {
+    const fn = 'MnistClassifier.loss';
+    assertTensor(fn, 'labels', labels);
+    if (labels.rank !== 1 || (x instanceof tf.Tensor && labels.shape[0] !== x.shape[0])) throw new DomainError(fn, 'labels', 'one label per image [B]', `shape [${labels.shape}]`);
+    labels.dataSync().forEach((l, i) => {
+      if (!Number.isInteger(l) || l < 0 || l >= this.numClasses) throw new DomainError(fn, `labels[${i}]`, `an integer class in 0..${this.numClasses - 1}`, l);
+    });
     return tf.tidy(() => {
-      const logp = tf.logSoftmax(this.logits(x));
+      const logp = tf.logSoftmax(this.logitsAs(fn, x));
       const onehot = tf.oneHot(tf.cast(labels, 'int32'), this.numClasses);
       return tf.neg(tf.mean(tf.sum(tf.mul(logp, onehot), 1))) as tf.Scalar;
     });
@@ -81,12 +97,13 @@ export class MnistClassifier {
 
   /** The most likely class of each image, evaluated in chunks of `batchSize` (the wasm heap is finite). */
   classify(x: tf.Tensor4D, batchSize = 500): Int32Array {
-    assertInteger('MnistClassifier.classify', 'batchSize', batchSize, 1);
-    const N = x.shape[0];
+    assertTensor('MnistClassifier.classify', 'x', x);
+    assertCount('MnistClassifier.classify', 'batchSize', batchSize, 1);
+    const N = x.shape[0]!;
     const out = new Int32Array(N);
     for (let s = 0; s < N; s += batchSize) {
       const n = Math.min(batchSize, N - s);
-      const pred = tf.tidy(() => tf.argMax(this.logits(tf.slice(x, s, n) as tf.Tensor4D), 1));
+      const pred = tf.tidy(() => tf.argMax(this.logitsAs('MnistClassifier.classify', tf.slice(x, s, n) as tf.Tensor4D), 1));
       out.set(pred.dataSync() as Int32Array, s);
       pred.dispose();
     }
@@ -96,6 +113,12 @@ export class MnistClassifier {
 
 /** Share of `predicted` equal to `labels`. */
 export function accuracy(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
+  assertArray('accuracy', 'predicted', predicted);
+  assertArray('accuracy', 'labels', labels);
+  if (labels.length === 0) throw new DomainError('accuracy', 'labels', 'a non-empty array of labels', '[] (empty)');
+  for (const [name, xs] of [['predicted', predicted], ['labels', labels]] as const) {
+    for (let i = 0; i < xs.length; i++) assertIntegerInRange('accuracy', `${name}[${i}]`, xs[i]!, 0, 2 ** 31 - 1); // class labels (int32)
+  }
   if (predicted.length !== labels.length || labels.length === 0) {
     throw new DomainError('accuracy', 'predicted', `${labels.length} (> 0) predictions, one per label`, predicted.length);
   }
@@ -117,11 +140,22 @@ export interface ClassifierTrainOptions {
  * and their int labels. Returns the per-step losses.
  */
 export function trainClassifier(model: MnistClassifier, x: tf.Tensor4D, labels: Int32Array, rng: Rng, options: ClassifierTrainOptions): Float64Array {
+  const fn = 'trainClassifier';
+  if (!(model instanceof MnistClassifier)) throw new DomainError(fn, 'model', 'an MnistClassifier', model);
+  assertRank(fn, 'x', x, 4, `images [N, ${model.size}, ${model.size}, 1]`);
+  assertArray(fn, 'labels', labels);
+  assertRng(fn, 'rng', rng);
+  assertObject(fn, 'options', options);
   const { steps, batchSize, learningRate = 2e-3, onStep } = options;
-  assertInteger('trainClassifier', 'steps', steps, 0);
-  assertInteger('trainClassifier', 'batchSize', batchSize, 1);
-  assertPositive('trainClassifier', 'learningRate', learningRate);
+  assertCount(fn, 'steps', steps, 0, 1e9);
+  assertCount(fn, 'batchSize', batchSize, 1);
+  assertInInterval(fn, 'learningRate', learningRate, 0, 1e3, { lo: true }); // Adam steps beyond 10^3 only overflow
+  if (x.shape[1] !== model.size || x.shape[2] !== model.size || x.shape[3] !== 1) throw new DomainError(fn, 'x', `images [N, ${model.size}, ${model.size}, 1]`, `shape [${x.shape}]`);
+  if (onStep !== undefined) assertFunction(fn, 'onStep', onStep);
   const N = x.shape[0];
+  for (let i = 0; i < labels.length; i++) {
+    if (!Number.isInteger(labels[i]) || labels[i]! < 0 || labels[i]! >= model.numClasses) throw new DomainError(fn, `labels[${i}]`, `an integer class in 0..${model.numClasses - 1}`, labels[i]);
+  }
   if (labels.length !== N) throw new DomainError('trainClassifier', 'labels', `${N} labels (one per image)`, labels.length);
   const opt = tf.train.adam(learningRate);
   const losses = new Float64Array(steps);

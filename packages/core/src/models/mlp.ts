@@ -6,9 +6,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { timestepEmbedding } from '../embedding/embedding.js';
 import { applyDense, dense, ParamStore, swish, type Dense } from '../nn/layers.js';
-import type { Rng } from '../random/rng.js';
-import { assertInteger, DomainError } from '../util/validate.js';
-import { stepsArray, type DenoiserModel, type EpsAndVariance, type StepBatch } from './types.js';
+import { assertRng, type Rng } from '../random/rng.js';
+import { assertRank } from '../util/tensor.js';
+import { assertBoolean, assertCount, assertObject, DomainError } from '../util/validate.js';
+import { oneHotRows, stepsFor } from './labels.js';
+import type { DenoiserModel, EpsAndVariance, StepBatch } from './types.js';
 
 export interface MlpDenoiserOptions {
   readonly dim?: number;
@@ -38,12 +40,17 @@ export class MlpDenoiser implements DenoiserModel {
   private readonly varianceHead: Dense | undefined;
 
   constructor(rng: Rng, options: MlpDenoiserOptions = {}) {
+    assertRng('MlpDenoiser', 'rng', rng);
+    assertObject('MlpDenoiser', 'options', options);
     const { dim = 2, hidden = 256, layers = 3, timeDim = 32, numClasses = 0, learnVariance = false } = options;
-    assertInteger('MlpDenoiser', 'dim', dim, 1);
-    assertInteger('MlpDenoiser', 'hidden', hidden, 1);
-    assertInteger('MlpDenoiser', 'layers', layers, 1);
-    assertInteger('MlpDenoiser', 'timeDim', timeDim, 2);
-    assertInteger('MlpDenoiser', 'numClasses', numClasses, 0);
+    // Widths up to 2^16 and 1024 layers: beyond, the weights alone would not fit in memory.
+    assertCount('MlpDenoiser', 'dim', dim, 1, 2 ** 16);
+    assertCount('MlpDenoiser', 'hidden', hidden, 1, 2 ** 16);
+    assertCount('MlpDenoiser', 'layers', layers, 1, 1024);
+    assertCount('MlpDenoiser', 'timeDim', timeDim, 2, 2 ** 16);
+    if (timeDim % 2) throw new DomainError('MlpDenoiser', 'timeDim', 'an even integer (sin/cos pairs)', timeDim);
+    assertCount('MlpDenoiser', 'numClasses', numClasses, 0, 2 ** 16);
+    assertBoolean('MlpDenoiser', 'learnVariance', learnVariance);
     // learnVariance is saved only when set, so checkpoints of ε-only models keep their old config.
     this.config = { dim, hidden, layers, timeDim, numClasses, ...(learnVariance ? { learnVariance } : {}) };
     this.numClasses = numClasses;
@@ -62,7 +69,7 @@ export class MlpDenoiser implements DenoiserModel {
   }
 
   predict(xt: tf.Tensor, t: StepBatch, labels: tf.Tensor | null = null): tf.Tensor {
-    return tf.tidy(() => applyDense(this.layers[this.layers.length - 1]!, this.trunk(xt, t, labels)));
+    return tf.tidy(() => applyDense(this.layers[this.layers.length - 1]!, this.trunk('MlpDenoiser.predict', xt, t, labels)));
   }
 
   /**
@@ -73,22 +80,26 @@ export class MlpDenoiser implements DenoiserModel {
     const head = this.varianceHead;
     if (!head) throw new DomainError('MlpDenoiser.predictWithVariance', 'options.learnVariance', 'true (this model has no variance head)', 'false');
     const [eps, v] = tf.tidy(() => {
-      const h = this.trunk(xt, t, labels);
+      const h = this.trunk('MlpDenoiser.predictWithVariance', xt, t, labels);
       return [applyDense(this.layers[this.layers.length - 1]!, h), tf.mul(tf.add(applyDense(head, h), 1), 0.5)];
     });
     return { eps: eps!, v: v! };
   }
 
   /** The last hidden layer's activations. */
-  private trunk(xt: tf.Tensor, t: StepBatch, labels: tf.Tensor | null): tf.Tensor2D {
+  private trunk(fn: string, xt: tf.Tensor, t: StepBatch, labels: tf.Tensor | null): tf.Tensor2D {
+    assertRank(fn, 'xt', xt, 2, `points [B, ${this.dataShape[0]}]`);
+    if (xt.shape[1] !== this.dataShape[0]) throw new DomainError(fn, 'xt', `points [B, ${this.dataShape[0]}]`, `shape [${xt.shape}]`);
     const B = xt.shape[0]!;
-    const emb = timestepEmbedding(stepsArray(t, B), this.timeDim);
+    const steps = stepsFor(fn, t, B);
+    const onehot = this.labelEmb ? oneHotRows(fn, labels, B, this.numClasses) : undefined;
+    const emb = timestepEmbedding(steps, this.timeDim);
     let h = tf.concat([xt as tf.Tensor2D, emb], 1);
     this.layers.forEach((l, i) => {
       if (i === this.layers.length - 1) return;
       // One fused dense + swish op (fewer, larger wasm calls), except where the label embedding enters in between.
       if (i === 0 && this.labelEmb) {
-        h = swish(tf.add(applyDense(l, h), applyDense(this.labelEmb, oneHotLabels(labels, B, this.numClasses))));
+        h = swish(tf.add(applyDense(l, h), applyDense(this.labelEmb, onehot!)));
       } else h = applyDense(l, h, 'swish');
     });
     return h;
@@ -97,8 +108,5 @@ export class MlpDenoiser implements DenoiserModel {
 
 /** One-hot [B, numClasses + 1] of int labels; null → every row the null label numClasses. */
 export function oneHotLabels(labels: tf.Tensor | null | undefined, batch: number, numClasses: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const ids = labels ? tf.cast(labels, 'int32') : tf.fill([batch], numClasses, 'int32');
-    return tf.cast(tf.oneHot(tf.reshape(ids, [batch]) as tf.Tensor1D, numClasses + 1), 'float32') as tf.Tensor2D;
-  });
+  return oneHotRows('oneHotLabels', labels, batch, numClasses);
 }

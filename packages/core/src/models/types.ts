@@ -1,6 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ParamStore } from '../nn/layers.js';
 import type { EpsAndVariance } from '../sampling/samplers.js';
+import { assertObject } from '../util/validate.js';
+import { stepsFor } from './labels.js';
 
 /** Per-example steps: one step for the whole batch, or one per example (integers in 1..T). */
 export type StepBatch = number | ArrayLike<number>;
@@ -22,8 +24,7 @@ export interface DenoiserModel {
 }
 
 export function stepsArray(t: StepBatch, batch: number): Float64Array {
-  if (typeof t === 'number') return new Float64Array(batch).fill(t);
-  return Float64Array.from(t);
+  return stepsFor('stepsArray', t, batch);
 }
 
 // What a variance head returns is what the learned-variance sampler consumes: one type for both.
@@ -40,6 +41,7 @@ export interface VarianceDenoiserModel extends DenoiserModel {
 
 /** Whether a model learns its variance (was built with a variance head, so `predictWithVariance` works). */
 export function learnsVariance(model: DenoiserModel): model is VarianceDenoiserModel {
+  assertObject('learnsVariance', 'model', model);
   const m = model as Partial<VarianceDenoiserModel>;
   return m.learnsVariance === true && typeof m.predictWithVariance === 'function';
 }

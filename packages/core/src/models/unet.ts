@@ -19,9 +19,11 @@ import {
   type Norm,
 } from '../nn/layers.js';
 import type { Rng } from '../random/rng.js';
-import { assertInteger, DomainError } from '../util/validate.js';
-import { oneHotLabels } from './mlp.js';
-import { stepsArray, type DenoiserModel, type StepBatch } from './types.js';
+import { assertRng } from '../random/rng.js';
+import { assertTensor } from '../util/tensor.js';
+import { assertBoolean, assertCount, assertObject, DomainError } from '../util/validate.js';
+import { oneHotRows, stepsFor } from './labels.js';
+import type { DenoiserModel, StepBatch } from './types.js';
 
 interface ResBlock {
   readonly c1: Conv;
@@ -103,16 +105,23 @@ export class UNet implements DenoiserModel {
   private readonly inputSkip: Conv | undefined;
 
   constructor(rng: Rng, options: UNetOptions = {}) {
+    assertRng('UNet', 'rng', rng);
+    assertObject('UNet', 'options', options);
     const { filters = [64, 128, 256], groups = 8, size = 32, channels = 1, timeDim = 64, numClasses = 0, inputSkip = false } = options;
-    assertInteger('UNet', 'groups', groups, 1);
-    assertInteger('UNet', 'channels', channels, 1);
-    assertInteger('UNet', 'timeDim', timeDim, 2);
-    assertInteger('UNet', 'numClasses', numClasses, 0);
+    // Widths up to 2^16 and sizes up to 2^14: beyond, one activation would not fit in memory.
+    assertCount('UNet', 'groups', groups, 1, 2 ** 16);
+    assertCount('UNet', 'channels', channels, 1, 2 ** 16);
+    assertCount('UNet', 'timeDim', timeDim, 2, 2 ** 16);
+    if (timeDim % 2) throw new DomainError('UNet', 'timeDim', 'an even integer (sin/cos pairs)', timeDim);
+    assertCount('UNet', 'numClasses', numClasses, 0, 2 ** 16);
+    assertBoolean('UNet', 'inputSkip', inputSkip);
+    if (!Array.isArray(filters)) throw new DomainError('UNet', 'filters', 'a non-empty list of widths', filters);
     if (filters.length === 0) throw new DomainError('UNet', 'filters', 'a non-empty list of widths', '[]');
     filters.forEach((f, i) => {
-      assertInteger('UNet', `filters[${i}]`, f, 1);
+      assertCount('UNet', `filters[${i}]`, f, 1, 2 ** 16);
       if (f % groups) throw new DomainError('UNet', `filters[${i}]`, `a multiple of groups = ${groups}`, f);
     });
+    assertCount('UNet', 'size', size, 1, 2 ** 14);
     if (size % 2 ** filters.length) throw new DomainError('UNet', 'size', `a multiple of 2^${filters.length}`, size);
     // inputSkip is saved only when set, so checkpoints of S4's architecture keep their config.
     this.config = { filters: [...filters], groups, size, channels, timeDim, numClasses, ...(inputSkip ? { inputSkip } : {}) };
@@ -143,13 +152,14 @@ export class UNet implements DenoiserModel {
 
   predict(xt: tf.Tensor, t: StepBatch, labels: tf.Tensor | null = null): tf.Tensor {
     const [H, W, C] = this.dataShape as [number, number, number];
+    assertTensor('UNet.predict', 'xt', xt);
     if (xt.rank !== 4 || xt.shape[1] !== H || xt.shape[2] !== W || xt.shape[3] !== C) {
       throw new DomainError('UNet.predict', 'xt', `shape [B, ${H}, ${W}, ${C}]`, `[${xt.shape}]`);
     }
     return tf.tidy(() => {
       const B = xt.shape[0]!;
-      const temb = timestepEmbedding(stepsArray(t, B), this.timeDim);
-      const onehot = this.numClasses > 0 ? oneHotLabels(labels, B, this.numClasses) : undefined;
+      const temb = timestepEmbedding(stepsFor('UNet.predict', t, B), this.timeDim);
+      const onehot = this.numClasses > 0 ? oneHotRows('UNet.predict', labels, B, this.numClasses) : undefined;
       let h = xt as tf.Tensor4D;
       const skips: tf.Tensor4D[] = [];
       this.enc.forEach((blk, i) => {

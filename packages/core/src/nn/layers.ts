@@ -13,8 +13,9 @@
  * Every custom gradient is checked against tf's autodiff of the reference op in `layers.test.ts`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '../random/rng.js';
-import { DomainError, assertInteger } from '../util/validate.js';
+import { assertRng, type Rng } from '../random/rng.js';
+import { assertRank, assertTensor } from '../util/tensor.js';
+import { assertBoolean, assertCount, assertInteger, assertObject, assertOneOf, assertPositive, DomainError, MAX_COUNT } from '../util/validate.js';
 
 function transpose2d(a: tf.Tensor2D): tf.Tensor2D {
   return tf.transpose(a, [1, 0]);
@@ -32,7 +33,13 @@ function buildOnce<K, V>(cache: Map<K, V>, key: K, build: () => V): V {
 }
 
 /** The kernel size k of a square [k, k, C, O] kernel applied to x [B, H, W, C], or a DomainError naming `fn`. */
-function assertConvShapes(fn: string, x: tf.Tensor4D, w: tf.Tensor4D): number {
+function assertConvShapes(fn: string, x: tf.Tensor4D, w: tf.Tensor4D, b?: tf.Tensor1D): number {
+  assertRank(fn, 'x', x, 4, 'images [B, H, W, C]', false);
+  assertRank(fn, 'w', w, 4, 'a kernel [k, k, C, O]', false);
+  if (b !== undefined) {
+    assertTensor(fn, 'b', b, false);
+    if (b.rank !== 1 || b.shape[0] !== w.shape[3]) throw new DomainError(fn, 'b', `shape [${w.shape[3]}] to match W [${w.shape}]`, `[${b.shape}]`);
+  }
   const [k, k2, C] = w.shape;
   if (k !== k2) throw new DomainError(fn, 'w', 'a square kernel [k, k, C, O]', `[${w.shape}]`);
   if (x.rank !== 4 || x.shape[3] !== C) throw new DomainError(fn, 'x', `shape [B, H, W, ${C}]`, `[${x.shape}]`);
@@ -83,6 +90,9 @@ const denseCores = new Map<string, ReturnType<typeof makeDenseCore>>();
  * gradient is written as transposes + matMuls (see {@link makeDenseCore}).
  */
 export function denseOp(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D, activation: DenseActivation = 'linear'): tf.Tensor2D {
+  assertTensor('denseOp', 'x', x, false);
+  assertRank('denseOp', 'w', w, 2, 'a weight matrix [in, out]', false);
+  if (b !== undefined) assertTensor('denseOp', 'b', b, false);
   if (x.rank !== 2 || x.shape[1] !== w.shape[0]) throw new DomainError('denseOp', 'x', `shape [N, ${w.shape[0]}] to match W [${w.shape}]`, `[${x.shape}]`);
   if (b && (b.rank !== 1 || b.shape[0] !== w.shape[1])) throw new DomainError('denseOp', 'b', `shape [${w.shape[1]}] to match W [${w.shape}]`, `[${b.shape}]`);
   if (activation !== 'linear' && activation !== 'swish') throw new DomainError('denseOp', 'activation', "'linear' or 'swish'", activation);
@@ -162,7 +172,7 @@ const convCores = new Map<number, ReturnType<typeof makeConvCore>>();
  * @param b - [O] (optional)
  */
 export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, b?: tf.Tensor1D): tf.Tensor4D {
-  const k = assertConvShapes('conv2dSame', x, w);
+  const k = assertConvShapes('conv2dSame', x, w, b);
   const y = buildOnce(convCores, k, () => makeConvCore(k))(x, w) as tf.Tensor4D;
   return b ? tf.add(y, b) : y;
 }
@@ -251,7 +261,7 @@ const convTransposeCores = new Map<number, ReturnType<typeof makeConvTransposeCo
  * @param w - [k, k, C, O] (in the convolution layout of {@link conv2dSame})
  */
 export function conv2dTransposeSame(x: tf.Tensor4D, w: tf.Tensor4D, b?: tf.Tensor1D): tf.Tensor4D {
-  const k = assertConvShapes('conv2dTransposeSame', x, w);
+  const k = assertConvShapes('conv2dTransposeSame', x, w, b);
   const y = buildOnce(convTransposeCores, k, () => makeConvTransposeCore(k))(x, w) as tf.Tensor4D;
   return b ? tf.add(y, b) : y;
 }
@@ -262,6 +272,7 @@ export function conv2dTransposeSame(x: tf.Tensor4D, w: tf.Tensor4D, b?: tf.Tenso
  * 2.5× slower to train on wasm, its gradient broadcasting a rank-6 mask). H and W must be even.
  */
 export function maxPool2x2(x: tf.Tensor4D): tf.Tensor4D {
+  assertRank('maxPool2x2', 'x', x, 4, 'images [B, H, W, C]', false);
   const [B, H, W, C] = x.shape;
   if (H % 2 || W % 2) throw new DomainError('maxPool2x2', 'x', 'even height and width', `[${x.shape}]`);
   const pairMax = (t: tf.Tensor3D) => tf.maximum(tf.slice(t, [0, 0, 0], [-1, 1, -1]), tf.slice(t, [0, 1, 0], [-1, 1, -1]));
@@ -271,6 +282,7 @@ export function maxPool2x2(x: tf.Tensor4D): tf.Tensor4D {
 
 /** 2×2 average pooling, stride 2, via reshape + mean. */
 export function avgPool2x2(x: tf.Tensor4D): tf.Tensor4D {
+  assertRank('avgPool2x2', 'x', x, 4, 'images [B, H, W, C]', false);
   const [B, H, W, C] = x.shape;
   if (H % 2 || W % 2) throw new DomainError('avgPool2x2', 'x', 'even height and width', `[${x.shape}]`);
   return tf.mean(tf.reshape(x, [B, H / 2, 2, W / 2, 2, C]), [2, 4]) as tf.Tensor4D;
@@ -341,26 +353,54 @@ const groupNormCores = new Map<string, ReturnType<typeof makeGroupNormCore>>();
  * @param groups - G, must divide C
  */
 export function groupNorm(x: tf.Tensor4D, groups: number, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = 1e-5): tf.Tensor4D {
-  const C = x.shape[3];
-  assertInteger('groupNorm', 'groups', groups, 1);
-  if (C % groups) throw new DomainError('groupNorm', 'groups', `a divisor of the channel count ${C}`, groups);
+  assertGroupNormArgs('groupNorm', x, groups, gamma, beta);
+  assertPositive('groupNorm', 'eps', eps);
   return buildOnce(groupNormCores, `${groups}:${eps}`, () => makeGroupNormCore(groups, eps))(x, gamma, beta) as tf.Tensor4D;
+}
+
+function assertGroupNormArgs(fn: string, x: tf.Tensor4D, groups: number, gamma: tf.Tensor1D, beta: tf.Tensor1D): void {
+  assertRank(fn, 'x', x, 4, 'images [B, H, W, C]', false);
+  const C = x.shape[3];
+  assertInteger(fn, 'groups', groups, 1);
+  if (C % groups) throw new DomainError(fn, 'groups', `a divisor of the channel count ${C}`, groups);
+  for (const [name, p] of [['gamma', gamma], ['beta', beta]] as const) {
+    assertTensor(fn, name, p, false);
+    if (p.rank !== 1 || p.shape[0] !== C) throw new DomainError(fn, name, `shape [${C}] (one per channel)`, `[${p.shape}]`);
+  }
 }
 
 /** swish(x) = x σ(x). */
 export function swish<T extends tf.Tensor>(x: T): T {
+  assertTensor('swish', 'x', x, false);
   return tf.mul(x, tf.sigmoid(x));
 }
 
 let variableCounter = 0;
 
+/** A parameter's shape: positive integer dimensions, at most 2^28 values in all. */
+function assertParamShape(fn: string, shape: number[]): void {
+  if (!Array.isArray(shape) || shape.length === 0) throw new DomainError(fn, 'shape', 'a non-empty array of dimensions', shape);
+  shape.forEach((d, i) => assertCount(fn, `shape[${i}]`, d, 1));
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size > MAX_COUNT) throw new DomainError(fn, 'shape', 'at most 2^28 values in all', `[${shape.join(', ')}] (${size} values)`);
+}
+
+/** The layer builders' arguments: a ParamStore and dimensions up to 2^16 (a weight of 2^16 × 2^16 is 16 GiB). */
+function assertLayerArgs(fn: string, ps: ParamStore, dims: readonly (readonly [string, number])[]): void {
+  if (!(ps instanceof ParamStore)) throw new DomainError(fn, 'ps', 'a ParamStore', ps);
+  for (const [name, d] of dims) assertCount(fn, name, d, 1, 2 ** 16);
+}
+
 /** A named collection of trainable variables (the weights of one model). */
 export class ParamStore {
   readonly vars = new Map<string, tf.Variable>();
-  constructor(private readonly rng: Rng) {}
+  constructor(private readonly rng: Rng) {
+    assertRng('ParamStore', 'rng', rng);
+  }
 
   /** Glorot-uniform weight (fan-in/fan-out from the last two axes times the receptive field). */
   weight(name: string, shape: number[]): tf.Variable {
+    assertParamShape('ParamStore.weight', shape);
     const recept = shape.slice(0, -2).reduce((a, b) => a * b, 1);
     const fanIn = shape[shape.length - 2]! * recept;
     const fanOut = shape[shape.length - 1]! * recept;
@@ -373,10 +413,14 @@ export class ParamStore {
   }
 
   zeros(name: string, shape: number[]): tf.Variable {
+    assertParamShape('ParamStore.zeros', shape);
+    assertParamShape('ParamStore.zeros', shape);
     return this.add(name, tf.zeros(shape));
   }
 
   ones(name: string, shape: number[]): tf.Variable {
+    assertParamShape('ParamStore.ones', shape);
+    assertParamShape('ParamStore.ones', shape);
     return this.add(name, tf.ones(shape));
   }
 
@@ -408,9 +452,15 @@ export interface Dense {
   readonly b: tf.Variable | undefined;
 }
 export function dense(ps: ParamStore, name: string, inDim: number, outDim: number, bias = true): Dense {
+  assertLayerArgs('dense', ps, [['inDim', inDim], ['outDim', outDim]]);
+  assertBoolean('dense', 'bias', bias);
   return { w: ps.weight(`${name}/w`, [inDim, outDim]), b: bias ? ps.zeros(`${name}/b`, [outDim]) : undefined };
 }
 export function applyDense(l: Dense, x: tf.Tensor2D, activation: DenseActivation = 'linear'): tf.Tensor2D {
+  assertObject('applyDense', 'l', l);
+  assertRank('applyDense', 'x', x, 2, `a batch [N, ${l.w.shape[0]}]`, false);
+  if (x.shape[1] !== l.w.shape[0]) throw new DomainError('applyDense', 'x', `shape [N, ${l.w.shape[0]}] to match the layer`, `[${x.shape}]`);
+  assertOneOf('applyDense', 'activation', activation, ['linear', 'swish'] as const);
   return denseOp(x, l.w as tf.Tensor2D, l.b as tf.Tensor1D | undefined, activation);
 }
 
@@ -420,12 +470,16 @@ export interface Conv {
   readonly b: tf.Variable;
 }
 export function conv(ps: ParamStore, name: string, k: number, inC: number, outC: number): Conv {
+  assertLayerArgs('conv', ps, [['k', k], ['inC', inC], ['outC', outC]]);
+  if (k * k * inC * outC > MAX_COUNT) throw new DomainError('conv', 'outC', 'a kernel of at most 2^28 values (k·k·inC·outC)', outC);
   return { w: ps.weight(`${name}/w`, [k, k, inC, outC]), b: ps.zeros(`${name}/b`, [outC]) };
 }
 export function applyConv(l: Conv, x: tf.Tensor4D): tf.Tensor4D {
+  assertConvLayerInput('applyConv', l, x);
   return conv2dSame(x, l.w as tf.Tensor4D, l.b as tf.Tensor1D);
 }
 export function applyConvTranspose(l: Conv, x: tf.Tensor4D): tf.Tensor4D {
+  assertConvLayerInput('applyConvTranspose', l, x);
   return conv2dTransposeSame(x, l.w as tf.Tensor4D, l.b as tf.Tensor1D);
 }
 
@@ -434,9 +488,18 @@ export interface Norm {
   readonly gamma: tf.Variable;
   readonly beta: tf.Variable;
 }
+function assertConvLayerInput(fn: string, l: Conv, x: tf.Tensor4D): void {
+  assertObject(fn, 'l', l);
+  assertRank(fn, 'x', x, 4, 'images [B, H, W, C]', false);
+  if (x.shape[3] !== l.w.shape[2]) throw new DomainError(fn, 'x', `shape [B, H, W, ${l.w.shape[2]}] to match the layer`, `[${x.shape}]`);
+}
+
 export function norm(ps: ParamStore, name: string, channels: number): Norm {
+  assertLayerArgs('norm', ps, [['channels', channels]]);
   return { gamma: ps.ones(`${name}/gamma`, [channels]), beta: ps.zeros(`${name}/beta`, [channels]) };
 }
 export function applyGroupNorm(l: Norm, x: tf.Tensor4D, groups: number): tf.Tensor4D {
+  assertObject('applyGroupNorm', 'l', l);
+  assertGroupNormArgs('applyGroupNorm', x, groups, l.gamma as tf.Tensor1D, l.beta as tf.Tensor1D);
   return groupNorm(x, groups, l.gamma as tf.Tensor1D, l.beta as tf.Tensor1D);
 }

@@ -4,12 +4,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { reconstructionLoss, type Reduction } from '../autoencoder/losses.js';
 import { qSample } from '../forward/forward.js';
-import { diagonalGaussianLogPdf, gaussianLogPdf } from '../probability/gaussian.js';
+import { gaussianLogPdf } from '../probability/gaussian.js';
+import { logGaussian } from '../probability/log-density.js';
 import { klDiagonalGaussian, klGaussian } from '../probability/kl.js';
 import { learnedLogVariance, posteriorMean, posteriorMeanCoefficients, posteriorMeanFromEps, posteriorVariance } from '../posterior/posterior.js';
-import { assertStep, oneMinusAlphaBar, type NoiseSchedule } from '../schedule/schedule.js';
-import { assertBatched, assertSameTensorShape, coefficientTable, perExample, type Steps } from '../util/tensor.js';
-import { assertFinite, assertFiniteArray, assertIntegerInRange, assertNonNegative, assertPositive, assertSameLength, DomainError } from '../util/validate.js';
+import { assertSchedule, assertStep, oneMinusAlphaBar, type NoiseSchedule } from '../schedule/schedule.js';
+import { assertBatched, assertSameTensorShape, assertSteps, coefficientTable, perExample, type Steps } from '../util/tensor.js';
+import { assertFinite, assertFiniteArray, assertFiniteResult, assertFunction, assertInInterval, assertIntegerInRange, assertNonNegative, assertObject, assertPositive, assertSameLength, DomainError } from '../util/validate.js';
 
 /** A diagonal variance: one σ² for every coordinate, or one per coordinate. */
 export type DiagonalVariance = number | ArrayLike<number>;
@@ -19,6 +20,7 @@ function assertVariance(fn: string, arg: string, v: DiagonalVariance, like: Arra
     assertPositive(fn, arg, v);
     return;
   }
+  assertFiniteArray(fn, arg, v);
   assertSameLength(fn, 'x0', like, arg, v);
   for (let i = 0; i < v.length; i++) assertPositive(fn, `${arg}[${i}]`, v[i]!);
 }
@@ -56,7 +58,8 @@ export function vlbTerm(
   assertVariance(fn, 'sigma2', sigma2, x0);
   const { x0Coef, xtCoef } = posteriorMeanCoefficients(schedule, t);
   const muTilde = Float64Array.from(x0, (x, i) => x0Coef * x + xtCoef * xt[i]!);
-  return klDiagonalGaussian(muTilde, posteriorVariance(schedule, t), muTheta, sigma2);
+  assertFiniteArray(fn, 'x0, xt', muTilde);
+  return assertFiniteResult(fn, 'x0, xt, muTheta', klDiagonalGaussian(muTilde, posteriorVariance(schedule, t), muTheta, sigma2), 'KL');
 }
 
 /**
@@ -70,9 +73,10 @@ export function vlbTerm(
  * @param x0 - x_0, d finite coordinates
  */
 export function priorTerm(schedule: NoiseSchedule, x0: ArrayLike<number>): number {
+  assertSchedule('priorTerm', schedule);
   assertFiniteArray('priorTerm', 'x0', x0);
   const ab = schedule.alphaBars[schedule.T]!;
-  return klDiagonalGaussian(Float64Array.from(x0, (x) => Math.sqrt(ab) * x), 1 - ab, new Float64Array(x0.length), 1);
+  return assertFiniteResult('priorTerm', 'x0', klDiagonalGaussian(Float64Array.from(x0, (x) => Math.sqrt(ab) * x), 1 - ab, new Float64Array(x0.length), 1), 'KL');
 }
 
 /**
@@ -93,7 +97,9 @@ export function gaussianDecoderTerm(x0: ArrayLike<number>, muTheta: ArrayLike<nu
   assertFiniteArray(fn, 'muTheta', muTheta);
   assertSameLength(fn, 'x0', x0, 'muTheta', muTheta);
   assertVariance(fn, 'sigma2', sigma2, x0);
-  return -diagonalGaussianLogPdf(x0, muTheta, sigma2);
+  let s = 0; // −Σ log N(x0_i; μθ_i, σ²_i), summed as diagonalGaussianLogPdf does
+  for (let i = 0; i < x0.length; i++) s += logGaussian(x0[i]!, muTheta[i]!, typeof sigma2 === 'number' ? sigma2 : sigma2[i]!);
+  return -assertFiniteResult(fn, 'x0, muTheta', s, 'log-density');
 }
 
 /**
@@ -123,6 +129,7 @@ export function perExampleVlbTerm(
   epsPred: tf.Tensor,
   logVariance: tf.Tensor,
 ): tf.Tensor1D {
+  assertSchedule('perExampleVlbTerm', schedule);
   const fn = 'perExampleVlbTerm';
   assertBatched(fn, 'x0', x0);
   assertSameTensorShape(fn, 'x0', x0, 'xt', xt);
@@ -173,9 +180,14 @@ export function hybridLoss(
   v: tf.Tensor,
   lambda = 0.001,
 ): tf.Scalar {
-  assertSameTensorShape('hybridLoss', 'epsPred', epsPred, 'v', v);
+  assertSchedule('hybridLoss', schedule);
+  assertBatched('hybridLoss', 'x0', x0);
+  for (const [name, y] of [['xt', xt], ['eps', eps], ['epsPred', epsPred], ['v', v]] as const) assertSameTensorShape('hybridLoss', 'x0', x0, name, y);
+  assertSteps('hybridLoss', schedule, t, x0.shape[0]!);
   assertFinite('hybridLoss', 'lambda', lambda);
   assertNonNegative('hybridLoss', 'lambda', lambda);
+  // IDDPM uses λ = 0.001; past 10^6 the float32 loss λ·T·L_vlb overflows.
+  assertInInterval('hybridLoss', 'lambda', lambda, 0, 1e6);
   const perCoordinate = reductionRatio(x0.shape);
   return tf.tidy(() => {
     const simple = simpleLoss(eps, epsPred);
@@ -223,7 +235,11 @@ export function variationalBound(
   reverse: (t: number) => LinearGaussianReverseStep,
   prior: { mean: number; variance: number } = { mean: 0, variance: 1 },
 ): VariationalBoundTerms {
+  assertSchedule('variationalBound', schedule);
   assertFinite('variationalBound', 'x0', x0);
+  assertFunction('variationalBound', 'reverse', reverse);
+  assertObject('variationalBound', 'prior', prior);
+  assertFinite('variationalBound', 'prior.mean', prior.mean);
   assertPositive('variationalBound', 'prior.variance', prior.variance);
   const { alphaBars } = schedule;
   const T = schedule.T;
@@ -247,6 +263,7 @@ export function variationalBound(
   const resid = x0 - p1.intercept - p1.slope * Math.sqrt(alphaBars[1]!) * x0;
   const L0 = -gaussianLogPdf(0, 0, p1.variance) + (resid * resid + p1.slope ** 2 * (1 - alphaBars[1]!)) / (2 * p1.variance);
   total += L0;
+  assertFiniteResult('variationalBound', 'x0', total, 'bound');
   return { LT, Lt, L0, total };
 }
 
@@ -273,7 +290,8 @@ export function gaussianDataReverseStep(schedule: NoiseSchedule, dataMean: numbe
   const vPrev = marginalVar(t - 1);
   const vT = marginalVar(t);
   const slope = (Math.sqrt(alphas[t]!) * vPrev) / vT; // Cov(x_{t−1}, x_t) / Var(x_t)
-  return { slope, intercept: marginalMean(t - 1) - slope * marginalMean(t), variance: vPrev - slope * slope * vT };
+  const intercept = assertFiniteResult('gaussianDataReverseStep', 'dataMean', marginalMean(t - 1) - slope * marginalMean(t), 'intercept');
+  return { slope, intercept, variance: assertFiniteResult('gaussianDataReverseStep', 'dataVariance', vPrev - slope * slope * vT, 'variance') };
 }
 
 /**
@@ -292,7 +310,7 @@ export function equalVarianceGaussianKl(muTilde: ArrayLike<number>, muTheta: Arr
   assertPositive('equalVarianceGaussianKl', 'sigma2', sigma2);
   let s = 0;
   for (let i = 0; i < muTilde.length; i++) s += (muTilde[i]! - muTheta[i]!) ** 2;
-  return s / (2 * sigma2);
+  return assertFiniteResult('equalVarianceGaussianKl', 'muTilde, muTheta, sigma2', s / (2 * sigma2), 'KL');
 }
 
 /**
@@ -308,7 +326,7 @@ export function epsilonLossWeight(schedule: NoiseSchedule, t: number, sigma2: nu
   assertStep('epsilonLossWeight', schedule, t);
   assertPositive('epsilonLossWeight', 'sigma2', sigma2);
   const b = schedule.betas[t]!;
-  return (b * b) / (2 * sigma2 * schedule.alphas[t]! * oneMinusAlphaBar(schedule, t)); // 1 − ᾱ_t without cancellation
+  return assertFiniteResult('epsilonLossWeight', 'sigma2', (b * b) / (2 * sigma2 * schedule.alphas[t]! * oneMinusAlphaBar(schedule, t)), 'weight'); // 1 − ᾱ_t without cancellation
 }
 
 /**
@@ -335,14 +353,10 @@ export function simpleLoss(eps: tf.Tensor, epsPred: tf.Tensor, reduction: Reduct
  * The caller draws t uniformly from 1..T and ε ~ N(0, I) (randomness passed in).
  */
 export function trainingInput(schedule: NoiseSchedule, x0: tf.Tensor, t: Steps, eps: tf.Tensor): tf.Tensor {
+  assertSchedule('trainingInput', schedule);
   assertBatched('trainingInput', 'x0', x0);
   assertSameTensorShape('trainingInput', 'x0', x0, 'eps', eps);
-  const batch = x0.shape[0]!;
-  if (typeof t === 'number') assertIntegerInRange('trainingInput', 't', t, 1, schedule.T);
-  else {
-    if (t.length !== batch) throw new DomainError('trainingInput', 't', `one step per example (length ${batch})`, `length ${t.length}`);
-    for (let i = 0; i < t.length; i++) assertIntegerInRange('trainingInput', `t[${i}]`, t[i]!, 1, schedule.T);
-  }
+  assertSteps('trainingInput', schedule, t, x0.shape[0]!);
   return qSample(schedule, x0, t, eps);
 }
 
@@ -351,8 +365,9 @@ export function trainingInput(schedule: NoiseSchedule, x0: tf.Tensor, t: Steps, 
  * DDPM's mean over all elements times the number of elements per example.
  */
 export function reductionRatio(shape: readonly number[]): number {
-  if (shape.length < 1 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new DomainError('reductionRatio', 'shape', 'a shape [B, …] of positive integers', `[${shape.join(', ')}]`);
+  // Dimensions up to 2^31 − 1 (tfjs's limit) and a size that is a safe integer.
+  if (!Array.isArray(shape) || shape.length < 1 || shape.some((d) => !Number.isInteger(d) || d < 1 || d >= 2 ** 31) || !Number.isSafeInteger(shape.reduce((a, b) => a * b, 1))) {
+    throw new DomainError('reductionRatio', 'shape', 'a shape [B, …] of positive integers', shape);
   }
   return shape.slice(1).reduce((a, b) => a * b, 1);
 }
@@ -392,13 +407,15 @@ export function s2MeanMatchingLoss(
   assertFiniteArray(fn, 'xPrev', xPrev);
   assertFiniteArray(fn, 'epsT', epsT);
   assertSameLength(fn, 'xPrev', xPrev, 'epsT', epsT);
+  assertFunction(fn, 'epsTheta', epsTheta);
   const { a, b } = s2Symbols(schedule, t);
   const xt = Float64Array.from(xPrev, (x, i) => a * x + b * epsT[i]!);
   const pred = epsTheta(xt, t);
+  assertFiniteArray(fn, 'epsTheta(x_t)', pred);
   assertSameLength(fn, 'xPrev', xPrev, 'epsTheta(x_t)', pred);
   let s = 0;
   for (let i = 0; i < xt.length; i++) s += (xPrev[i]! - (xt[i]! - b * pred[i]!) / a) ** 2;
-  return s;
+  return assertFiniteResult(fn, 'xPrev, epsT', s, 'loss');
 }
 
 /**
@@ -425,13 +442,15 @@ export function s2TwoNoiseLoss(
   assertFiniteArray('s2TwoNoiseLoss', 'epsT', epsT);
   assertSameLength('s2TwoNoiseLoss', 'x0', x0, 'epsBarPrev', epsBarPrev);
   assertSameLength('s2TwoNoiseLoss', 'x0', x0, 'epsT', epsT);
+  assertFunction('s2TwoNoiseLoss', 'epsTheta', epsTheta);
   const { a, b, aBar, bBarPrev } = s2Symbols(schedule, t);
   const xt = Float64Array.from(x0, (x, i) => aBar * x + a * bBarPrev * epsBarPrev[i]! + b * epsT[i]!);
   const pred = epsTheta(xt, t);
+  assertFiniteArray('s2TwoNoiseLoss', 'epsTheta(x_t)', pred);
   assertSameLength('s2TwoNoiseLoss', 'x0', x0, 'epsTheta(x_t)', pred);
   let s = 0;
   for (let i = 0; i < xt.length; i++) s += (epsT[i]! - pred[i]!) ** 2;
-  return s;
+  return assertFiniteResult('s2TwoNoiseLoss', 'epsT', s, 'loss');
 }
 
 /**
@@ -456,13 +475,15 @@ export function s2RotatedLoss(
   assertFiniteArray('s2RotatedLoss', 'x0', x0);
   assertFiniteArray('s2RotatedLoss', 'eps', eps);
   assertSameLength('s2RotatedLoss', 'x0', x0, 'eps', eps);
+  assertFunction('s2RotatedLoss', 'epsTheta', epsTheta);
   const { a, b, aBar, bBar, bBarPrev } = s2Symbols(schedule, t);
   const xt = Float64Array.from(x0, (x, i) => aBar * x + bBar * eps[i]!);
   const pred = epsTheta(xt, t);
+  assertFiniteArray('s2RotatedLoss', 'epsTheta(x_t)', pred);
   assertSameLength('s2RotatedLoss', 'x0', x0, 'epsTheta(x_t)', pred);
   let s = 0;
   for (let i = 0; i < xt.length; i++) s += ((b / bBar) * eps[i]! - pred[i]!) ** 2;
-  return s + ((a * bBarPrev) / bBar) ** 2 * xt.length;
+  return assertFiniteResult('s2RotatedLoss', 'eps', s + ((a * bBarPrev) / bBar) ** 2 * xt.length, 'loss');
 }
 
 function assertS2Step(fn: string, schedule: NoiseSchedule, t: number): void {

@@ -4,9 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gaussianLogPdf } from '../probability/gaussian.js';
-import { assertStep, oneMinusAlphaBar, type NoiseSchedule } from '../schedule/schedule.js';
+import { logGaussian } from '../probability/log-density.js';
+import { assertSchedule, assertStep, oneMinusAlphaBar, type NoiseSchedule } from '../schedule/schedule.js';
 import { assertBatched, assertSameTensorShape, coefficientTable, perExample, type Steps } from '../util/tensor.js';
-import { assertFinite, assertInInterval, DomainError } from '../util/validate.js';
+import { assertFinite, assertFiniteResult, assertInInterval, DomainError } from '../util/validate.js';
 
 /** The two weights of the posterior mean μ̃_t = x0Coef · x_0 + xtCoef · x_t. */
 export interface PosteriorMeanCoefficients {
@@ -63,10 +64,13 @@ export function posteriorLogDensityByBayes(schedule: NoiseSchedule, t: number, x
   assertFinite('posteriorLogDensityByBayes', 'xt', xt);
   assertFinite('posteriorLogDensityByBayes', 'x0', x0);
   const { alphas, alphaBars, betas } = schedule;
+  // Each of the three log-densities must be finite: −∞ + … − (−∞) would be NaN.
+  const term = (x: number, mean: number, variance: number) =>
+    assertFiniteResult('posteriorLogDensityByBayes', 'xPrev, xt, x0', logGaussian(x, mean, variance), 'log-density of every factor of Bayes\' rule');
   return (
-    gaussianLogPdf(xt, Math.sqrt(alphas[t]!) * xPrev, betas[t]!) +
-    gaussianLogPdf(xPrev, Math.sqrt(alphaBars[t - 1]!) * x0, 1 - alphaBars[t - 1]!) -
-    gaussianLogPdf(xt, Math.sqrt(alphaBars[t]!) * x0, 1 - alphaBars[t]!)
+    term(xt, Math.sqrt(alphas[t]!) * xPrev, betas[t]!) +
+    term(xPrev, Math.sqrt(alphaBars[t - 1]!) * x0, 1 - alphaBars[t - 1]!) -
+    term(xt, Math.sqrt(alphaBars[t]!) * x0, 1 - alphaBars[t]!)
   );
 }
 
@@ -75,6 +79,7 @@ export function posteriorLogDensityByBayes(schedule: NoiseSchedule, t: number, x
  * @param x0 - shape [B, …]; @param xt - same shape; @param t - step(s) in 1..T
  */
 export function posteriorMean(schedule: NoiseSchedule, x0: tf.Tensor, xt: tf.Tensor, t: Steps): tf.Tensor {
+  assertSchedule('posteriorMean', schedule);
   assertBatched('posteriorMean', 'x0', x0);
   assertSameTensorShape('posteriorMean', 'x0', x0, 'xt', xt);
   const c0 = coefficientTable(schedule, 'x0Coef', (s) => posteriorMeanCoefficients(schedule, s).x0Coef);
@@ -95,6 +100,7 @@ export function posteriorMean(schedule: NoiseSchedule, x0: tf.Tensor, xt: tf.Ten
  * Source: S0 公式10, S3.
  */
 export function predictX0FromEps(schedule: NoiseSchedule, xt: tf.Tensor, eps: tf.Tensor, t: Steps): tf.Tensor {
+  assertSchedule('predictX0FromEps', schedule);
   assertBatched('predictX0FromEps', 'xt', xt);
   assertSameTensorShape('predictX0FromEps', 'xt', xt, 'eps', eps);
   const invSqrtAb = coefficientTable(schedule, 'invSqrtAlphaBar', (s) => 1 / Math.sqrt(schedule.alphaBars[s]!));
@@ -148,6 +154,7 @@ export function predictEpsFromX0(schedule: NoiseSchedule, xt: tf.Tensor, x0: tf.
  * Source: S0 公式11–12, S3, Ho et al. 2020 Eq. 11.
  */
 export function posteriorMeanFromEps(schedule: NoiseSchedule, xt: tf.Tensor, eps: tf.Tensor, t: Steps): tf.Tensor {
+  assertSchedule('posteriorMeanFromEps', schedule);
   assertBatched('posteriorMeanFromEps', 'xt', xt);
   assertSameTensorShape('posteriorMeanFromEps', 'xt', xt, 'eps', eps);
   const epsCoef = coefficientTable(schedule, 'epsCoef', (s) => schedule.betas[s]! / Math.sqrt(1 - schedule.alphaBars[s]!));
@@ -252,6 +259,7 @@ export function clippedLogPosteriorVariance(schedule: NoiseSchedule, t: number):
  * @param v - the interpolation weight, shape [B, …] (the network's second output)
  */
 export function learnedLogVariance(schedule: NoiseSchedule, t: Steps, v: tf.Tensor): tf.Tensor {
+  assertSchedule('learnedLogVariance', schedule);
   assertBatched('learnedLogVariance', 'v', v);
   const logBetaTilde = coefficientTable(schedule, 'clippedLogBetaTilde', (s) => clippedLogPosteriorVariance(schedule, s));
   // log β_t − log β̃_t in float64: the two logs are close at large t, their float32 difference would lose digits.

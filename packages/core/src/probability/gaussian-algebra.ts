@@ -2,7 +2,7 @@
  * A3, A4 — how Gaussians transform: an affine map of one, and the sum of independent ones (S0 appendix, S3).
  * These two rules are all the forward process needs to merge steps (C4) and reach the closed form (C5).
  */
-import { assertFinite, assertNonNegative } from '../util/validate.js';
+import { assertFinite, assertFiniteResult, assertNonNegative, assertObject } from '../util/validate.js';
 
 /** A univariate Gaussian by its mean and variance. */
 export interface Gaussian1D {
@@ -19,11 +19,15 @@ export interface Gaussian1D {
  * Source: S0 appendix.
  */
 export function affineGaussian(x: Gaussian1D, a: number, b: number): Gaussian1D {
+  assertObject('affineGaussian', 'x', x);
   assertFinite('affineGaussian', 'x.mean', x.mean);
   assertNonNegative('affineGaussian', 'x.variance', x.variance);
   assertFinite('affineGaussian', 'a', a);
   assertFinite('affineGaussian', 'b', b);
-  return { mean: a * x.mean + b, variance: a * a * x.variance };
+  const mean = assertFiniteResult('affineGaussian', 'a', a * x.mean + b, 'mean aμ + b');
+  const v = a * a * x.variance;
+  const variance = Number.isFinite(v) ? v : (Math.abs(a) * Math.sqrt(x.variance)) ** 2; // a² may overflow where a²σ² does not
+  return { mean, variance: assertFiniteResult('affineGaussian', 'a', variance, 'variance a²σ²') };
 }
 
 /**
@@ -38,12 +42,14 @@ export function sumOfIndependentGaussians(...terms: Gaussian1D[]): Gaussian1D {
   let mean = 0;
   let variance = 0;
   terms.forEach((g, i) => {
+    assertObject('sumOfIndependentGaussians', `terms[${i}]`, g);
     assertFinite('sumOfIndependentGaussians', `terms[${i}].mean`, g.mean);
     assertNonNegative('sumOfIndependentGaussians', `terms[${i}].variance`, g.variance);
     mean += g.mean;
     variance += g.variance;
   });
-  return { mean, variance };
+  assertFiniteResult('sumOfIndependentGaussians', 'terms', mean, 'sum of means');
+  return { mean, variance: assertFiniteResult('sumOfIndependentGaussians', 'terms', variance, 'sum of variances') };
 }
 
 /** Φ(x), the standard normal CDF, via erfc with |error| < 1.2e-7 (Numerical Recipes' Chebyshev fit). */

@@ -1,7 +1,8 @@
 /**
  * A2 — the Gaussian density, its log, and the diagonal multivariate form (float64 scalars).
  */
-import { assertFinite, assertFiniteArray, assertPositive, assertSameLength } from '../util/validate.js';
+import { logGaussian } from './log-density.js';
+import { assertFinite, assertFiniteArray, assertFiniteResult, assertPositive, assertSameLength } from '../util/validate.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -18,8 +19,9 @@ export function gaussianLogPdf(x: number, mean: number, variance: number): numbe
   assertFinite('gaussianLogPdf', 'x', x);
   assertFinite('gaussianLogPdf', 'mean', mean);
   assertPositive('gaussianLogPdf', 'variance', variance);
-  return -0.5 * (LOG_2PI + Math.log(variance)) - ((x - mean) * (x - mean)) / (2 * variance);
+  return assertFiniteResult('gaussianLogPdf', 'x', logGaussian(x, mean, variance), 'log-density');
 }
+
 
 /**
  * A2 — N(x; μ, σ²) = exp(−(x−μ)²/2σ²) / (σ√(2π)).
@@ -30,7 +32,10 @@ export function gaussianLogPdf(x: number, mean: number, variance: number): numbe
  * Source: S3, S0 appendix.
  */
 export function gaussianPdf(x: number, mean: number, variance: number): number {
-  return Math.exp(gaussianLogPdf(x, mean, variance));
+  assertFinite('gaussianPdf', 'x', x);
+  assertFinite('gaussianPdf', 'mean', mean);
+  assertPositive('gaussianPdf', 'variance', variance);
+  return Math.exp(logGaussian(x, mean, variance)); // a log-density of −Infinity is a density that underflows to 0
 }
 
 /**
@@ -45,13 +50,20 @@ export function diagonalGaussianLogPdf(
   mean: ArrayLike<number>,
   variance: ArrayLike<number> | number,
 ): number {
-  assertFiniteArray('diagonalGaussianLogPdf', 'x', x);
-  assertSameLength('diagonalGaussianLogPdf', 'x', x, 'mean', mean);
-  if (typeof variance !== 'number') assertSameLength('diagonalGaussianLogPdf', 'x', x, 'variance', variance);
+  const fn = 'diagonalGaussianLogPdf';
+  assertFiniteArray(fn, 'x', x);
+  assertFiniteArray(fn, 'mean', mean);
+  assertSameLength(fn, 'x', x, 'mean', mean);
+  if (typeof variance === 'number') assertPositive(fn, 'variance', variance);
+  else {
+    assertFiniteArray(fn, 'variance', variance);
+    assertSameLength(fn, 'x', x, 'variance', variance);
+    for (let i = 0; i < variance.length; i++) assertPositive(fn, `variance[${i}]`, variance[i]!);
+  }
   let s = 0;
   for (let i = 0; i < x.length; i++) {
     const v = typeof variance === 'number' ? variance : variance[i]!;
-    s += gaussianLogPdf(x[i]!, mean[i]!, v);
+    s += logGaussian(x[i]!, mean[i]!, v);
   }
-  return s;
+  return assertFiniteResult(fn, 'x', s, 'log-density');
 }

@@ -9,11 +9,12 @@
  * KL(P\,\|\,Q)\ge0,\qquad KL(P\,\|\,Q)=0\iff P=Q,\qquad KL(P\,\|\,Q)\ne KL(Q\,\|\,P)
  * ```
  */
-import type { Rng } from '../random/rng.js';
+import { assertRng, type Rng } from '../random/rng.js';
 import {
+  assertCount,
   assertFinite,
   assertFiniteArray,
-  assertInteger,
+  assertFunction,
   assertPositive,
   assertProbabilityVector,
   assertSameLength,
@@ -77,18 +78,24 @@ export function klQuadrature(
   hi: number,
   nodes = 20000,
 ): number {
+  assertFunction('klQuadrature', 'logP', logP);
+  assertFunction('klQuadrature', 'logQ', logQ);
   assertFinite('klQuadrature', 'lo', lo);
   assertFinite('klQuadrature', 'hi', hi);
   if (!(hi > lo)) throw new DomainError('klQuadrature', 'hi', `a number > lo (${lo})`, hi);
-  assertInteger('klQuadrature', 'nodes', nodes, 2);
+  if (!Number.isFinite(hi - lo)) throw new DomainError('klQuadrature', 'hi', `a number with hi − lo finite (lo = ${lo})`, hi);
+  assertCount('klQuadrature', 'nodes', nodes, 2, 1e8); // 10^8 evaluations of each density: about a minute
   const h = (hi - lo) / nodes;
   let s = 0;
   for (let i = 0; i <= nodes; i++) {
     const x = lo + i * h;
     const lp = logP(x);
     if (lp === -Infinity) continue;
+    const lq = logQ(x);
+    if (Number.isNaN(lp) || lp === Infinity) throw new DomainError('klQuadrature', 'logP', 'a log-density: a number < Infinity, or −Infinity', `${lp} at x = ${x}`);
+    if (Number.isNaN(lq)) throw new DomainError('klQuadrature', 'logQ', 'a log-density (not NaN)', `NaN at x = ${x}`);
     const w = i === 0 || i === nodes ? 0.5 : 1;
-    s += w * Math.exp(lp) * (lp - logQ(x));
+    s += w * Math.exp(lp) * (lp - lq);
   }
   return s * h;
 }
@@ -116,7 +123,11 @@ export function klMonteCarlo(
   n: number,
   rng: Rng,
 ): MonteCarloEstimate {
-  assertInteger('klMonteCarlo', 'n', n, 2);
+  assertFunction('klMonteCarlo', 'logP', logP);
+  assertFunction('klMonteCarlo', 'logQ', logQ);
+  assertFunction('klMonteCarlo', 'sampleP', sampleP);
+  assertCount('klMonteCarlo', 'n', n, 2, 1e8); // 10^8 draws: about a minute
+  assertRng('klMonteCarlo', 'rng', rng);
   let s = 0;
   let s2 = 0;
   for (let i = 0; i < n; i++) {
@@ -126,6 +137,7 @@ export function klMonteCarlo(
     s += r;
     s2 += r * r;
   }
+  if (!Number.isFinite(s2)) throw new DomainError('klMonteCarlo', 'logQ', 'log-ratios whose squares sum to a finite number', `Σ (log p − log q)² = ${s2}`);
   const mean = s / n;
   const variance = Math.max((s2 - n * mean * mean) / (n - 1), 0);
   return { estimate: mean, standardError: Math.sqrt(variance / n), n };
@@ -197,9 +209,16 @@ export function klDiagonalGaussian(
   var2: ArrayLike<number> | number,
 ): number {
   assertFiniteArray('klDiagonalGaussian', 'mean1', mean1);
+  assertFiniteArray('klDiagonalGaussian', 'mean2', mean2);
   assertSameLength('klDiagonalGaussian', 'mean1', mean1, 'mean2', mean2);
-  if (typeof var1 !== 'number') assertSameLength('klDiagonalGaussian', 'mean1', mean1, 'var1', var1);
-  if (typeof var2 !== 'number') assertSameLength('klDiagonalGaussian', 'mean1', mean1, 'var2', var2);
+  for (const [name, v] of [['var1', var1], ['var2', var2]] as const) {
+    if (typeof v === 'number') assertPositive('klDiagonalGaussian', name, v);
+    else {
+      assertFiniteArray('klDiagonalGaussian', name, v);
+      assertSameLength('klDiagonalGaussian', 'mean1', mean1, name, v);
+      for (let i = 0; i < v.length; i++) assertPositive('klDiagonalGaussian', `${name}[${i}]`, v[i]!);
+    }
+  }
   let s = 0;
   for (let i = 0; i < mean1.length; i++) {
     s += klGaussian(mean1[i]!, typeof var1 === 'number' ? var1 : var1[i]!, mean2[i]!, typeof var2 === 'number' ? var2 : var2[i]!);

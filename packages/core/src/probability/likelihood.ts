@@ -4,8 +4,8 @@
  * The running example is the linear-Gaussian latent model z ~ N(0, 1), x | z ~ N(a z + b, s²), where every
  * quantity (evidence, posterior, ELBO) has a closed form, so the bounds can be checked exactly.
  */
-import { assertFinite, assertFiniteArray, assertPositive, assertProbabilityVector, assertSameLength, DomainError } from '../util/validate.js';
-import { gaussianLogPdf } from './gaussian.js';
+import { assertFinite, assertFiniteArray, assertFiniteResult, assertObject, assertPositive, assertProbabilityVector, assertSameLength, DomainError } from '../util/validate.js';
+import { logGaussian } from './log-density.js';
 import { klGaussian } from './kl.js';
 
 /** z ~ N(0, 1), x | z ~ N(a z + b, s²). */
@@ -17,6 +17,7 @@ export interface LinearGaussianModel {
 }
 
 function assertModel(fn: string, m: LinearGaussianModel): void {
+  assertObject(fn, 'model', m);
   assertFinite(fn, 'model.a', m.a);
   assertFinite(fn, 'model.b', m.b);
   assertPositive(fn, 'model.noiseVariance', m.noiseVariance);
@@ -27,15 +28,19 @@ function assertModel(fn: string, m: LinearGaussianModel): void {
  */
 export function linearGaussianLogEvidence(m: LinearGaussianModel, x: number): number {
   assertModel('linearGaussianLogEvidence', m);
-  return gaussianLogPdf(x, m.b, m.a * m.a + m.noiseVariance);
+  assertFinite('linearGaussianLogEvidence', 'x', x);
+  const variance = assertFiniteResult('linearGaussianLogEvidence', 'model', m.a * m.a + m.noiseVariance, 'evidence variance a² + s²');
+  return assertFiniteResult('linearGaussianLogEvidence', 'x', logGaussian(x, m.b, variance), 'log-evidence');
 }
 
 /** The exact posterior p(z | x) = N(a(x − b)/(a² + s²), s²/(a² + s²)) of the linear-Gaussian model. */
 export function linearGaussianPosterior(m: LinearGaussianModel, x: number): { mean: number; variance: number } {
   assertModel('linearGaussianPosterior', m);
   assertFinite('linearGaussianPosterior', 'x', x);
-  const d = m.a * m.a + m.noiseVariance;
-  return { mean: (m.a * (x - m.b)) / d, variance: m.noiseVariance / d };
+  const d = assertFiniteResult('linearGaussianPosterior', 'model', m.a * m.a + m.noiseVariance, 'evidence variance a² + s²');
+  const direct = (m.a * (x - m.b)) / d;
+  const mean = assertFiniteResult('linearGaussianPosterior', 'x', Number.isFinite(direct) ? direct : (m.a / d) * (x - m.b), 'posterior mean');
+  return { mean, variance: m.noiseVariance / d };
 }
 
 /**
@@ -57,7 +62,8 @@ export function linearGaussianElbo(m: LinearGaussianModel, x: number, qMean: num
   const s2 = m.noiseVariance;
   // E_q[(x − a z − b)²] = (x − a μ_q − b)² + a² σ_q².
   const expectedLogLik = -0.5 * Math.log(2 * Math.PI * s2) - ((x - m.a * qMean - m.b) ** 2 + m.a * m.a * qVariance) / (2 * s2);
-  return expectedLogLik - klGaussian(qMean, qVariance, 0, 1);
+  assertFiniteResult('linearGaussianElbo', 'x', expectedLogLik, 'expected log-likelihood');
+  return assertFiniteResult('linearGaussianElbo', 'qMean', expectedLogLik - klGaussian(qMean, qVariance, 0, 1), 'ELBO');
 }
 
 /**
@@ -76,7 +82,12 @@ export function jensenGap(xs: ArrayLike<number>): number {
   }
   // With y_i = x_i/c − 1 about c = the mean, the gap is mean g(y_i) − g(ȳ), g(y) = y − log1p(y) ≥ 0 and ȳ ≈ 0:
   // no cancellation. log E[X] − E[log X] as written loses all digits when the values are close (gap ~ 1e-13).
-  const c = s / xs.length;
+  // The mean through the largest value when the plain sum overflows (values near 1.8e308).
+  let top = 0;
+  for (let i = 0; i < xs.length; i++) top = Math.max(top, xs[i]!);
+  let scaled = 0;
+  for (let i = 0; i < xs.length; i++) scaled += xs[i]! / top;
+  const c = Number.isFinite(s) ? s / xs.length : top * (scaled / xs.length);
   let yMean = 0;
   let gMean = 0;
   for (let i = 0; i < xs.length; i++) {
@@ -107,9 +118,11 @@ function xMinusLog1p(y: number): number {
  */
 export function gaussianAverageLogLikelihood(xs: ArrayLike<number>, mean: number, variance: number): number {
   assertFiniteArray('gaussianAverageLogLikelihood', 'xs', xs);
+  assertFinite('gaussianAverageLogLikelihood', 'mean', mean);
+  assertPositive('gaussianAverageLogLikelihood', 'variance', variance);
   let s = 0;
-  for (let i = 0; i < xs.length; i++) s += gaussianLogPdf(xs[i]!, mean, variance);
-  return s / xs.length;
+  for (let i = 0; i < xs.length; i++) s += logGaussian(xs[i]!, mean, variance);
+  return assertFiniteResult('gaussianAverageLogLikelihood', 'xs', s / xs.length, 'average log-likelihood');
 }
 
 /** A12 — the maximum-likelihood Gaussian for the data: sample mean and 1/n variance. */
@@ -118,9 +131,14 @@ export function gaussianMaximumLikelihood(xs: ArrayLike<number>): { mean: number
   let m = 0;
   for (let i = 0; i < xs.length; i++) m += xs[i]!;
   m /= xs.length;
+  if (!Number.isFinite(m)) {
+    m = 0; // the sum overflowed: average the scaled values
+    for (let i = 0; i < xs.length; i++) m += xs[i]! / xs.length;
+  }
   let v = 0;
   for (let i = 0; i < xs.length; i++) v += (xs[i]! - m) ** 2;
   v /= xs.length;
+  assertFiniteResult('gaussianMaximumLikelihood', 'xs', v, 'variance');
   if (!(v > 0)) throw new DomainError('gaussianMaximumLikelihood', 'xs', 'at least two distinct values', 'all equal');
   return { mean: m, variance: v };
 }

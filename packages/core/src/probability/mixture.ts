@@ -1,9 +1,9 @@
 /**
  * A5 — the Gaussian mixture P(x) = Σ_i w_i N(x | μ_i, σ_i²): density, log-density (log-sum-exp) and a sampler.
  */
-import type { Rng } from '../random/rng.js';
-import { assertFiniteArray, assertInteger, assertPositive, assertProbabilityVector, assertSameLength, assertFinite } from '../util/validate.js';
-import { gaussianLogPdf } from './gaussian.js';
+import { assertRng, type Rng } from '../random/rng.js';
+import { assertCount, assertFinite, assertFiniteArray, assertFiniteResult, assertObject, assertPositive, assertProbabilityVector, assertSameLength } from '../util/validate.js';
+import { logGaussian } from './log-density.js';
 
 /** A univariate Gaussian mixture. */
 export interface GaussianMixture1D {
@@ -14,9 +14,11 @@ export interface GaussianMixture1D {
 
 /** Validate a mixture's parameters (weights a probability vector; variances > 0; equal lengths). */
 export function assertMixture(fn: string, m: GaussianMixture1D): void {
+  assertObject(fn, 'mixture', m);
   assertProbabilityVector(fn, 'mixture.weights', m.weights);
   assertFiniteArray(fn, 'mixture.means', m.means);
   assertSameLength(fn, 'mixture.weights', m.weights, 'mixture.means', m.means);
+  assertFiniteArray(fn, 'mixture.variances', m.variances);
   assertSameLength(fn, 'mixture.weights', m.weights, 'mixture.variances', m.variances);
   m.variances.forEach((v, i) => assertPositive(fn, `mixture.variances[${i}]`, v));
 }
@@ -32,20 +34,29 @@ export function assertMixture(fn: string, m: GaussianMixture1D): void {
 export function mixtureLogPdf(m: GaussianMixture1D, x: number): number {
   assertMixture('mixtureLogPdf', m);
   assertFinite('mixtureLogPdf', 'x', x);
-  const logs = m.weights.map((w, i) => (w > 0 ? Math.log(w) + gaussianLogPdf(x, m.means[i]!, m.variances[i]!) : -Infinity));
+  return assertFiniteResult('mixtureLogPdf', 'x', logSumExpMixture(m, x), 'log-density');
+}
+
+/** log Σ w_i N(x | μ_i, σ_i²) by log-sum-exp; −Infinity when every term's log is below float64's range. */
+function logSumExpMixture(m: GaussianMixture1D, x: number): number {
+  const logs = m.weights.map((w, i) => (w > 0 ? Math.log(w) + logGaussian(x, m.means[i]!, m.variances[i]!) : -Infinity));
   const top = Math.max(...logs);
+  if (top === -Infinity) return -Infinity; // all terms −∞: −∞ − (−∞) would be NaN
   return top + Math.log(logs.reduce((s, l) => s + Math.exp(l - top), 0));
 }
 
 /** A5 — P(x) for a Gaussian mixture. */
 export function mixturePdf(m: GaussianMixture1D, x: number): number {
-  return Math.exp(mixtureLogPdf(m, x));
+  assertMixture('mixturePdf', m);
+  assertFinite('mixturePdf', 'x', x);
+  return Math.exp(logSumExpMixture(m, x)); // a density below float64's range is 0
 }
 
 /** A5 — n draws from the mixture: pick component i with probability w_i, then draw from N(μ_i, σ_i²). */
 export function sampleMixture(m: GaussianMixture1D, n: number, rng: Rng): Float64Array {
   assertMixture('sampleMixture', m);
-  assertInteger('sampleMixture', 'n', n, 0);
+  assertCount('sampleMixture', 'n', n, 0);
+  assertRng('sampleMixture', 'rng', rng);
   const out = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     const i = drawComponent(m.weights, rng);
@@ -60,6 +71,8 @@ export function sampleMixture(m: GaussianMixture1D, n: number, rng: Rng): Float6
  * positive weight, so a component of weight 0 is never drawn.
  */
 export function drawComponent(weights: readonly number[], rng: Rng): number {
+  assertProbabilityVector('drawComponent', 'weights', weights);
+  assertRng('drawComponent', 'rng', rng);
   let u = rng.uniform();
   let last = weights.length - 1;
   while (last > 0 && !(weights[last]! > 0)) last--;

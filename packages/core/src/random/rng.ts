@@ -9,7 +9,7 @@
  */
 import prand from 'pure-rand';
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, assertIntegerInRange, DomainError } from '../util/validate.js';
+import { assertCount, assertIntegerInRange, DomainError, MAX_COUNT } from '../util/validate.js';
 
 export interface Rng {
   /** The seed this generator was created with. */
@@ -106,28 +106,30 @@ class Xoroshiro implements Rng {
   }
 
   int(lo: number, hi: number): number {
-    assertInteger('Rng.int', 'lo', lo);
+    assertIntegerInRange('Rng.int', 'lo', lo, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
     assertIntegerInRange('Rng.int', 'hi', hi, lo, Number.MAX_SAFE_INTEGER);
     return prand.unsafeUniformIntDistribution(lo, hi, this.gen);
   }
 
   normals(n: number): Float64Array {
-    assertInteger('Rng.normals', 'n', n, 0);
+    assertCount('Rng.normals', 'n', n, 0);
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) out[i] = this.normal();
     return out;
   }
 
   uniforms(n: number): Float64Array {
-    assertInteger('Rng.uniforms', 'n', n, 0);
+    assertCount('Rng.uniforms', 'n', n, 0);
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) out[i] = this.uniform();
     return out;
   }
 
   normalTensor(shape: readonly number[]): tf.Tensor {
-    shape.forEach((d, i) => assertInteger('Rng.normalTensor', `shape[${i}]`, d, 0));
+    if (!Array.isArray(shape)) throw new DomainError('Rng.normalTensor', 'shape', 'an array of dimensions', shape);
+    shape.forEach((d, i) => assertCount('Rng.normalTensor', `shape[${i}]`, d, 0));
     const size = shape.reduce((a, b) => a * b, 1);
+    if (size > MAX_COUNT) throw new DomainError('Rng.normalTensor', 'shape', `at most 2^28 values in all`, `[${shape.join(', ')}] (${size} values)`);
     const data = new Float32Array(size);
     for (let i = 0; i < size; i++) data[i] = this.normal();
     return tf.tensor(data, [...shape], 'float32');
@@ -138,6 +140,14 @@ class Xoroshiro implements Rng {
     const hi = this.uint32();
     const lo = this.uint32();
     return new Xoroshiro(hi | 0, expandSeed((BigInt(hi) << 32n) | BigInt(lo)));
+  }
+}
+
+/** `rng` is a generator made by createRng (or an object with its `uniform`, as a test's stub may be). */
+export function assertRng(fn: string, arg: string, rng: unknown): asserts rng is Rng {
+  const r = rng as Partial<Rng> | null;
+  if (r === null || typeof r !== 'object' || typeof r.uniform !== 'function') {
+    throw new DomainError(fn, arg, 'a generator from createRng(seed)', rng);
   }
 }
 

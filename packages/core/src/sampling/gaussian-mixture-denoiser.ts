@@ -9,9 +9,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { drawComponent } from '../probability/mixture.js';
-import type { Rng } from '../random/rng.js';
-import { assertStep, type NoiseSchedule } from '../schedule/schedule.js';
-import { assertFiniteArray, assertInteger, assertPositive, assertProbabilityVector, DomainError } from '../util/validate.js';
+import { assertRng, type Rng } from '../random/rng.js';
+import { assertSchedule, assertStep, type NoiseSchedule } from '../schedule/schedule.js';
+import { assertTensor } from '../util/tensor.js';
+import { assertCount, assertFiniteArray, assertInInterval, assertObject, assertPositive, assertProbabilityVector, DomainError, MAX_COUNT } from '../util/validate.js';
 import type { EpsModel } from './samplers.js';
 
 /** A mixture of isotropic Gaussians in R^d. */
@@ -25,14 +26,16 @@ export interface IsotropicGaussianMixture {
 
 /** Check a mixture and return its dimension d. */
 export function assertIsotropicMixture(fn: string, m: IsotropicGaussianMixture): number {
+  assertObject(fn, 'mixture', m);
   assertProbabilityVector(fn, 'mixture.weights', m.weights);
   const K = m.weights.length;
-  if (m.means.length !== K || m.variances.length !== K) {
-    throw new DomainError(fn, 'mixture', `${K} means and ${K} variances (one per weight)`, `${m.means.length} means, ${m.variances.length} variances`);
-  }
+  if (!Array.isArray(m.means)) throw new DomainError(fn, 'mixture.means', 'an array of mean vectors', m.means);
+  assertFiniteArray(fn, 'mixture.variances', m.variances);
+  if (m.means.length !== K) throw new DomainError(fn, 'mixture.means', `${K} mean vectors (one per weight)`, `${m.means.length} means`);
+  if (m.variances.length !== K) throw new DomainError(fn, 'mixture.variances', `${K} variances (one per weight)`, `${m.variances.length} variances`);
+  m.means.forEach((mu, k) => assertFiniteArray(fn, `mixture.means[${k}]`, mu));
   const d = m.means[0]!.length;
   m.means.forEach((mu, k) => {
-    assertFiniteArray(fn, `mixture.means[${k}]`, mu);
     if (mu.length !== d) throw new DomainError(fn, `mixture.means[${k}]`, `length ${d} like means[0]`, `length ${mu.length}`);
   });
   m.variances.forEach((v, k) => assertPositive(fn, `mixture.variances[${k}]`, v));
@@ -42,7 +45,8 @@ export function assertIsotropicMixture(fn: string, m: IsotropicGaussianMixture):
 /** n draws from the mixture, row-major flat (n × d), float64. */
 export function sampleIsotropicMixture(m: IsotropicGaussianMixture, n: number, rng: Rng): Float64Array {
   const d = assertIsotropicMixture('sampleIsotropicMixture', m);
-  assertInteger('sampleIsotropicMixture', 'n', n, 0);
+  assertCount('sampleIsotropicMixture', 'n', n, 0, Math.floor(MAX_COUNT / d));
+  assertRng('sampleIsotropicMixture', 'rng', rng);
   const out = new Float64Array(n * d);
   for (let i = 0; i < n; i++) {
     const k = drawComponent(m.weights, rng);
@@ -56,11 +60,16 @@ export function sampleIsotropicMixture(m: IsotropicGaussianMixture, n: number, r
  * The optimal ε_θ*(x_t, t) for mixture data, as an {@link EpsModel} on tensors of shape [B, d].
  */
 export function gaussianMixtureEpsModel(schedule: NoiseSchedule, m: IsotropicGaussianMixture): EpsModel {
+  assertSchedule('gaussianMixtureEpsModel', schedule);
   const d = assertIsotropicMixture('gaussianMixtureEpsModel', m);
+  // The model works in float32 tensors: means and variances whose squares fit float32 (|x| <= 1e15).
+  m.means.forEach((mu, k) => mu.forEach((x, j) => assertInInterval('gaussianMixtureEpsModel', `mixture.means[${k}][${j}]`, x, -1e15, 1e15)));
+  m.variances.forEach((v, k) => assertInInterval('gaussianMixtureEpsModel', `mixture.variances[${k}]`, v, 1e-30, 1e15));
   const K = m.weights.length;
   const logW = m.weights.map((w) => (w > 0 ? Math.log(w) : -1e30));
   return (xt: tf.Tensor, t: number) => {
     assertStep('gaussianMixtureEpsModel', schedule, t);
+    assertTensor('gaussianMixtureEpsModel', 'xt', xt);
     if (xt.rank !== 2 || xt.shape[1] !== d) throw new DomainError('gaussianMixtureEpsModel', 'xt', `a tensor of shape [B, ${d}]`, `shape [${xt.shape.join(', ')}]`);
     const ab = schedule.alphaBars[t]!;
     const sa = Math.sqrt(ab);

@@ -4,10 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { learnedLogVariance, posteriorMeanFromEps, predictX0FromEps, reverseVariance, type ReverseVarianceChoice } from '../posterior/posterior.js';
-import type { Rng } from '../random/rng.js';
-import { assertStep, assertStepOrZero, oneMinusAlphaBar, type NoiseSchedule } from '../schedule/schedule.js';
-import { assertBatched, assertSameTensorShape } from '../util/tensor.js';
-import { assertInInterval, assertInteger, assertIntegerInRange, DomainError } from '../util/validate.js';
+import { assertRng, type Rng } from '../random/rng.js';
+import { assertSchedule, assertStep, assertStepOrZero, oneMinusAlphaBar, type NoiseSchedule } from '../schedule/schedule.js';
+import { assertBatched, assertSameTensorShape, assertTensor } from '../util/tensor.js';
+import { assertBoolean, assertCount, assertFunction, assertInInterval, assertInteger, assertIntegerInRange, assertObject, assertOneOf, DomainError, isNumberArray, MAX_COUNT } from '../util/validate.js';
 
 /** A noise predictor ε_θ(x_t, t): same shape out as in. `t` is one step for the whole batch. */
 export type EpsModel = (xt: tf.Tensor, t: number) => tf.Tensor;
@@ -46,7 +46,10 @@ export function ancestralStep(
   variance: ReverseVarianceChoice = 'beta',
 ): tf.Tensor {
   assertStep('ancestralStep', schedule, t);
+  assertBatched('ancestralStep', 'xt', xt);
+  assertSameTensorShape('ancestralStep', 'xt', xt, 'epsPred', epsPred);
   assertSameTensorShape('ancestralStep', 'xt', xt, 'z', z);
+  assertOneOf('ancestralStep', 'variance', variance, ['beta', 'betaTilde'] as const);
   return tf.tidy(() => {
     const mean = posteriorMeanFromEps(schedule, xt, epsPred, t);
     if (t === 1) return mean; // F2: the last step returns the mean
@@ -69,6 +72,8 @@ export function ancestralStep(
  */
 export function learnedVarianceStep(schedule: NoiseSchedule, xt: tf.Tensor, t: number, epsPred: tf.Tensor, v: tf.Tensor, z: tf.Tensor): tf.Tensor {
   assertStep('learnedVarianceStep', schedule, t);
+  assertBatched('learnedVarianceStep', 'xt', xt);
+  assertSameTensorShape('learnedVarianceStep', 'xt', xt, 'epsPred', epsPred);
   assertSameTensorShape('learnedVarianceStep', 'xt', xt, 'v', v);
   assertSameTensorShape('learnedVarianceStep', 'xt', xt, 'z', z);
   return tf.tidy(() => {
@@ -89,6 +94,8 @@ export function learnedVarianceStep(schedule: NoiseSchedule, xt: tf.Tensor, t: n
  */
 export function greedyStep(schedule: NoiseSchedule, xt: tf.Tensor, t: number, epsPred: tf.Tensor): tf.Tensor {
   assertStep('greedyStep', schedule, t);
+  assertBatched('greedyStep', 'xt', xt);
+  assertSameTensorShape('greedyStep', 'xt', xt, 'epsPred', epsPred);
   return posteriorMeanFromEps(schedule, xt, epsPred, t);
 }
 
@@ -103,8 +110,23 @@ export interface DdpmSampleOptions {
 }
 
 function assertShape(fn: string, shape: readonly number[]): void {
+  if (!Array.isArray(shape)) throw new DomainError(fn, 'shape', 'a shape [B, …] (an array)', shape);
   if (shape.length < 1) throw new DomainError(fn, 'shape', 'a shape [B, …] with a batch axis', '[]');
-  shape.forEach((d, i) => assertInteger(fn, `shape[${i}]`, d, 1));
+  shape.forEach((d, i) => assertCount(fn, `shape[${i}]`, d, 1));
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size > MAX_COUNT) throw new DomainError(fn, 'shape', 'at most 2^28 values in all', `[${shape.join(', ')}] (${size} values)`);
+}
+
+/** The arguments every sampler shares: a schedule, a model, a shape, a generator and an options object. */
+function assertSamplerArgs(fn: string, schedule: NoiseSchedule, model: unknown, modelArg: string, shape: readonly number[], rng: Rng, options: object): void {
+  assertSchedule(fn, schedule);
+  assertFunction(fn, modelArg, model);
+  assertShape(fn, shape);
+  assertRng(fn, 'rng', rng);
+  assertObject(fn, 'options', options);
+  const o = options as { xT?: unknown; onStep?: unknown };
+  if (o.xT !== undefined) assertTensor(fn, 'xT', o.xT);
+  if (o.onStep !== undefined) assertFunction(fn, 'onStep', o.onStep);
 }
 
 /** The starting state: a copy of `xT`, which must have the requested shape, or a fresh N(0, I) draw. */
@@ -132,8 +154,10 @@ export function ddpmSample(
   rng: Rng,
   options: DdpmSampleOptions = {},
 ): tf.Tensor {
-  assertShape('ddpmSample', shape);
+  assertSamplerArgs('ddpmSample', schedule, epsModel, 'epsModel', shape, rng, options);
   const { variance = 'beta', greedy = false, onStep } = options;
+  assertOneOf('ddpmSample', 'variance', variance, ['beta', 'betaTilde'] as const);
+  assertBoolean('ddpmSample', 'greedy', greedy);
   return reverseChain(schedule, initialState('ddpmSample', shape, rng, options.xT), onStep, (x, t) => {
     const eps = epsModel(x, t);
     if (greedy) return greedyStep(schedule, x, t, eps);
@@ -170,7 +194,7 @@ export function ddpmSampleLearnedVariance(
   rng: Rng,
   options: { readonly xT?: tf.Tensor; readonly onStep?: StepCallback } = {},
 ): tf.Tensor {
-  assertShape('ddpmSampleLearnedVariance', shape);
+  assertSamplerArgs('ddpmSampleLearnedVariance', schedule, model, 'model', shape, rng, options);
   return reverseChain(schedule, initialState('ddpmSampleLearnedVariance', shape, rng, options.xT), options.onStep, (x, t) => {
     const { eps, v } = model(x, t);
     const z = t > 1 ? rng.normalTensor(shape) : tf.zerosLike(x);
@@ -188,7 +212,7 @@ export function ddpmSampleLearnedVariance(
  * @param steps - S, an integer in 1..T
  */
 export function ddimTimesteps(T: number, steps: number): number[] {
-  assertInteger('ddimTimesteps', 'T', T, 1);
+  assertCount('ddimTimesteps', 'T', T, 1);
   assertIntegerInRange('ddimTimesteps', 'steps', steps, 1, T);
   if (steps === 1) return [T];
   const out: number[] = [];
@@ -236,7 +260,12 @@ export function ddimStep(
   eta: number,
   z: tf.Tensor,
 ): tf.Tensor {
+  assertStep('ddimStep', schedule, t);
+  assertStepOrZero('ddimStep', schedule, tPrev, 'tPrev');
+  if (tPrev >= t) throw new DomainError('ddimStep', 'tPrev', `an integer in 0..${t - 1} (earlier than t)`, tPrev);
+  assertInInterval('ddimStep', 'eta', eta, 0, 1);
   assertBatched('ddimStep', 'xt', xt);
+  assertSameTensorShape('ddimStep', 'xt', xt, 'epsPred', epsPred);
   assertSameTensorShape('ddimStep', 'xt', xt, 'z', z);
   const sigma = ddimSigma(schedule, t, tPrev, eta);
   const abPrev = schedule.alphaBars[tPrev]!;
@@ -271,12 +300,15 @@ export function ddimSample(
   rng: Rng,
   options: DdimSampleOptions = {},
 ): tf.Tensor {
-  assertShape('ddimSample', shape);
+  assertSamplerArgs('ddimSample', schedule, epsModel, 'epsModel', shape, rng, options);
+  // Only undefined means "the default"; null is a mistake to report.
+  if (options.timesteps === null) throw new DomainError('ddimSample', 'timesteps', 'an increasing sequence in 1..T, or undefined for every step', null);
   const taus = options.timesteps ?? ddimTimesteps(schedule.T, schedule.T);
-  const eta = options.eta ?? 0;
+  const eta = options.eta === undefined ? 0 : options.eta;
   assertInInterval('ddimSample', 'eta', eta, 0, 1);
+  if (!isNumberArray(taus)) throw new DomainError('ddimSample', 'timesteps', 'a non-empty increasing sequence in 1..T', taus);
   if (taus.length === 0) throw new DomainError('ddimSample', 'timesteps', 'a non-empty increasing sequence in 1..T', '[]');
-  taus.forEach((t, i) => {
+  Array.from(taus).forEach((t, i) => {
     assertStep('ddimSample', schedule, t, `timesteps[${i}]`);
     if (i > 0 && !(t > taus[i - 1]!)) throw new DomainError('ddimSample', `timesteps[${i}]`, `greater than timesteps[${i - 1}] = ${taus[i - 1]} (strictly increasing)`, t);
   });

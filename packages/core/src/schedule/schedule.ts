@@ -7,7 +7,7 @@
  * β_0 = 0, α_0 = 1, ᾱ_0 = 1 (no noise yet). A step t outside 1..T (or 0..T where ᾱ_0 is meaningful) is an error
  * that names the range. S4's code indexes from 0 (its `betas[0]` is our β_1); use {@link fromZeroBasedStep}.
  */
-import { assertFiniteArray, assertInInterval, assertInteger, assertIntegerInRange, DomainError } from '../util/validate.js';
+import { assertCount, assertFiniteArray, assertInInterval, assertIntegerInRange, DomainError } from '../util/validate.js';
 
 /** A validated noise schedule with float64 coefficients, indexed by t (entry 0 is the t = 0 convention). */
 export interface NoiseSchedule {
@@ -21,6 +21,15 @@ export interface NoiseSchedule {
   readonly alphas: Float64Array;
   /** ᾱ_t = ∏_{s≤t} α_s for t = 0..T (ᾱ_0 = 1). */
   readonly alphaBars: Float64Array;
+}
+
+/** The smallest β a schedule accepts: 2^-53, the smallest β with 1 − β < 1 in float64 (below it α_t rounds to 1). */
+export const MIN_BETA = 2 ** -53;
+
+/** β in (0, 1), and at least MIN_BETA so that α = 1 − β differs from 1. */
+function assertBeta(fn: string, arg: string, b: number): void {
+  assertInInterval(fn, arg, b, 0, 1, { lo: true, hi: true });
+  if (b < MIN_BETA) throw new DomainError(fn, arg, `a number in [2^-53, 1) (below 2^-53, 1 − β rounds to 1 in float64)`, b);
 }
 
 /**
@@ -83,7 +92,7 @@ export function scheduleFromBetas(betas1toT: ArrayLike<number>, name = 'custom')
   const betas = new Float64Array(betas1toT.length + 1);
   for (let t = 1; t <= betas1toT.length; t++) {
     const b = betas1toT[t - 1]!;
-    assertInInterval('scheduleFromBetas', `betas1toT[${t - 1}] (β_${t})`, b, 0, 1, { lo: true, hi: true });
+    assertBeta('scheduleFromBetas', `betas1toT[${t - 1}] (β_${t})`, b);
     betas[t] = b;
   }
   const alphas = alphasFromBetas(betas);
@@ -101,9 +110,9 @@ export function scheduleFromBetas(betas1toT: ArrayLike<number>, name = 'custom')
  * @param T - number of steps, an integer >= 2
  */
 export function linearSchedule(T: number, betaStart = 1e-4, betaEnd = 0.02): NoiseSchedule {
-  assertInteger('linearSchedule', 'T', T, 2);
-  assertInInterval('linearSchedule', 'betaStart', betaStart, 0, 1, { lo: true, hi: true });
-  assertInInterval('linearSchedule', 'betaEnd', betaEnd, 0, 1, { lo: true, hi: true });
+  assertCount('linearSchedule', 'T', T, 2);
+  assertBeta('linearSchedule', 'betaStart', betaStart);
+  assertBeta('linearSchedule', 'betaEnd', betaEnd);
   const b = new Float64Array(T);
   for (let i = 0; i < T; i++) b[i] = betaStart + ((betaEnd - betaStart) * i) / (T - 1);
   return scheduleFromBetas(b, `linear(${betaStart}, ${betaEnd}, T=${T})`);
@@ -118,7 +127,7 @@ export function linearSchedule(T: number, betaStart = 1e-4, betaEnd = 0.02): Noi
  * Source: S2 (spaces.ac.cn/archives/9119), which writes α_t = √(1 − 0.02t/T) for its own α (our √α_t).
  */
 export function s2Schedule(T: number): NoiseSchedule {
-  assertInteger('s2Schedule', 'T', T, 1);
+  assertCount('s2Schedule', 'T', T, 1);
   const b = new Float64Array(T);
   for (let t = 1; t <= T; t++) b[t - 1] = (0.02 * t) / T;
   return scheduleFromBetas(b, `s2(T=${T})`);
@@ -135,9 +144,9 @@ export function s2Schedule(T: number): NoiseSchedule {
  * Source: S1 (improved DDPM section), Nichol & Dhariwal 2021 Eq. 17.
  */
 export function cosineSchedule(T: number, s = 0.008, maxBeta = 0.999): NoiseSchedule {
-  assertInteger('cosineSchedule', 'T', T, 1);
+  assertCount('cosineSchedule', 'T', T, 1);
   assertInInterval('cosineSchedule', 's', s, 0, 1, { lo: true });
-  assertInInterval('cosineSchedule', 'maxBeta', maxBeta, 0, 1, { lo: true, hi: true });
+  assertBeta('cosineSchedule', 'maxBeta', maxBeta);
   // Evaluated without cancellation (same numbers, all their digits): with φ_t = π/2 − θ_t = (π/2)(T − t)/(T(1 + s)),
   // f(t) = sin²φ_t, and 1 − f(t)/f(t−1) = sin(φ_{t−1} − φ_t) sin(φ_{t−1} + φ_t)/sin²φ_{t−1}. Taken literally, the
   // cosine near π/2 (late t) and 1 − f(t)/f(t−1) ≈ 4e-5 (t = 1) each lost four of sixteen digits.
@@ -154,13 +163,23 @@ export function cosineSchedule(T: number, s = 0.008, maxBeta = 0.999): NoiseSche
   return scheduleFromBetas(b, `cosine(s=${s}, T=${T})`);
 }
 
+/** `schedule` is a NoiseSchedule: T >= 1 and float64 tables β, α, ᾱ indexed 0..T (cheap: lengths, not values). */
+export function assertSchedule(fn: string, schedule: NoiseSchedule, arg = 'schedule'): void {
+  const ok =
+    schedule !== null && typeof schedule === 'object' && Number.isInteger(schedule.T) && schedule.T >= 1 &&
+    [schedule.betas, schedule.alphas, schedule.alphaBars].every((a) => a instanceof Float64Array && a.length === schedule.T + 1);
+  if (!ok) throw new DomainError(fn, arg, 'a NoiseSchedule (from linearSchedule, scheduleFromBetas, …)', schedule);
+}
+
 /** Assert `t` is a diffusion step 1..T of `schedule`. */
 export function assertStep(fn: string, schedule: NoiseSchedule, t: number, arg = 't'): void {
+  assertSchedule(fn, schedule);
   assertIntegerInRange(fn, arg, t, 1, schedule.T);
 }
 
 /** Assert `t` is 0..T (for quantities such as ᾱ_t that are defined at t = 0). */
 export function assertStepOrZero(fn: string, schedule: NoiseSchedule, t: number, arg = 't'): void {
+  assertSchedule(fn, schedule);
   assertIntegerInRange(fn, arg, t, 0, schedule.T);
 }
 
@@ -263,6 +282,7 @@ export function signalToNoiseRatio(schedule: NoiseSchedule, t: number): number {
  * ```
  */
 export function terminalSignal(schedule: NoiseSchedule): number {
+  assertSchedule('terminalSignal', schedule);
   return Math.sqrt(schedule.alphaBars[schedule.T]!);
 }
 
@@ -271,6 +291,7 @@ export function terminalSignal(schedule: NoiseSchedule): number {
  * @param index - an integer in 0..T−1
  */
 export function fromZeroBasedStep(schedule: NoiseSchedule, index: number): number {
+  assertSchedule('fromZeroBasedStep', schedule);
   assertIntegerInRange('fromZeroBasedStep', 'index', index, 0, schedule.T - 1);
   return index + 1;
 }

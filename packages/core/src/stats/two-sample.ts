@@ -2,8 +2,8 @@
  * Two-sample tests: do two sets of draws come from the same distribution?
  * Used to check the closed-form forward process against the iterated chain, and samplers against their data.
  */
-import type { Rng } from '../random/rng.js';
-import { assertFiniteArray, assertInteger, assertInInterval, DomainError } from '../util/validate.js';
+import { assertRng, type Rng } from '../random/rng.js';
+import { assertCount, assertFiniteArray, assertFiniteResult, assertInInterval, DomainError } from '../util/validate.js';
 
 export interface TwoSampleResult {
   /** The test statistic (KS: sup |F_a − F_b|; energy: the energy distance). */
@@ -75,8 +75,10 @@ export function energyTwoSample(
   rng: Rng,
   permutations = 200,
 ): TwoSampleResult {
-  assertInteger('energyTwoSample', 'dim', dim, 1);
-  assertInteger('energyTwoSample', 'permutations', permutations, 1);
+  assertCount('energyTwoSample', 'dim', dim, 1);
+  // Each permutation costs O((n_a + n_b)^2) distances: bound their product so a call finishes.
+  assertCount('energyTwoSample', 'permutations', permutations, 1, 1e6);
+  assertRng('energyTwoSample', 'rng', rng);
   assertFiniteArray('energyTwoSample', 'a', a);
   assertFiniteArray('energyTwoSample', 'b', b);
   if (a.length % dim || b.length % dim) {
@@ -84,6 +86,9 @@ export function energyTwoSample(
   }
   const na = a.length / dim;
   const nb = b.length / dim;
+  if ((permutations + 1) * (na + nb) ** 2 > 1e10) {
+    throw new DomainError('energyTwoSample', 'permutations', `at most ${Math.floor(1e10 / (na + nb) ** 2) - 1} for ${na + nb} points (10^10 distances)`, permutations);
+  }
   const pooled = new Float64Array(a.length + b.length);
   pooled.set(Array.from(a), 0);
   pooled.set(Array.from(b), a.length);
@@ -93,7 +98,7 @@ export function energyTwoSample(
     const ib = order.subarray(na);
     return 2 * meanPairDistance(pooled, ia, ib, dim) - meanPairDistance(pooled, ia, ia, dim) - meanPairDistance(pooled, ib, ib, dim);
   };
-  const observed = energy(idx);
+  const observed = assertFiniteResult('energyTwoSample', 'a/b', energy(idx), 'energy distance');
   let atLeast = 0;
   const perm = idx.slice();
   for (let r = 0; r < permutations; r++) {

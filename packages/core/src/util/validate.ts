@@ -20,12 +20,22 @@ export class DomainError extends RangeError {
 }
 
 function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
   if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
   if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
   if (value instanceof Float64Array || value instanceof Float32Array) {
     return `${value.constructor.name}(${value.length})`;
   }
   if (typeof value === 'string') return value;
+  if (typeof value === 'object') {
+    if ('shape' in value && Array.isArray(value.shape)) return `a tensor of shape [${value.shape.join(', ')}]`;
+    try {
+      const json = JSON.stringify(value) ?? String(value);
+      return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+    } catch {
+      return String(value);
+    }
+  }
   return String(value);
 }
 
@@ -79,13 +89,65 @@ export function assertInteger(fn: string, arg: string, n: number, min = -Infinit
   }
 }
 
+/** `xs` is an array or a typed array (not a number, a string, null or an object with a length). */
+export function isNumberArray(xs: unknown): xs is ArrayLike<number> {
+  return Array.isArray(xs) || (ArrayBuffer.isView(xs) && !(xs instanceof DataView));
+}
+
+/** `xs` is an array or a typed array. */
+export function assertArray(fn: string, arg: string, xs: unknown): asserts xs is ArrayLike<number> {
+  if (!isNumberArray(xs)) throw new DomainError(fn, arg, 'an array of numbers', xs);
+}
+
 /** Every entry of `xs` is finite and the array is not empty. */
 export function assertFiniteArray(fn: string, arg: string, xs: ArrayLike<number>): void {
+  assertArray(fn, arg, xs);
   if (xs.length === 0) throw new DomainError(fn, arg, 'a non-empty array', '[] (empty)');
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i]!;
-    if (!Number.isFinite(x)) throw new DomainError(fn, `${arg}[${i}]`, 'a finite number', x);
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new DomainError(fn, `${arg}[${i}]`, 'a finite number', x);
   }
+}
+
+/**
+ * The largest count of loop iterations or allocated values a function accepts: 2^28 (a quarter of a billion; a
+ * Float64Array of that size is 2 GiB). Counts beyond it cannot run to completion and are an error, not a hang.
+ */
+export const MAX_COUNT = 2 ** 28;
+
+/** `n` is an integer count in `lo..max`; the default `max` is {@link MAX_COUNT}. */
+export function assertCount(fn: string, arg: string, n: number, lo: number, max = MAX_COUNT): void {
+  assertInteger(fn, arg, n, lo);
+  if (n > max) throw new DomainError(fn, arg, `an integer in ${lo}..${max} (${max === MAX_COUNT ? '2^28, ' : ''}a bound on what can run)`, n);
+}
+
+/** `x` is a non-null object (an options bag, a mixture, a model). */
+export function assertObject(fn: string, arg: string, x: unknown): asserts x is object {
+  if (x === null || typeof x !== 'object') throw new DomainError(fn, arg, 'an object', x);
+}
+
+/** `f` is a function (a model, a density, a callback). */
+export function assertFunction(fn: string, arg: string, f: unknown): void {
+  if (typeof f !== 'function') throw new DomainError(fn, arg, 'a function', typeof f === 'object' ? JSON.stringify(f) : f);
+}
+
+/** `x` is one of a few allowed values (a string choice). */
+export function assertOneOf<T>(fn: string, arg: string, x: unknown, allowed: readonly T[]): asserts x is T {
+  if (!allowed.includes(x as T)) throw new DomainError(fn, arg, `one of ${allowed.map((a) => `'${String(a)}'`).join(', ')}`, x);
+}
+
+/** `x` is true or false. */
+export function assertBoolean(fn: string, arg: string, x: unknown): void {
+  if (typeof x !== 'boolean') throw new DomainError(fn, arg, 'true or false', x);
+}
+
+/**
+ * A result computed from finite arguments is finite: when it is not, the true value is outside float64 (an
+ * overflow), and the arguments named in `args` are too extreme for the formula.
+ */
+export function assertFiniteResult(fn: string, args: string, value: number, what = 'result'): number {
+  if (!Number.isFinite(value)) throw new DomainError(fn, args, `values for which the ${what} fits in float64`, `${what} ${value}`);
+  return value;
 }
 
 /** Two arrays have the same length. */
