@@ -11,7 +11,7 @@ import { concatCondition, klToStandardNormal, reconstructionLoss, reparameterize
 import { applyConv, applyDense, conv, dense, maxPool2x2, ParamStore, type Conv, type Dense } from '../nn/layers.js';
 import { randomBatch } from '../data/batch.js';
 import type { Rng } from '../random/rng.js';
-import { assertInteger, DomainError } from '../util/validate.js';
+import { assertInteger, assertPositive, DomainError } from '../util/validate.js';
 import { oneHotLabels } from './mlp.js';
 
 export type AutoencoderKind = 'ae' | 'vae' | 'cvae';
@@ -150,6 +150,9 @@ export function trainAutoencoder(model: ConvAutoencoder, x: tf.Tensor4D, labels:
   const { steps, batchSize, learningRate = 1e-3, onStep } = options;
   assertInteger('trainAutoencoder', 'steps', steps, 0);
   assertInteger('trainAutoencoder', 'batchSize', batchSize, 1);
+  assertPositive('trainAutoencoder', 'learningRate', learningRate);
+  if (options.optimizer !== undefined && !(options.optimizer instanceof tf.Optimizer)) throw new DomainError('trainAutoencoder', 'optimizer', 'a tf.Optimizer', String(options.optimizer));
+  if (onStep !== undefined && typeof onStep !== 'function') throw new DomainError('trainAutoencoder', 'onStep', 'a function', String(onStep));
   if (model.kind === 'cvae' && !labels) throw new DomainError('trainAutoencoder', 'labels', 'int labels for a CVAE', 'null');
   const opt = options.optimizer ?? tf.train.adam(learningRate);
   const losses = new Float64Array(steps);

@@ -13,7 +13,7 @@ import { ConvAutoencoder, trainAutoencoder, type AutoencoderKind, type ConvAutoe
 import { describeBackend, selectBackend, type BackendName } from '../nn/backend.js';
 import { createRng, restoreRng, type Rng, type RngState } from '../random/rng.js';
 import { mean, standardError } from '../stats/descriptive.js';
-import { assertInteger, assertPositive, DomainError } from '../util/validate.js';
+import { assertInteger, assertIntegerInRange, assertPositive, DomainError } from '../util/validate.js';
 import { MAX_BATCH, MAX_STEPS, numberOption, TrainingStopped } from './options.js';
 import { assertCheckpointWritable, loadCheckpoint, loadOptimizerState, optimizerState, readManifest, saveCheckpoint } from './checkpoint.js';
 import { trainingProgressBar } from './progress.js';
@@ -217,6 +217,18 @@ export async function runAutoencoderTraining(
   } = {},
 ): Promise<AutoencoderRunResult> {
   const { kind, steps, batchSize, out, every } = options;
+  // The same bounds as the command line's, for callers that build the options themselves (the benchmarks).
+  const fn = 'runAutoencoderTraining';
+  if (!AUTOENCODER_KINDS.includes(kind)) throw new DomainError(fn, 'kind', "'ae', 'vae' or 'cvae'", String(kind));
+  assertIntegerInRange(fn, 'steps', steps, 0, MAX_STEPS);
+  assertIntegerInRange(fn, 'batchSize', batchSize, 1, MAX_BATCH);
+  assertPositive(fn, 'learningRate', options.learningRate);
+  assertInteger(fn, 'dim', options.dim, 1);
+  assertInteger(fn, 'latent', options.latent, 1);
+  if (options.limit !== undefined) assertIntegerInRange(fn, 'limit', options.limit, 1, 60000);
+  assertInteger(fn, 'every', every, 1);
+  assertIntegerInRange(fn, 'seed', options.seed, 0, 2 ** 32 - 2);
+  if (typeof out !== 'string' || out === '') throw new DomainError(fn, 'out', 'a folder path', String(out));
   const rng = createRng(options.seed);
   let model: ConvAutoencoder;
   let start = 0;

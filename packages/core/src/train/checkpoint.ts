@@ -496,7 +496,7 @@ export function assertCheckpointWritable(fn: string, arg: string, dir: string, b
     writeDurably(probe, new Uint8Array(Math.max(1, Math.ceil(bytes))));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new DomainError(fn, arg, `a writable folder with room for a checkpoint (${(bytes / 1e6).toFixed(1)} MB)`, `${dir} (${err.code ?? ''}${err.code ? ': ' : ''}${err.message})`);
+    throw new DomainError(fn, arg, `a writable folder with room for a checkpoint (${(bytes / 1e6).toFixed(1)} MB)`, `${dir} (${err.message})`);
   } finally {
     try {
       rmSync(probe, { force: true });

@@ -20,7 +20,7 @@ import { loadMnist, mnistTensor } from '../data/mnist.js';
 import { pointsTensor, toy2d, TOY_2D_NAMES, type Toy2dName } from '../data/toy2d.js';
 import { createRng, restoreRng, type RngState } from '../random/rng.js';
 import { linearSchedule } from '../schedule/schedule.js';
-import { DomainError } from '../util/validate.js';
+import { assertInteger, DomainError } from '../util/validate.js';
 import { assertCheckpointWritable, hasCheckpoint, loadCheckpoint, loadOptimizerState, optimizerState, readManifest, saveCheckpoint } from './checkpoint.js';
 import { sampleModel, type Dataset } from './ddpm.js';
 import { trainDdpmParallel } from './parallel.js';
@@ -88,6 +88,9 @@ type ModelName = (typeof MODELS)[number];
  * spread each op over the cores themselves, so with them: 1.
  */
 export function defaultWorkers(batch: number, micro: number, backend: BackendName = 'wasm', threadsPerBackend = 1): number {
+  assertInteger('defaultWorkers', 'batch', batch, 1);
+  assertInteger('defaultWorkers', 'micro', micro, 1);
+  assertInteger('defaultWorkers', 'threadsPerBackend', threadsPerBackend, 1);
   if (backend === 'node' || backend === 'node-gpu') return 1;
   for (let w = Math.min(4, Math.floor(os.availableParallelism() / threadsPerBackend)); w > 1; w--) if (batch % (w * micro) === 0) return w;
   return 1;
