@@ -30,8 +30,10 @@ export const AUTOENCODER_HELP = `Usage: pnpm train <ae|vae|cvae> [options]
   --limit N          MNIST training images to use (default 60000)
   --out DIR          checkpoint folder (default checkpoints/<model>, git-ignored)
   --every N          checkpoint + PNG grid every N steps (default 200)
-  --resume           continue from the checkpoint in --out (its architecture is kept; with its saved Adam moments
-                     and random stream the run goes on as if it had not stopped)
+  --resume           continue from the checkpoint in --out (refused if there is none or it is damaged; its
+                     architecture and lr are kept; with its saved Adam state and random stream the run goes on bit
+                     for bit as if it had not stopped). A loss that becomes NaN/∞ stops the run (exit 1) and keeps
+                     the last good checkpoint
   --backend NAME     auto | node-gpu | node | wasm | cpu (default: DDPM_BACKEND or auto)
   --seed N           random seed (default 0)`;
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `pnpm train <model> [options]` — train a model from the command line with a progress bar (steps/s, loss, ETA),
- * checkpoints (JSON + binary weights in a folder; `--resume` continues from one) and PNG sample grids.
+ * checkpoints (one verified unit per save, train/checkpoint.ts; `--resume` continues one bit for bit) and PNG sample grids.
  *
  * Models: `ddpm2d` (MLP on a 2-D toy set), `ddpm` (UNet on MNIST), `cddpm` (conditional UNet with classifier-free
  * guidance). Run with `--help` for the options. The UNets default to the `quick` preset, small enough to draw
@@ -61,16 +61,20 @@ export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoenco
   --limit N          MNIST training images to use (default 60000)
   --size N           image side: 32 (MNIST as S4 pads it) or 16 (2×2 average-pooled) (quick 16, s4 32)
   --filters a,b,c    UNet widths, multiples of 8 (quick 16,32,64; s4 64,128,256)
-  --out DIR          checkpoint folder (default checkpoints/<model>, git-ignored)
+  --out DIR          checkpoint folder (default checkpoints/<model>, git-ignored): checkpoint.json points at the
+                     current step-NNNNNN/ folder (weights, Adam state, weight average, checksums); checked for
+                     room before training
   --workers N        threads that compute each batch's gradient in shards, this one included; each runs its own
                      single-threaded backend (default: one per core, at most 4, splitting the batch evenly; 1 on
                      tfjs-node, which threads each op itself). On 2 cores, 2 threads took 0.69× (MLP), 0.8× (quick
                      UNet) and 0.55× (S4 UNet) of the 1-thread step time
   --every N          checkpoint + sample grid every N steps (default 500)
-  --resume           continue from the checkpoint in --out: its model settings, T and seed are kept, and with its
-                     saved Adam moments and random stream the run goes on as if it had not stopped
+  --resume           continue from the checkpoint in --out (refused if there is none or it is damaged): its model
+                     settings, T, seed, batch, micro, lr and --ema are kept, and with its saved Adam state, weight
+                     average and random stream the run goes on bit for bit as if it had not stopped. A loss that
+                     becomes NaN/∞ stops any run (exit 1) and keeps the last good checkpoint
   --ema D            also keep an exponential moving average of the weights, decay D in [0, 1) (default 0 = off;
-                     Ho et al. use 0.9999); sample grids then use it; saved in <out>/ema as a checkpoint
+                     Ho et al. use 0.9999); sample grids then use it; saved in the checkpoint (ema.bin)
   --guidance W       classifier-free guidance weight for cddpm samples (default 3)
   --samples N        samples in each grid (default 1000 points for ddpm2d, 32 for ddpm, 20 for cddpm)
   --eta η            the grids' DDIM sampler (50 steps): η in [0, 1], 0 deterministic, 1 as random as DDPM
