@@ -151,6 +151,10 @@ describe('checkpoints', () => {
     saveCheckpoint(dir, model, 30);
     expect(path.basename(checkpointFolder(dir))).toBe('step-000030-2');
     expect(readdirSync(dir).sort()).toEqual(['checkpoint.json', 'step-000030', 'step-000030-2']);
+    // A damaged pointer does not block a new run from saving over it (loading it is refused, see below).
+    writeFileSync(path.join(dir, 'checkpoint.json'), '{"curr');
+    saveCheckpoint(dir, model, 1);
+    expect(verifyCheckpoint(dir).step).toBe(1);
   });
 
   it('refuses to save an ill-typed step or non-finite weights, and keeps the last good checkpoint', () => {

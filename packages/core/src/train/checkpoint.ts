@@ -208,8 +208,14 @@ function stepFolderName(step: number, taken: ReadonlySet<string>): string {
   for (let k = 2; ; k++) if (!taken.has(`${base}-${k}`)) return `${base}-${k}`;
 }
 
+/** The pointer a save replaces; a damaged one is replaced too (the run was started to overwrite what is there). */
 function readPointerIfAny(dir: string): Pointer | undefined {
-  return existsSync(path.join(dir, POINTER)) ? readPointer('saveCheckpoint', dir) : undefined;
+  try {
+    return existsSync(path.join(dir, POINTER)) ? readPointer('saveCheckpoint', dir) : undefined;
+  } catch (e) {
+    if (e instanceof DomainError) return undefined;
+    throw e;
+  }
 }
 
 /**
