@@ -184,6 +184,7 @@ export function accumulateGradients(
   const B = x0.shape[0]!;
   const m = microBatches;
   assertInteger('accumulateGradients', 'microBatches', m, 1);
+  assertPositive('accumulateGradients', 'weight', weight);
   if (B % m) throw new DomainError('accumulateGradients', 'microBatches', `a divisor of the batch size ${B}`, m);
   const vars = model.params.list;
   const mb = B / m;
@@ -214,6 +215,11 @@ export function accumulateGradients(
 
 /** Apply gradients given in `model.params.list` order with the optimizer, then dispose of them. */
 export function applyGradients(model: DenoiserModel, optimizer: tf.Optimizer, grads: tf.Tensor[]): void {
+  const vars = model.params.list;
+  if (grads.length !== vars.length) throw new DomainError('applyGradients', 'grads', `${vars.length} gradients (one per variable)`, grads.length);
+  grads.forEach((g, i) => {
+    if (g.shape.join() !== vars[i]!.shape.join()) throw new DomainError('applyGradients', `grads[${i}]`, `shape [${vars[i]!.shape}]`, `[${g.shape}]`);
+  });
   const named: Record<string, tf.Tensor> = {};
   model.params.list.forEach((v, i) => (named[v.name] = grads[i]!));
   optimizer.applyGradients(named);

@@ -10,7 +10,7 @@ import { useCpuBackend } from '../testing/tf-setup.js';
 import { DomainError } from '../util/validate.js';
 import { runAutoencoderTraining, type AutoencoderRunOptions } from './autoencoder.js';
 import { defaultWorkers } from './cli.js';
-import { sampleModel, trainDdpm, type DdpmTrainOptions } from './ddpm.js';
+import { accumulateGradients, applyGradients, sampleModel, trainDdpm, type DdpmTrainOptions } from './ddpm.js';
 import { trainDdpmParallel } from './parallel.js';
 import { imageGridPng, scatterPng } from './png.js';
 
@@ -71,6 +71,15 @@ describe('input validation of train/', () => {
   it('trainDdpm refuses data of another shape than the model, and a conditional model without labels', () => {
     expect(refusal(() => trainDdpm(mlp, { x: tf.zeros([8, 3]) }, createRng(5), base))).toMatch(/trainDdpm: argument 'data.x' must be examples of the model's shape \[N, 2\]; received \[8,3\]/);
     expect(refusal(() => trainDdpm(unet, { x: tf.zeros([4, 16, 16, 1]) }, createRng(5), base))).toMatch(/trainDdpm: argument 'data.labels' must be int labels for a conditional model/);
+  });
+
+  it('applyGradients and accumulateGradients refuse gradients that do not fit the model and a weight <= 0', () => {
+    const opt = tf.train.adam(1e-3);
+    expect(refusal(() => applyGradients(mlp, opt, [tf.zeros([1])]))).toMatch(new RegExp(`applyGradients: argument 'grads' must be ${mlp.params.list.length} gradients \\(one per variable\\); received 1`));
+    expect(refusal(() => applyGradients(mlp, opt, mlp.params.list.map(() => tf.zeros([3, 1, 7]))))).toMatch(/applyGradients: argument 'grads\[0\]' must be shape \[/);
+    const noise = { t: new Float64Array([1, 2]), eps: tf.zeros([2, 2]), labels: null };
+    expect(refusal(() => accumulateGradients(mlp, schedule, tf.zeros([2, 2]), noise, 0))).toMatch(/accumulateGradients: argument 'weight' must be a finite number > 0; received 0/);
+    opt.dispose();
   });
 
   it('trainDdpmParallel refuses a worker count and a backend it cannot start', async () => {
