@@ -5,14 +5,15 @@
  * checkpoint's step, i.e. all parts are of one step), then resume from it in the next round; repeat. Checkpoints are
  * written every step, so many kills land in the middle of a save.
  *
- *   pnpm --filter @ddpm-derived/core reliability:kills [--kills 50] [--seed 0] [--disks]
+ *   pnpm --filter @ddpm-derived/core reliability:kills [--kills 50] [--seed 0] [--disks] [--models ddpm2d,ae]
+ *     [--legacy-cli old/packages/core/dist/train/cli.js]   (an older build, checked as format 1)
  *
  * Models alternate: `ddpm2d` (2 worker threads, with a weight average) and `ae`. `--disks` (root only: it mounts a
  * tiny tmpfs and a read-only one) also checks that a full or read-only --out is refused before any training.
  * Prints a summary line per model and exits 1 if any checkpoint was inconsistent or a resume failed.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,22 +21,30 @@ import { parseArgs } from 'node:util';
 import { createRng } from '../src/random/rng.js';
 import { hasCheckpoint, verifyCheckpoint } from '../src/train/checkpoint.js';
 
-const { values } = parseArgs({ options: { kills: { type: 'string' }, seed: { type: 'string' }, disks: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { kills: { type: 'string' }, seed: { type: 'string' }, disks: { type: 'boolean' }, models: { type: 'string' }, 'legacy-cli': { type: 'string' } },
+});
 const kills = Number(values.kills ?? 50);
 const seed = Number(values.seed ?? 0);
 if (!Number.isInteger(kills) || kills < 1) throw new RangeError(`kill-resume: --kills must be an integer >= 1; received ${values.kills}`);
 if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`kill-resume: --seed must be an integer >= 0; received ${values.seed}`);
 
 const core = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(core, 'dist', 'train', 'cli.js');
+// --legacy-cli: the compiled CLI of an older version (format-1 checkpoints: model.json, weights.bin, optimizer.json,
+// ema/ renamed one by one), to measure how often a kill left its files at different steps.
+const legacy = values['legacy-cli'];
+const cli = legacy ? path.resolve(legacy) : path.join(core, 'dist', 'train', 'cli.js');
 // What `pnpm train` runs: the compiled CLI (built once here, not per child).
-execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: core, stdio: 'inherit' });
+if (!legacy) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: core, stdio: 'inherit' });
 
 const MODELS = {
   ddpm2d: ['ddpm2d', '--T', '20', '--batch', '64', '--samples', '16', '--workers', '2', '--ema', '0.99', '--every', '1', '--backend', 'wasm'],
   ae: ['ae', '--batch', '4', '--limit', '64', '--dim', '4', '--latent', '3', '--every', '1', '--backend', 'wasm'],
 } as const;
 type Model = keyof typeof MODELS;
+
+/** Whether `out` holds a checkpoint of the format the CLI under test writes. */
+const holdsCheckpoint = (out: string) => (legacy ? existsSync(path.join(out, 'model.json')) : hasCheckpoint(out));
 
 interface Outcome {
   code: number | null;
@@ -66,8 +75,25 @@ function runCli(args: readonly string[], kill?: { afterStart: number } | { after
   });
 }
 
+/** Format 1 (no checksums): the steps its files name, which must agree; weights.bin's length against model.json. */
+function legacyInconsistency(out: string): string | undefined {
+  try {
+    const read = (f: string) => JSON.parse(readFileSync(path.join(out, f), 'utf8')) as { step: number; variables?: { size: number }[] };
+    const m = read('model.json');
+    const floats = statSync(path.join(out, 'weights.bin')).size / 4;
+    const expected = m.variables!.reduce((a, v) => a + v.size, 0);
+    if (floats !== expected) return `weights.bin holds ${floats} values, model.json lists ${expected}`;
+    if (existsSync(path.join(out, 'optimizer.json')) && read('optimizer.json').step !== m.step) return `optimizer state at step ${read('optimizer.json').step}, model.json at step ${m.step}`;
+    if (existsSync(path.join(out, 'ema', 'model.json')) && read('ema/model.json').step !== m.step) return `weight average at step ${read('ema/model.json').step}, model.json at step ${m.step}`;
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 /** Why the checkpoint in `out` is not one consistent step, or undefined if it is. */
 function inconsistency(out: string): string | undefined {
+  if (legacy) return legacyInconsistency(out);
   try {
     const m = verifyCheckpoint(out);
     if (!m.optimizer) return 'no optimizer state';
@@ -84,9 +110,11 @@ function inconsistency(out: string): string | undefined {
 const rng = createRng(seed);
 const summary: string[] = [];
 let failures = 0;
-for (const model of Object.keys(MODELS) as Model[]) {
+const chosen = (values.models ?? 'ddpm2d,ae').split(',') as Model[];
+if (!chosen.every((m) => m in MODELS)) throw new RangeError(`kill-resume: --models must be ddpm2d and/or ae; received ${values.models}`);
+for (const model of chosen) {
   const out = mkdtempSync(path.join(tmpdir(), `kill-${model}-`));
-  const n = Math.ceil(kills / 2);
+  const n = Math.ceil(kills / chosen.length);
   let killed = 0;
   let killedEarly = 0;
   let noCheckpointYet = 0;
@@ -96,7 +124,7 @@ for (const model of Object.keys(MODELS) as Model[]) {
   let lastStep = 0;
   const steps: number[] = [];
   for (let round = 0; round < n; round++) {
-    const resume = hasCheckpoint(out);
+    const resume = holdsCheckpoint(out);
     // One kill in five at a random moment of start-up (loading TensorFlow.js, the data, worker threads: 3–20 s on the
     // shared, loaded 2-core machine), the others at a random moment of the every-step save cycle after the first
     // checkpoint of the round (up to 3 s, i.e. several steps and saves later).
@@ -113,7 +141,7 @@ for (const model of Object.keys(MODELS) as Model[]) {
       console.error(`${model} round ${round}: exited with code ${outcome.code} before the kill${resume ? ' (resumed)' : ''}:\n${outcome.stderr.slice(-2000)}`);
       continue;
     }
-    if (!hasCheckpoint(out)) {
+    if (!holdsCheckpoint(out)) {
       noCheckpointYet++;
       continue;
     }
@@ -122,16 +150,16 @@ for (const model of Object.keys(MODELS) as Model[]) {
       inconsistent++;
       console.error(`${model} round ${round}: inconsistent checkpoint after a kill ${delay.toFixed(0)} ms after ${early ? 'start' : 'the first checkpoint'}: ${why}`);
     } else {
-      lastStep = verifyCheckpoint(out).step;
+      lastStep = legacy ? (JSON.parse(readFileSync(path.join(out, 'model.json'), 'utf8')) as { step: number }).step : verifyCheckpoint(out).step;
       steps.push(lastStep);
     }
     maxFolders = Math.max(maxFolders, readdirSync(out).filter((f) => f.startsWith('step-')).length);
   }
   // Finally a resume that runs to its end: it must continue from the last checkpoint and exit cleanly.
-  const resumable = hasCheckpoint(out);
+  const resumable = holdsCheckpoint(out);
   const final = await runCli([...MODELS[model], '--steps', '3', '--out', out, ...(resumable ? ['--resume'] : [])]);
   const finalWhy = final.code === 0 ? inconsistency(out) : `exit code ${final.code}: ${final.stderr.slice(-500)}`;
-  const finalOk = !finalWhy && verifyCheckpoint(out).step === lastStep + 3;
+  const finalOk = !finalWhy && (legacy || verifyCheckpoint(out).step === lastStep + 3);
   if (!finalOk) resumeFailures++;
   failures += inconsistent + resumeFailures;
   summary.push(
