@@ -13,7 +13,6 @@
  * --sampler ddim|ddpm (default ddim) --eta η (DDIM, default 1, as the pnpm train grids) --seed N --grid FILE (a PNG: the last iterate's samples above the average's, same x_T per column) --backend NAME.
  */
 import { parseArgs } from 'node:util';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, mnistTensor } from '../src/data/mnist.js';
@@ -58,11 +57,10 @@ function judge(x: tf.Tensor4D): { confident: boolean[]; digits: number[] } {
   });
 }
 
-// Without an <out>/ema (a run trained without --ema) only the last iterate is rated.
-const emaDir = path.join(values.checkpoint, 'ema');
-const runs: { name: string; dir: string }[] = [
-  { name: 'last iterate', dir: values.checkpoint },
-  ...(existsSync(path.join(emaDir, 'model.json')) ? [{ name: 'weight average', dir: emaDir }] : []),
+// Without a weight average in the checkpoint (a run trained without --ema) only the last iterate is rated.
+const runs: { name: string; dir: string; weights: 'model' | 'ema' }[] = [
+  { name: 'last iterate', dir: values.checkpoint, weights: 'model' },
+  ...(readManifest(values.checkpoint).ema ? [{ name: 'weight average', dir: values.checkpoint, weights: 'ema' as const }] : []),
 ];
 const results: { name: string; step: number; confident: boolean[]; digits: number[]; seconds: number }[] = [];
 const gridRows: tf.Tensor[] = [];
@@ -72,7 +70,7 @@ for (const run of runs) {
   const config = manifest.config as UNetOptions;
   if (manifest.kind !== 'unet' || (config.numClasses ?? 0) > 0) throw new RangeError(`ddpm-quality: ${run.dir} must hold an unconditional UNet (pnpm train ddpm)`);
   const model = new UNet(createRng(seed), config);
-  loadCheckpoint(run.dir, model);
+  loadCheckpoint(run.dir, model, { weights: run.weights });
   size = model.dataShape[0]!;
   const schedule = linearSchedule((manifest.meta.schedule as { T: number }).T);
   const t0 = performance.now();

@@ -9,7 +9,7 @@
  * `--images DIR` also writes each model's grid there (docs/images for the README).
  */
 import path from 'node:path';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -19,6 +19,7 @@ import type { ConvAutoencoder } from '../src/models/autoencoder.js';
 import { describeBackend, selectBackend } from '../src/nn/backend.js';
 import { createRng } from '../src/random/rng.js';
 import { autoencoderGrid, heldOutElbo, loadAutoencoder, parseAutoencoderArgs, runAutoencoderTraining, type ElboEstimate } from '../src/train/autoencoder.js';
+import { hasCheckpoint } from '../src/train/checkpoint.js';
 import { imageGridPng } from '../src/train/png.js';
 
 const { values } = parseArgs({ options: { images: { type: 'string' }, backend: { type: 'string' } } });
@@ -51,7 +52,7 @@ const fmt = (e: ElboEstimate) => `${e.elbo.toFixed(1)} ± ${e.standardError.toFi
 const rows: string[] = [];
 for (const kind of ['ae', 'vae', 'cvae'] as const) {
   const dir = path.resolve('checkpoints', kind);
-  if (!existsSync(path.join(dir, 'model.json'))) {
+  if (!hasCheckpoint(dir)) {
     console.log(`${kind}: no checkpoint in ${dir}; training one with the CLI defaults`);
     await runAutoencoderTraining(parseAutoencoderArgs([kind, '--out', dir])!);
   }

@@ -12,7 +12,7 @@ import { applyConv, applyDense, conv, dense, maxPool2x2, ParamStore, type Conv, 
 import { randomBatch } from '../data/batch.js';
 import { assertRng, type Rng } from '../random/rng.js';
 import { assertRank } from '../util/tensor.js';
-import { assertCount, assertInteger, assertObject, DomainError, MAX_COUNT } from '../util/validate.js';
+import { assertCount, assertInteger, assertObject, assertPositive, DomainError, MAX_COUNT } from '../util/validate.js';
 import { oneHotRows } from './labels.js';
 
 export type AutoencoderKind = 'ae' | 'vae' | 'cvae';
@@ -181,6 +181,9 @@ export function trainAutoencoder(model: ConvAutoencoder, x: tf.Tensor4D, labels:
   const { steps, batchSize, learningRate = 1e-3, onStep } = options;
   assertInteger('trainAutoencoder', 'steps', steps, 0);
   assertInteger('trainAutoencoder', 'batchSize', batchSize, 1);
+  assertPositive('trainAutoencoder', 'learningRate', learningRate);
+  if (options.optimizer !== undefined && !(options.optimizer instanceof tf.Optimizer)) throw new DomainError('trainAutoencoder', 'optimizer', 'a tf.Optimizer', String(options.optimizer));
+  if (onStep !== undefined && typeof onStep !== 'function') throw new DomainError('trainAutoencoder', 'onStep', 'a function', String(onStep));
   if (model.kind === 'cvae' && !labels) throw new DomainError('trainAutoencoder', 'labels', 'int labels for a CVAE', 'null');
   const opt = options.optimizer ?? tf.train.adam(learningRate);
   const losses = new Float64Array(steps);

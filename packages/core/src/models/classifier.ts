@@ -8,15 +8,13 @@
  * the wasm backend too. The space-to-depth stem is for speed: a convolution over the full 32×32 grid is the costliest
  * layer (with the earlier im2col convolutions, 0.47 s per step of 64 without the stem against 0.13 s with it).
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { randomBatch } from '../data/batch.js';
 import { loadMnist, mnistTensor } from '../data/mnist.js';
 import { applyConv, applyDense, conv, dense, maxPool2x2, ParamStore, type Conv, type Dense } from '../nn/layers.js';
 import { assertRng, type Rng } from '../random/rng.js';
 import { assertRank, assertTensor } from '../util/tensor.js';
-import { loadCheckpoint, readManifest, saveCheckpoint } from '../train/checkpoint.js';
+import { hasCheckpoint, loadCheckpoint, readManifest, saveCheckpoint } from '../train/checkpoint.js';
 import { assertArray, assertCount, assertIntegerInRange, assertFunction, assertInInterval, assertObject, DomainError } from '../util/validate.js';
 
 export interface MnistClassifierOptions {
@@ -214,7 +212,7 @@ export const DEFAULT_CLASSIFIER_DIR = 'checkpoints/classifier';
  */
 export function loadOrTrainClassifier(dir: string, rng: Rng, options: LoadOrTrainClassifierOptions = {}): LoadedClassifier {
   const { steps = 1500, batchSize = 64, learningRate = 2e-3, trainLimit, testLimit, onStep, ...arch } = options;
-  if (existsSync(path.join(dir, 'model.json'))) {
+  if (hasCheckpoint(dir)) {
     const m = readManifest(dir);
     if (m.kind !== 'classifier') throw new DomainError('loadOrTrainClassifier', 'dir', 'a folder holding a classifier checkpoint', `${dir} (kind '${m.kind}')`);
     const model = new MnistClassifier(rng, m.config as MnistClassifierOptions);

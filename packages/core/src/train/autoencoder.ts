@@ -4,7 +4,6 @@
  * reconstructions, then samples from the prior; CVAE: one row of prior samples per digit 0–9). Also the VAE's
  * evidence lower bound (B5) on held-out digits, in nats per image.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,9 +13,9 @@ import { ConvAutoencoder, trainAutoencoder, type AutoencoderKind, type ConvAutoe
 import { describeBackend, selectBackend, type BackendName } from '../nn/backend.js';
 import { createRng, restoreRng, type Rng, type RngState } from '../random/rng.js';
 import { mean, standardError } from '../stats/descriptive.js';
-import { assertInteger, assertPositive, DomainError } from '../util/validate.js';
-import { numberOption } from './options.js';
-import { loadCheckpoint, loadOptimizerState, readManifest, saveCheckpoint, saveOptimizerState } from './checkpoint.js';
+import { assertInteger, assertIntegerInRange, assertPositive, DomainError } from '../util/validate.js';
+import { MAX_BATCH, MAX_STEPS, numberOption, TrainingStopped } from './options.js';
+import { assertCheckpointWritable, loadCheckpoint, loadOptimizerState, optimizerState, readManifest, saveCheckpoint } from './checkpoint.js';
 import { trainingProgressBar } from './progress.js';
 import { imageGridPng, writePng } from './png.js';
 
@@ -31,8 +30,10 @@ export const AUTOENCODER_HELP = `Usage: pnpm train <ae|vae|cvae> [options]
   --limit N          MNIST training images to use (default 60000)
   --out DIR          checkpoint folder (default checkpoints/<model>, git-ignored)
   --every N          checkpoint + PNG grid every N steps (default 200)
-  --resume           continue from the checkpoint in --out (its architecture is kept; with its saved Adam moments
-                     and random stream the run goes on as if it had not stopped)
+  --resume           continue from the checkpoint in --out (refused if there is none or it is damaged; its
+                     architecture and lr are kept; with its saved Adam state and random stream the run goes on bit
+                     for bit as if it had not stopped). A loss that becomes NaN/∞ stops the run (exit 1) and keeps
+                     the last good checkpoint
   --backend NAME     auto | node-gpu | node | wasm | cpu (default: DDPM_BACKEND or auto)
   --seed N           random seed (default 0)`;
 
@@ -41,6 +42,8 @@ export interface AutoencoderRunOptions {
   readonly steps: number;
   readonly batchSize: number;
   readonly learningRate: number;
+  /** Whether --lr was given (a resumed run otherwise keeps the checkpoint's learning rate). */
+  readonly learningRateGiven?: boolean;
   readonly dim: number;
   readonly latent: number;
   /** Training digits (undefined = all 60 000). */
@@ -82,17 +85,18 @@ export function parseAutoencoderArgs(argv: readonly string[]): AutoencoderRunOpt
   }
   return {
     kind,
-    steps: numberOption('steps', values.steps, 1500, { integer: true, min: 0 }),
-    batchSize: numberOption('batch', values.batch, 32, { integer: true, min: 1 }),
+    steps: numberOption('steps', values.steps, 1500, { integer: true, min: 0, max: MAX_STEPS }),
+    batchSize: numberOption('batch', values.batch, 32, { integer: true, min: 1, max: MAX_BATCH }),
     learningRate: numberOption('lr', values.lr, 1e-3, { positive: true }),
-    dim: numberOption('dim', values.dim, 16, { integer: true, min: 1 }),
-    latent: numberOption('latent', values.latent, 16, { integer: true, min: 1 }),
-    limit: values.limit === undefined ? undefined : numberOption('limit', values.limit, 0, { integer: true, min: 1 }),
+    learningRateGiven: values.lr !== undefined,
+    dim: numberOption('dim', values.dim, 16, { integer: true, min: 1, max: 1024 }),
+    latent: numberOption('latent', values.latent, 16, { integer: true, min: 1, max: 4096 }),
+    limit: values.limit === undefined ? undefined : numberOption('limit', values.limit, 0, { integer: true, min: 1, max: 60000 }),
     out: path.resolve(values.out ?? path.join('checkpoints', kind)),
     every: numberOption('every', values.every, 200, { integer: true, min: 1 }),
     resume: values.resume ?? false,
     backend,
-    seed: numberOption('seed', values.seed, 0, { integer: true, min: 0 }),
+    seed: numberOption('seed', values.seed, 0, { integer: true, min: 0, max: 2 ** 32 - 2 }),
   };
 }
 
@@ -214,17 +218,33 @@ export async function runAutoencoderTraining(
     onCheckpoint?: (info: { step: number; grid: string }) => void;
   } = {},
 ): Promise<AutoencoderRunResult> {
-  const { kind, steps, batchSize, learningRate, out, every } = options;
+  const { kind, steps, batchSize, out, every } = options;
+  // The same bounds as the command line's, for callers that build the options themselves (the benchmarks).
+  const fn = 'runAutoencoderTraining';
+  if (!AUTOENCODER_KINDS.includes(kind)) throw new DomainError(fn, 'kind', "'ae', 'vae' or 'cvae'", String(kind));
+  assertIntegerInRange(fn, 'steps', steps, 0, MAX_STEPS);
+  assertIntegerInRange(fn, 'batchSize', batchSize, 1, MAX_BATCH);
+  assertPositive(fn, 'learningRate', options.learningRate);
+  assertInteger(fn, 'dim', options.dim, 1);
+  assertInteger(fn, 'latent', options.latent, 1);
+  if (options.limit !== undefined) assertIntegerInRange(fn, 'limit', options.limit, 1, 60000);
+  assertInteger(fn, 'every', every, 1);
+  assertIntegerInRange(fn, 'seed', options.seed, 0, 2 ** 32 - 2);
+  if (typeof out !== 'string' || out === '') throw new DomainError(fn, 'out', 'a folder path', String(out));
   const rng = createRng(options.seed);
-  const optimizer = tf.train.adam(learningRate);
   let model: ConvAutoencoder;
   let start = 0;
-  // The batches and the VAE's ε: a resumed run continues the saved stream and Adam's saved moments, so it takes the
-  // steps the uninterrupted run would have (checkpoints of older versions kept neither: then a new stream starts).
+  // The batches and the VAE's ε: a resumed run continues the saved stream and Adam's saved state, so it takes bit for
+  // bit the steps the uninterrupted run would have. A missing or damaged checkpoint is refused (readManifest).
   let trainRng = rng;
   const notResumed: string[] = [];
-  if (options.resume && existsSync(path.join(out, 'model.json'))) {
-    const m = readManifest(out);
+  const m = options.resume ? readManifest(out) : undefined;
+  // A resumed run keeps its learning rate unless --lr says otherwise.
+  const savedRate = m?.meta.learningRate;
+  const learningRate = m && options.learningRateGiven !== true && typeof savedRate === 'number' ? savedRate : options.learningRate;
+  if (m && learningRate !== savedRate) notResumed.push(`learning rate ${learningRate} instead of the checkpoint's ${String(savedRate)}`);
+  const optimizer = tf.train.adam(learningRate);
+  if (m) {
     if (m.kind !== kind) throw new DomainError('pnpm train', '--out', `a folder holding a '${kind}' checkpoint to resume`, `${out} (kind '${m.kind}')`);
     model = new ConvAutoencoder(rng, m.config as ConvAutoencoderOptions);
     loadCheckpoint(out, model);
@@ -232,11 +252,13 @@ export async function runAutoencoderTraining(
     const saved = m.meta.rngState as RngState | undefined;
     trainRng = saved ? restoreRng(saved) : createRng((options.seed + start) >>> 0);
     if (!saved) notResumed.push('no saved random stream: a new one starts');
-    const why = await loadOptimizerState(out, optimizer, start);
+    const why = await loadOptimizerState(out, optimizer);
     if (why) notResumed.push(`${why}: Adam restarts`);
   } else {
     model = new ConvAutoencoder(rng, { kind, dim: options.dim, latent: options.latent });
   }
+  // Found now rather than at the first checkpoint: a read-only or full --out.
+  assertCheckpointWritable('pnpm train', '--out', out, 3 * 4 * model.params.count + 1e6);
   const train = loadMnist('train', options.limit);
   const x = mnistTensor(train);
   const test = loadMnist('test', 10);
@@ -245,35 +267,52 @@ export async function runAutoencoderTraining(
   const gridSeed = options.seed + 1; // the same prior draws in every grid, so grids compare across steps
   const meta = () => ({ backend: tf.getBackend(), batchSize, learningRate, trainDigits: train.count, rngState: trainRng.state() });
   let grid = path.join(out, 'grid.png');
+  let lastSaved = m ? start : undefined;
   const checkpoint = async (step: number) => {
-    saveCheckpoint(out, model, step, meta());
-    await saveOptimizerState(out, optimizer, step);
+    saveCheckpoint(out, model, step, meta(), { optimizer: await optimizerState(optimizer) });
+    lastSaved = step;
     grid = path.join(out, `grid-${String(step).padStart(6, '0')}.png`);
     writeAutoencoderGrid(grid, model, digits, createRng(gridSeed));
     hooks.onCheckpoint?.({ step, grid });
+  };
+  const dispose = () => {
+    optimizer.dispose();
+    x.dispose();
+    digits.dispose();
   };
   const t0 = performance.now();
   let last = performance.now();
   let step = start;
   const end = start + steps;
+  let diverged: { step: number; loss: number } | undefined;
   // Train up to each checkpoint, then save it (saving the optimizer's state is asynchronous).
-  while (step < end) {
+  while (step < end && !diverged) {
     trainAutoencoder(model, x, kind === 'cvae' ? train.labels : null, trainRng, {
       steps: Math.min(every - (step % every), end - step), batchSize, optimizer,
       onStep: ({ loss }) => {
         step++;
+        // A non-finite loss: the weights are (or are about to be) NaN; stop before anything of it is saved.
+        if (!Number.isFinite(loss)) {
+          diverged = { step, loss };
+          return false;
+        }
         const now = performance.now();
         hooks.onStep?.({ step, loss, seconds: (now - last) / 1000 });
         last = now;
+        return true;
       },
     });
-    if (step % every === 0) await checkpoint(step);
+    if (!diverged && step % every === 0) await checkpoint(step);
+  }
+  if (diverged) {
+    dispose();
+    model.params.dispose();
+    const where = lastSaved === undefined ? `no checkpoint was written by this run (${out} is unchanged)` : `the last good checkpoint is ${out} at step ${lastSaved}`;
+    throw new TrainingStopped(`pnpm train: the loss became ${diverged.loss} at step ${diverged.step} (learning rate ${learningRate}); training stopped and nothing after it was saved; ${where}`);
   }
   const seconds = (performance.now() - t0) / 1000;
-  if (step % every !== 0 || steps === 0) await checkpoint(step);
-  optimizer.dispose();
-  x.dispose();
-  digits.dispose();
+  if (lastSaved !== step) await checkpoint(step);
+  dispose();
   return { model, step, grid, seconds };
 }
 

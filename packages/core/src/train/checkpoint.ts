@@ -1,23 +1,91 @@
 /**
- * Checkpoints: a folder with `model.json` (kind, config, step, variable names/shapes/offsets, free-form metadata)
- * and `weights.bin` (all variables as little-endian float32, in order). Resuming rebuilds the model from its config
- * and loads the weights. The optimizer's state (Adam's step count and moments) can be saved beside them
- * (`optimizer.json` + `optimizer.bin`), so that a resumed run takes the steps the uninterrupted one would have.
+ * Checkpoints. A checkpoint folder (`--out`) holds one step directory per saved checkpoint and a pointer to the
+ * current one:
+ *
+ * ```text
+ * out/checkpoint.json          { current: "step-000040", previous: "step-000020", step, manifestSha256 }
+ * out/step-000040/model.json   kind, config, step, variables (names, shapes, offsets), meta, and the size and
+ *                              SHA-256 of every data file below; Adam's state and the weight average, if saved
+ * out/step-000040/weights.bin  all variables as little-endian float32, in order
+ * out/step-000040/optimizer.bin, ema.bin   Adam's moments, the averaged weights (same layout as weights.bin)
+ * ```
+ *
+ * A save writes a new step directory (every file flushed to disk), then switches the pointer with one rename, then
+ * deletes step directories other than the new and the previous one. A process killed at any moment leaves the
+ * pointer at a complete checkpoint: the weights, the optimizer state and the average of one step, never a mix.
+ * Loading verifies what it reads: the manifest against the pointer's checksum, each data file's size and SHA-256,
+ * and that every weight is finite; anything else is refused with a {@link DomainError} naming the file.
+ *
+ * Older checkpoints (format 1: `model.json` and `weights.bin` directly in the folder, renamed one by one, without
+ * checksums) are refused with a message saying how to go on: they cannot be told apart from a mix of two steps.
  */
-import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DenoiserModel } from '../models/types.js';
 import { packTensors } from '../util/tensor.js';
 import { DomainError } from '../util/validate.js';
 
+const FORMAT = 'ddpm-derived-checkpoint/2';
+const POINTER_FORMAT = 'ddpm-derived-checkpoint-pointer/1';
+const POINTER = 'checkpoint.json';
+const MANIFEST = 'model.json';
+
+/** A tensor's place in a data file: `size` float32 values from `offset` (in values, not bytes). */
+export interface TensorEntry {
+  readonly name: string;
+  readonly shape: number[];
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** A data file of a checkpoint: its length and SHA-256 (hex), checked on every load. */
+export interface FileEntry {
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/**
+ * An optimizer's complete state: tf's `getWeights()` (step count and, for Adam, both moments of every variable)
+ * plus what `setWeights` would otherwise recompute. tfjs's Adam keeps β₁ᵗ and β₂ᵗ as running float32 products and
+ * its `setWeights` rebuilds them as pow(β, t + 1) instead, which differs in the last bits; they are saved as the
+ * exact float32 values (a float32 is exactly representable in JSON's float64) and put back as they were.
+ */
+export interface OptimizerRecord {
+  /** tf's class name, e.g. 'Adam'. */
+  readonly className: string;
+  /** `getConfig()` of the optimizer (learning rate, β₁, β₂, ε for Adam). */
+  readonly config: Record<string, number>;
+  readonly iterations: number;
+  /** Adam's running products β₁ᵗ⁺¹ and β₂ᵗ⁺¹ (float32 values). */
+  readonly accBeta1?: number;
+  readonly accBeta2?: number;
+  /** The optimizer's variables in optimizer.bin, in `getWeights()` order. */
+  readonly weights: TensorEntry[];
+}
+
 export interface CheckpointManifest {
-  readonly format: 'ddpm-derived-checkpoint/1';
+  readonly format: typeof FORMAT;
   readonly kind: string;
   readonly config: Record<string, unknown>;
   readonly step: number;
-  readonly variables: { name: string; shape: number[]; offset: number; size: number }[];
+  readonly variables: TensorEntry[];
   readonly meta: Record<string, unknown>;
+  /** Every data file of the step directory, by name. */
+  readonly files: Record<string, FileEntry>;
+  readonly optimizer?: OptimizerRecord;
+  /** A weight average saved beside the weights (ema.bin, laid out as weights.bin): its decay and update count. */
+  readonly ema?: { readonly decay: number; readonly updates: number };
+}
+
+/** The pointer file: which step directory is the checkpoint, and the SHA-256 of its manifest. */
+interface Pointer {
+  readonly format: typeof POINTER_FORMAT;
+  readonly current: string;
+  readonly previous: string | null;
+  readonly step: number;
+  readonly manifestSha256: string;
 }
 
 /**
@@ -28,92 +96,418 @@ export interface CheckpointModel extends Pick<DenoiserModel, 'kind' | 'config'> 
   readonly params: { readonly vars: ReadonlyMap<string, tf.Variable> };
 }
 
-/**
- * Write files into `dir` (created if needed) so that none is ever seen half-written: all go to .tmp names first,
- * then each is renamed in the order given (the manifest last, so it never names data that is not there yet).
- */
-function writeFilesAtomically(dir: string, files: readonly [name: string, content: string | Float32Array][]): void {
-  mkdirSync(dir, { recursive: true });
-  for (const [name, content] of files) {
-    writeFileSync(path.join(dir, `${name}.tmp`), typeof content === 'string' ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength));
-  }
-  for (const [name] of files) renameSync(path.join(dir, `${name}.tmp`), path.join(dir, name));
+/** An optimizer's state read out of it ({@link optimizerState}), ready to be saved with a checkpoint. */
+export interface OptimizerState {
+  readonly record: Omit<OptimizerRecord, 'weights'>;
+  readonly names: string[];
+  readonly tensors: { shape: number[]; data: Float32Array }[];
 }
 
-/** Write the model's weights and manifest into `dir` (created if needed; files replaced atomically). */
-export function saveCheckpoint(dir: string, model: CheckpointModel, step: number, meta: Record<string, unknown> = {}): CheckpointManifest {
-  const names = [...model.params.vars.keys()];
-  const vars = [...model.params.vars.values()];
-  const { data, offsets } = packTensors(vars);
-  const variables = vars.map((v, i) => ({ name: names[i]!, shape: [...v.shape], offset: offsets[i]!, size: v.size }));
-  const manifest: CheckpointManifest = { format: 'ddpm-derived-checkpoint/1', kind: model.kind, config: model.config, step, variables, meta };
-  writeFilesAtomically(dir, [['weights.bin', data], ['model.json', JSON.stringify(manifest, null, 2)]]);
+/** Beyond the weights: the optimizer's state and a weight average (its variables, decay and update count). */
+export interface CheckpointExtras {
+  readonly optimizer?: OptimizerState;
+  readonly ema?: { readonly vars: ReadonlyMap<string, tf.Variable>; readonly decay: number; readonly updates: number };
+}
+
+/** Adam's private running products (tfjs-core 4.x); read and written to make a resumed Adam exact. */
+interface AdamInternals {
+  accBeta1?: unknown;
+  accBeta2?: unknown;
+}
+
+function adamProducts(fn: string, optimizer: tf.Optimizer): { accBeta1: tf.Variable; accBeta2: tf.Variable } {
+  const { accBeta1, accBeta2 } = optimizer as unknown as AdamInternals;
+  if (!(accBeta1 instanceof tf.Variable) || !(accBeta2 instanceof tf.Variable)) {
+    throw new DomainError(fn, 'optimizer', "tfjs-core's Adam (with its accBeta1/accBeta2 running products)", 'an Adam without them (another tfjs version?)');
+  }
+  return { accBeta1, accBeta2 };
+}
+
+/**
+ * Read an optimizer's whole state (copies, so training may go on while it is written). Adam's running products
+ * β₁ᵗ, β₂ᵗ are read too, so a resumed run continues with the same float32 values, not pow(β, t) recomputed.
+ */
+export async function optimizerState(optimizer: tf.Optimizer): Promise<OptimizerState> {
+  if (!(optimizer instanceof tf.Optimizer)) throw new DomainError('optimizerState', 'optimizer', 'a tf.Optimizer', String(optimizer));
+  const named = await optimizer.getWeights();
+  const iterTensor = named[0];
+  if (!iterTensor || iterTensor.name !== 'iter') throw new DomainError('optimizerState', 'optimizer', "an optimizer whose getWeights() starts with 'iter'", named.map((n) => n.name).join(', '));
+  const iterations = iterTensor.tensor.dataSync()[0]!;
+  iterTensor.tensor.dispose();
+  const rest = named.slice(1);
+  const tensors = rest.map(({ tensor }) => ({ shape: [...tensor.shape], data: (tensor.dataSync() as Float32Array).slice() }));
+  const className = optimizer.getClassName();
+  const config = optimizer.getConfig() as Record<string, number>;
+  let products = {};
+  if (className === 'Adam') {
+    const { accBeta1, accBeta2 } = adamProducts('optimizerState', optimizer);
+    products = { accBeta1: accBeta1.dataSync()[0]!, accBeta2: accBeta2.dataSync()[0]! };
+  }
+  return { record: { className, config, iterations, ...products }, names: rest.map((n) => n.name), tensors };
+}
+
+/** SHA-256 of bytes, hex. */
+function sha256(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function bytesOf(data: Float32Array): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Write a file and flush it to the disk before returning (a rename after it then never exposes a torn file). */
+function writeDurably(file: string, content: Uint8Array | string): void {
+  const fd = openSync(file, 'w');
+  try {
+    writeFileSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Flush a folder's entries (new names, renames) to disk; not every file system allows it, which is harmless. */
+function syncFolder(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Folders cannot be opened for fsync on some platforms (Windows); the rename is still atomic there.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** The first non-finite value of packed tensors, as `variable 'name' at index i is NaN`, or undefined. */
+function firstNonFinite(data: Float32Array, entries: readonly TensorEntry[]): string | undefined {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      const e = entries.find((v) => i >= v.offset && i < v.offset + v.size);
+      return `${e ? `variable '${e.name}' at index ${i - e.offset}` : `value ${i}`} is ${data[i]}`;
+    }
+  }
+  return undefined;
+}
+
+function pack(fn: string, vars: ReadonlyMap<string, tf.Variable>, what: string): { data: Float32Array; entries: TensorEntry[] } {
+  const names = [...vars.keys()];
+  const list = [...vars.values()];
+  const { data, offsets } = packTensors(list);
+  const entries = list.map((v, i) => ({ name: names[i]!, shape: [...v.shape], offset: offsets[i]!, size: v.size }));
+  const bad = firstNonFinite(data, entries);
+  // A run that diverged must not overwrite its last good checkpoint with NaNs.
+  if (bad) throw new DomainError(fn, what, 'finite values only (a diverged run is not saved)', bad);
+  return { data, entries };
+}
+
+/** The step directory's name for a step: step-000040 (a -2, -3, … suffix if that name is the current checkpoint). */
+function stepFolderName(step: number, taken: ReadonlySet<string>): string {
+  const base = `step-${String(step).padStart(6, '0')}`;
+  if (!taken.has(base)) return base;
+  for (let k = 2; ; k++) if (!taken.has(`${base}-${k}`)) return `${base}-${k}`;
+}
+
+/** The pointer a save replaces; a damaged one is replaced too (the run was started to overwrite what is there). */
+function readPointerIfAny(dir: string): Pointer | undefined {
+  try {
+    return existsSync(path.join(dir, POINTER)) ? readPointer('saveCheckpoint', dir) : undefined;
+  } catch (e) {
+    if (e instanceof DomainError) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Save a model's weights (and optionally its optimizer's state and a weight average) as one checkpoint in `dir`
+ * (created if needed): a new step directory, then the pointer switched by one rename. The previous checkpoint is
+ * kept until the new one is complete, and afterwards as a spare; older step directories are deleted.
+ * Refuses non-finite weights, so a run that diverged keeps its last good checkpoint.
+ */
+export function saveCheckpoint(dir: string, model: CheckpointModel, step: number, meta: Record<string, unknown> = {}, extras: CheckpointExtras = {}): CheckpointManifest {
+  if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) throw new DomainError('saveCheckpoint', 'step', 'an integer >= 0', String(step));
+  if (typeof model?.kind !== 'string' || !(model.params?.vars instanceof Map)) throw new DomainError('saveCheckpoint', 'model', 'a model with a kind and named variables', String(model));
+  const weights = pack('saveCheckpoint', model.params.vars, 'weights');
+  const files: [string, Uint8Array][] = [['weights.bin', bytesOf(weights.data)]];
+  let optimizer: OptimizerRecord | undefined;
+  if (extras.optimizer) {
+    const { record, names, tensors } = extras.optimizer;
+    const entries: TensorEntry[] = [];
+    let offset = 0;
+    for (const [i, t] of tensors.entries()) {
+      entries.push({ name: names[i]!, shape: t.shape, offset, size: t.data.length });
+      offset += t.data.length;
+    }
+    const data = new Float32Array(offset);
+    tensors.forEach((t, i) => data.set(t.data, entries[i]!.offset));
+    const bad = firstNonFinite(data, entries);
+    if (bad) throw new DomainError('saveCheckpoint', 'optimizer state', 'finite values only (a diverged run is not saved)', bad);
+    optimizer = { ...record, weights: entries };
+    files.push(['optimizer.bin', bytesOf(data)]);
+  }
+  let ema: CheckpointManifest['ema'];
+  if (extras.ema) {
+    const averaged = pack('saveCheckpoint', extras.ema.vars, 'weight average');
+    if (averaged.entries.map((e) => `${e.name}:${e.shape}`).join() !== weights.entries.map((e) => `${e.name}:${e.shape}`).join()) {
+      throw new DomainError('saveCheckpoint', 'ema', "an average of the model's own variables", 'other variables');
+    }
+    ema = { decay: extras.ema.decay, updates: extras.ema.updates };
+    files.push(['ema.bin', bytesOf(averaged.data)]);
+  }
+  const manifest: CheckpointManifest = {
+    format: FORMAT,
+    kind: model.kind,
+    config: model.config,
+    step,
+    variables: weights.entries,
+    meta,
+    files: Object.fromEntries(files.map(([name, bytes]) => [name, { bytes: bytes.byteLength, sha256: sha256(bytes) }])),
+    ...(optimizer ? { optimizer } : {}),
+    ...(ema ? { ema } : {}),
+  };
+
+  mkdirSync(dir, { recursive: true });
+  const before = readPointerIfAny(dir);
+  const name = stepFolderName(step, new Set([before?.current, before?.previous].filter((n): n is string => !!n)));
+  const folder = path.join(dir, name);
+  // A folder of that name not referenced by the pointer is what a killed save left behind.
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder);
+  for (const [file, bytes] of files) writeDurably(path.join(folder, file), bytes);
+  const manifestText = JSON.stringify(manifest, null, 1);
+  writeDurably(path.join(folder, MANIFEST), manifestText);
+  syncFolder(folder);
+  syncFolder(dir);
+  const pointer: Pointer = { format: POINTER_FORMAT, current: name, previous: before?.current ?? null, step, manifestSha256: sha256(manifestText) };
+  writeDurably(path.join(dir, `${POINTER}.tmp`), JSON.stringify(pointer, null, 1));
+  renameSync(path.join(dir, `${POINTER}.tmp`), path.join(dir, POINTER));
+  syncFolder(dir);
+  // Only now is the new checkpoint the one a load finds; step folders other than it and its predecessor can go.
+  for (const entry of readdirSync(dir)) {
+    if (/^step-\d+(-\d+)?$/.test(entry) && entry !== pointer.current && entry !== pointer.previous) rmSync(path.join(dir, entry), { recursive: true, force: true });
+  }
   return manifest;
 }
 
-/** Read a checkpoint's manifest (throws if the folder holds none). */
+/** Parse a JSON file of a checkpoint, or refuse naming it. */
+function readJson(fn: string, file: string): { text: string; value: unknown } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new DomainError(fn, file, 'a readable file of the checkpoint', (e as NodeJS.ErrnoException).code ?? String(e));
+  }
+  try {
+    return { text, value: JSON.parse(text) };
+  } catch (e) {
+    throw new DomainError(fn, file, 'valid JSON written by saveCheckpoint (the file is truncated or damaged)', `unparsable JSON (${(e as Error).message})`);
+  }
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+const isHash = (x: unknown): x is string => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x);
+
+function readPointer(fn: string, dir: string): Pointer {
+  const file = path.join(dir, POINTER);
+  if (!existsSync(file)) {
+    if (existsSync(path.join(dir, MANIFEST))) {
+      throw new DomainError(fn, 'dir', `a checkpoint folder of format 2 (${POINTER} pointing to a verified step folder)`,
+        `${dir}, a checkpoint of format 1 (model.json and weights.bin written one by one, without checksums: it may mix two steps). Train it again (without --resume, or into a new --out); the folder is then rewritten in format 2`);
+    }
+    throw new DomainError(fn, 'dir', `a folder holding a checkpoint (${POINTER})`, existsSync(dir) ? `${dir} (no ${POINTER} in it)` : `${dir} (no such folder)`);
+  }
+  const { value: p } = readJson(fn, file);
+  const ok = isObject(p) && p.format === POINTER_FORMAT && typeof p.current === 'string' && /^step-\d+(-\d+)?$/.test(p.current) &&
+    (p.previous === null || typeof p.previous === 'string') && isCount(p.step) && isHash(p.manifestSha256);
+  if (!ok) throw new DomainError(fn, file, `a pointer { format: '${POINTER_FORMAT}', current: 'step-…', step, manifestSha256 }`, JSON.stringify(p).slice(0, 200));
+  return p as unknown as Pointer;
+}
+
+function checkEntries(fn: string, file: string, what: string, entries: unknown, fileEntry: FileEntry | undefined): TensorEntry[] {
+  if (!Array.isArray(entries)) throw new DomainError(fn, file, `${what}: a list of { name, shape, offset, size }`, JSON.stringify(entries));
+  let next = 0;
+  for (const e of entries) {
+    const ok = isObject(e) && typeof e.name === 'string' && Array.isArray(e.shape) && e.shape.every(isCount) && isCount(e.offset) && isCount(e.size) &&
+      e.size === (e.shape as number[]).reduce((a, b) => a * b, 1) && e.offset === next;
+    if (!ok) throw new DomainError(fn, file, `${what}: entries { name, shape, offset, size } laid end to end`, JSON.stringify(e));
+    next += e.size as number;
+  }
+  if (fileEntry && fileEntry.bytes !== 4 * next) throw new DomainError(fn, file, `${what}: ${fileEntry.bytes / 4} float32 values (the size of its file)`, next);
+  return entries as TensorEntry[];
+}
+
+/** Check every field of a manifest, so that a damaged or hand-edited one is refused by name, not misread. */
+function checkManifest(fn: string, file: string, m: unknown): CheckpointManifest {
+  if (!isObject(m)) throw new DomainError(fn, file, 'a JSON object', JSON.stringify(m));
+  if (m.format !== FORMAT) throw new DomainError(fn, `${file}: format`, `'${FORMAT}'`, String(m.format));
+  if (typeof m.kind !== 'string' || m.kind === '') throw new DomainError(fn, `${file}: kind`, 'a model kind (a string)', JSON.stringify(m.kind));
+  if (!isObject(m.config)) throw new DomainError(fn, `${file}: config`, 'an object', JSON.stringify(m.config));
+  if (!isCount(m.step)) throw new DomainError(fn, `${file}: step`, 'an integer >= 0', JSON.stringify(m.step));
+  if (!isObject(m.meta)) throw new DomainError(fn, `${file}: meta`, 'an object', JSON.stringify(m.meta));
+  if (!isObject(m.files) || !Object.values(m.files).every((f) => isObject(f) && isCount(f.bytes) && f.bytes % 4 === 0 && isHash(f.sha256))) {
+    throw new DomainError(fn, `${file}: files`, 'sizes (multiples of 4 bytes) and SHA-256 hashes of the data files', JSON.stringify(m.files));
+  }
+  const files = m.files as Record<string, FileEntry>;
+  if (!files['weights.bin']) throw new DomainError(fn, `${file}: files`, "an entry for 'weights.bin'", Object.keys(files).join(', ') || 'none');
+  checkEntries(fn, file, 'variables', m.variables, files['weights.bin']);
+  if (m.optimizer !== undefined) {
+    const o = m.optimizer;
+    const ok = isObject(o) && typeof o.className === 'string' && isObject(o.config) && isCount(o.iterations) && !!files['optimizer.bin'] &&
+      (o.className !== 'Adam' || (typeof o.accBeta1 === 'number' && Math.fround(o.accBeta1) === o.accBeta1 && typeof o.accBeta2 === 'number' && Math.fround(o.accBeta2) === o.accBeta2));
+    if (!ok) throw new DomainError(fn, `${file}: optimizer`, '{ className, config, iterations, accBeta1, accBeta2 (float32, Adam), weights } and optimizer.bin', JSON.stringify(o).slice(0, 200));
+    checkEntries(fn, file, 'optimizer.weights', o.weights, files['optimizer.bin']);
+  }
+  if (m.ema !== undefined) {
+    const e = m.ema;
+    if (!(isObject(e) && typeof e.decay === 'number' && e.decay >= 0 && e.decay < 1 && isCount(e.updates) && files['ema.bin']?.bytes === files['weights.bin'].bytes)) {
+      throw new DomainError(fn, `${file}: ema`, '{ decay in [0, 1), updates >= 0 } and an ema.bin the size of weights.bin', JSON.stringify(e));
+    }
+  }
+  return m as unknown as CheckpointManifest;
+}
+
+/** Whether `dir` holds a checkpoint (a pointer file; whether it loads is checked by the loaders). */
+export function hasCheckpoint(dir: string): boolean {
+  return existsSync(path.join(dir, POINTER));
+}
+
+/** The step folder the pointer in `dir` names (where the current checkpoint's files are). */
+export function checkpointFolder(dir: string): string {
+  return path.join(dir, readPointer('checkpointFolder', dir).current);
+}
+
+/**
+ * Read and verify the manifest of the checkpoint in `dir`: the pointer, the manifest's SHA-256 against it, and
+ * every field. Throws a DomainError naming the file for anything missing, truncated, garbled or ill-typed.
+ */
 export function readManifest(dir: string): CheckpointManifest {
-  const file = path.join(dir, 'model.json');
-  if (!existsSync(file)) throw new DomainError('readManifest', 'dir', 'a folder containing model.json', dir);
-  const m = JSON.parse(readFileSync(file, 'utf8')) as CheckpointManifest;
-  if (m.format !== 'ddpm-derived-checkpoint/1') throw new DomainError('readManifest', 'model.json', "format 'ddpm-derived-checkpoint/1'", String(m.format));
+  const pointer = readPointer('readManifest', dir);
+  const file = path.join(dir, pointer.current, MANIFEST);
+  const { text, value } = readJson('readManifest', file);
+  if (sha256(text) !== pointer.manifestSha256) {
+    throw new DomainError('readManifest', file, `the SHA-256 recorded in ${path.join(dir, POINTER)} (the file was changed or damaged after saving)`, `a file with SHA-256 ${sha256(text)}`);
+  }
+  const m = checkManifest('readManifest', file, value);
+  if (m.step !== pointer.step) throw new DomainError('readManifest', file, `step ${pointer.step} (as ${POINTER} says)`, m.step);
   return m;
 }
 
-/** Load weights saved by {@link saveCheckpoint} into a model of the same kind and configuration. */
-export function loadCheckpoint(dir: string, model: CheckpointModel): CheckpointManifest {
+/** Read one data file of the checkpoint, verified against the manifest: exists, right size, right SHA-256. */
+function readDataFile(fn: string, dir: string, name: string): Float32Array {
+  const pointer = readPointer(fn, dir);
+  const m = readManifest(dir);
+  const entry = m.files[name];
+  const file = path.join(dir, pointer.current, name);
+  if (!entry) throw new DomainError(fn, file, 'a file listed in the manifest', 'a file the manifest does not list');
+  if (!existsSync(file)) throw new DomainError(fn, file, `a file of ${entry.bytes} bytes (listed in ${MANIFEST})`, 'no such file');
+  const buf = readFileSync(file);
+  if (buf.byteLength !== entry.bytes) {
+    throw new DomainError(fn, file, `${entry.bytes} bytes (as ${MANIFEST} says; the file was truncated or extended)`, `${buf.byteLength} bytes`);
+  }
+  const hash = sha256(buf);
+  if (hash !== entry.sha256) throw new DomainError(fn, file, `SHA-256 ${entry.sha256} (as ${MANIFEST} says; the file was changed or damaged)`, `SHA-256 ${hash}`);
+  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}
+
+/** Read verified packed tensors and refuse a non-finite value by file and variable (e.g. a run saved mid-divergence). */
+function readFiniteTensors(fn: string, dir: string, name: string, entries: readonly TensorEntry[]): Float32Array {
+  const data = readDataFile(fn, dir, name);
+  const bad = firstNonFinite(data, entries);
+  if (bad) throw new DomainError(fn, path.join(checkpointFolder(dir), name), 'finite values only', bad);
+  return data;
+}
+
+/**
+ * Load the weights of the checkpoint in `dir` into a model of the same kind and configuration, verified (see
+ * {@link readManifest}, plus weights.bin's size, SHA-256 and finiteness). `weights: 'ema'` loads the saved weight
+ * average instead (to sample with it, or into a `WeightAverage` to continue it).
+ */
+export function loadCheckpoint(dir: string, model: CheckpointModel, options: { weights?: 'model' | 'ema' } = {}): CheckpointManifest {
+  const which = options.weights ?? 'model';
+  if (which !== 'model' && which !== 'ema') throw new DomainError('loadCheckpoint', 'weights', "'model' or 'ema'", String(which));
   const m = readManifest(dir);
   if (m.kind !== model.kind) throw new DomainError('loadCheckpoint', 'model', `a '${m.kind}' model`, model.kind);
-  const buf = readFileSync(path.join(dir, 'weights.bin'));
-  const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  if (which === 'ema' && !m.ema) throw new DomainError('loadCheckpoint', 'weights', `'model' (the checkpoint in ${dir} holds no weight average)`, which);
   if (m.variables.length !== model.params.vars.size) throw new DomainError('loadCheckpoint', 'model', `${m.variables.length} variables`, model.params.vars.size);
   for (const v of m.variables) {
     const target = model.params.vars.get(v.name);
-    if (!target || target.size !== v.size) throw new DomainError('loadCheckpoint', `variable '${v.name}'`, `shape [${v.shape}]`, target ? `[${target.shape}]` : 'missing');
+    if (!target || target.shape.join() !== v.shape.join()) throw new DomainError('loadCheckpoint', `variable '${v.name}'`, `shape [${v.shape}]`, target ? `[${target.shape}]` : 'missing');
+  }
+  const data = readFiniteTensors('loadCheckpoint', dir, which === 'ema' ? 'ema.bin' : 'weights.bin', m.variables);
+  for (const v of m.variables) {
+    const target = model.params.vars.get(v.name)!;
     tf.tidy(() => target.assign(tf.tensor(data.subarray(v.offset, v.offset + v.size), v.shape)));
   }
   return m;
 }
 
-interface OptimizerManifest {
-  readonly format: 'ddpm-derived-optimizer/1';
-  /** tf's class name of the optimizer, e.g. 'Adam'. */
-  readonly optimizer: string;
-  /** The checkpoint step this state belongs to. */
-  readonly step: number;
-  readonly weights: { name: string; shape: number[]; dtype: string; offset: number; size: number }[];
-}
-
 /**
- * Save an optimizer's state (`getWeights()`: the step count and, for Adam, both moments of every variable) into
- * `dir` beside the checkpoint of `step`, as float32 (the step count is an integer well inside float32's exact range).
+ * Load the optimizer state saved with the checkpoint in `dir` into a fresh optimizer of the same class and
+ * hyper-parameters (the learning rate may differ). For Adam the running products β₁ᵗ, β₂ᵗ are restored exactly, so
+ * the next steps are bit for bit those of the run that saved it. Returns why nothing was loaded (no state saved),
+ * or undefined when it was; a damaged or mismatched state throws.
  */
-export async function saveOptimizerState(dir: string, optimizer: tf.Optimizer, step: number): Promise<void> {
-  const named = await optimizer.getWeights();
-  const { data, offsets } = packTensors(named.map(({ tensor }) => tensor));
-  const weights = named.map(({ name, tensor }, i) => ({ name, shape: [...tensor.shape], dtype: tensor.dtype, offset: offsets[i]!, size: tensor.size }));
-  // getWeights makes a new tensor for the step count; the moments are the optimizer's own variables.
-  named.filter(({ tensor }) => !(tensor instanceof tf.Variable)).forEach(({ tensor }) => tensor.dispose());
-  const manifest: OptimizerManifest = { format: 'ddpm-derived-optimizer/1', optimizer: optimizer.getClassName(), step, weights };
-  writeFilesAtomically(dir, [['optimizer.bin', data], ['optimizer.json', JSON.stringify(manifest)]]);
-}
-
-/**
- * Load the state saved by {@link saveOptimizerState} into a fresh optimizer of the same class, if `dir` holds one
- * saved at `step` (the checkpoint's step). Returns why it was not loaded, or undefined when it was.
- */
-export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer, step: number): Promise<string | undefined> {
-  const file = path.join(dir, 'optimizer.json');
-  if (!existsSync(file)) return 'no optimizer state saved';
-  const m = JSON.parse(readFileSync(file, 'utf8')) as OptimizerManifest;
-  if (m.format !== 'ddpm-derived-optimizer/1') throw new DomainError('loadOptimizerState', 'optimizer.json', "format 'ddpm-derived-optimizer/1'", String(m.format));
-  if (m.optimizer !== optimizer.getClassName()) throw new DomainError('loadOptimizerState', 'optimizer', `a '${m.optimizer}' optimizer (the saved state's class)`, optimizer.getClassName());
-  if (m.step !== step) return `the optimizer state is from step ${m.step}, the weights from step ${step}`;
-  const buf = readFileSync(path.join(dir, 'optimizer.bin'));
-  const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  const named = m.weights.map((w) => ({ name: w.name, tensor: tf.tensor(data.subarray(w.offset, w.offset + w.size), w.shape, w.dtype as tf.DataType) }));
+export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer): Promise<string | undefined> {
+  const m = readManifest(dir);
+  const o = m.optimizer;
+  if (!o) return 'no optimizer state saved';
+  if (o.className !== optimizer.getClassName()) throw new DomainError('loadOptimizerState', 'optimizer', `a '${o.className}' optimizer (the saved state's class)`, optimizer.getClassName());
+  const config = optimizer.getConfig() as Record<string, unknown>;
+  for (const [key, saved] of Object.entries(o.config)) {
+    if (key !== 'learningRate' && config[key] !== saved) throw new DomainError('loadOptimizerState', `optimizer's ${key}`, `${saved} (the saved state's)`, String(config[key]));
+  }
+  const data = readFiniteTensors('loadOptimizerState', dir, 'optimizer.bin', o.weights);
+  const named = [
+    { name: 'iter', tensor: tf.scalar(o.iterations, 'int32') as tf.Tensor },
+    ...o.weights.map((w) => ({ name: w.name, tensor: tf.tensor(data.subarray(w.offset, w.offset + w.size), w.shape) })),
+  ];
   await optimizer.setWeights(named);
-  // setWeights copies the moments into new variables; the step count it reads.
+  // setWeights copies the moments into new variables; its pow(β, t + 1) is replaced by the saved running products.
   named.forEach(({ tensor }) => tensor.dispose());
+  if (o.className === 'Adam') {
+    const { accBeta1, accBeta2 } = adamProducts('loadOptimizerState', optimizer);
+    tf.tidy(() => {
+      accBeta1.assign(tf.scalar(o.accBeta1!));
+      accBeta2.assign(tf.scalar(o.accBeta2!));
+    });
+  }
   return undefined;
+}
+
+/**
+ * Verify every file of the checkpoint in `dir` (pointer, manifest, each data file's size and SHA-256, finite
+ * values) without loading it into a model; returns the manifest. What a reliability check runs after a crash.
+ */
+export function verifyCheckpoint(dir: string): CheckpointManifest {
+  const m = readManifest(dir);
+  readFiniteTensors('verifyCheckpoint', dir, 'weights.bin', m.variables);
+  if (m.optimizer) readFiniteTensors('verifyCheckpoint', dir, 'optimizer.bin', m.optimizer.weights);
+  if (m.ema) readFiniteTensors('verifyCheckpoint', dir, 'ema.bin', m.variables);
+  for (const name of Object.keys(m.files)) if (!['weights.bin', 'optimizer.bin', 'ema.bin'].includes(name)) readDataFile('verifyCheckpoint', dir, name);
+  return m;
+}
+
+/**
+ * Check before training that checkpoints can be written into `dir`: create it, write and flush a probe file of
+ * `bytes` bytes (about one checkpoint's size, so a nearly full disk is found too), delete it. Throws a DomainError
+ * naming `arg` and the folder with the system's reason (read-only, no space, …), so no training time is spent on a
+ * run that cannot save.
+ */
+export function assertCheckpointWritable(fn: string, arg: string, dir: string, bytes: number): void {
+  const probe = path.join(dir, `.write-probe-${process.pid}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    writeDurably(probe, new Uint8Array(Math.max(1, Math.ceil(bytes))));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new DomainError(fn, arg, `a writable folder with room for a checkpoint (${(bytes / 1e6).toFixed(1)} MB)`, `${dir} (${err.message})`);
+  } finally {
+    try {
+      rmSync(probe, { force: true });
+    } catch {
+      // There is no probe to delete when the folder itself could not be made.
+    }
+  }
 }

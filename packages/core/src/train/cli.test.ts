@@ -1,11 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../testing/tf-setup.js';
 import { DomainError } from '../util/validate.js';
-import { readManifest } from './checkpoint.js';
+import { checkpointFolder, readManifest, verifyCheckpoint } from './checkpoint.js';
+import { TrainingStopped } from './options.js';
 import { defaultWorkers, runTrainCli } from './cli.js';
 
 // Smoke runs of `pnpm train` through its real code path (option parsing, data, model, training, checkpoint, PNG,
@@ -18,6 +19,14 @@ const run = (args: string) => runTrainCli(args.split(' '), quiet);
 function pngSize(file: string): [number, number] {
   const png = PNG.sync.read(readFileSync(file));
   return [png.width, png.height];
+}
+
+/** The largest |x − y| of two files read as float32 arrays (Infinity if their lengths differ). */
+function maxAbsDiff(x: Buffer, y: Buffer): number {
+  if (x.byteLength !== y.byteLength) return Infinity;
+  const a = new Float32Array(new Uint8Array(x).buffer);
+  const b = new Float32Array(new Uint8Array(y).buffer);
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 }
 
 /** Width or height of an image grid: `cells` tiles of `side` pixels with a 2-pixel gap around each (png.ts). */
@@ -39,51 +48,83 @@ describe('pnpm train (smoke runs)', () => {
     expect(readManifest(out).step).toBe(2);
     expect(path.basename(first.samples)).toBe('samples-000002.png');
     expect(pngSize(first.samples)).toEqual(size);
-    // With --ema the run keeps a weight average, saved as a checkpoint of the same model; without it, none.
-    const emaDir = path.join(out, 'ema');
-    if (model === 'ddpm2d') expect(existsSync(emaDir)).toBe(false);
-    else expect(readManifest(emaDir)).toMatchObject({ kind: readManifest(out).kind, config: readManifest(out).config, step: 2, meta: { emaDecay: 0.999, emaUpdates: 2 } });
+    // With --ema the checkpoint also holds the weight average (ema.bin) and its update count; without it, none.
+    if (model === 'ddpm2d') expect(readManifest(out).ema).toBeUndefined();
+    else expect(readManifest(out).ema).toEqual({ decay: 0.999, updates: 2 });
 
-    // Resuming with 0 steps must restore the saved weights exactly (a fresh initialisation would differ).
-    const weights = readFileSync(path.join(out, 'weights.bin'));
+    // Resuming with 0 steps restores the saved weights exactly (a fresh initialisation would differ) and rewrites nothing.
+    const weights = readFileSync(path.join(checkpointFolder(out), 'weights.bin'));
     const same = (await run(`${common} --steps 0 --resume`))!;
     expect(same.step).toBe(2);
-    expect(readFileSync(path.join(out, 'weights.bin')).equals(weights)).toBe(true);
+    expect(readFileSync(path.join(checkpointFolder(out), 'weights.bin')).equals(weights)).toBe(true);
 
     const resumed = (await run(`${common} --steps 2 --resume`))!;
     expect(resumed.step).toBe(4);
-    const m = readManifest(out);
-    expect(m.step).toBe(4);
-    expect(readFileSync(path.join(out, 'weights.bin')).equals(weights)).toBe(false);
+    expect(verifyCheckpoint(out).step).toBe(4);
+    expect(readFileSync(path.join(checkpointFolder(out), 'weights.bin')).equals(weights)).toBe(false);
     expect(pngSize(path.join(out, 'samples-000004.png'))).toEqual(size);
     // Resuming continues the average and its warm-up count.
-    if (model !== 'ddpm2d') expect(readManifest(emaDir).meta).toMatchObject({ emaUpdates: 4 });
+    if (model !== 'ddpm2d') expect(readManifest(out).ema).toEqual({ decay: 0.999, updates: 4 });
   });
 
+  // Resume is bit-identical: 2 steps, then 2 resumed, end with the raw bytes of 4 straight steps — weights, Adam's
+  // moments, the weight average — and the same Adam step count, β products and random stream (max |Δ| = 0).
   it.each([
-    ['ddpm2d', '--T 4 --batch 64 --samples 40 --workers 1'],
-    ['cddpm', '--T 4 --batch 4 --limit 64 --filters 8,16 --samples 10 --ema 0.99 --workers 2'],
-  ])('%s: 2 steps, then 2 resumed, end where 4 steps in one run end (saved Adam moments and random stream)', async (model, opts) => {
+    ['ddpm2d', '--T 4 --batch 64 --samples 8 --workers 1'],
+    ['ddpm2d', '--T 4 --batch 64 --samples 8 --workers 2 --ema 0.9'],
+    ['ddpm2d', '--T 4 --batch 64 --samples 8 --workers 1 --learn-variance'],
+    ['ddpm', '--T 4 --batch 4 --limit 32 --samples 2 --workers 1 --ema 0.99'],
+    ['cddpm', '--T 4 --batch 4 --limit 32 --samples 10 --workers 2 --ema 0.99'],
+    ['cddpm', '--T 4 --batch 4 --limit 32 --samples 10 --workers 1'],
+  ])('%s %s: 2 + 2 resumed steps end bit for bit where 4 straight steps end', async (model, opts) => {
     const straight = mkdtempSync(path.join(tmpdir(), `cli-straight-${model}-`));
     const split = mkdtempSync(path.join(tmpdir(), `cli-split-${model}-`));
-    const common = `${model} ${opts} --every 2 --backend wasm --seed 11`;
-    await run(`${common} --steps 4 --out ${straight}`);
-    await run(`${common} --steps 2 --out ${split}`);
-    await run(`${model} ${opts} --every 2 --backend wasm --steps 2 --resume --out ${split}`); // the seed comes from the checkpoint
-    const weights = (dir: string) => new Float32Array(new Uint8Array(readFileSync(path.join(dir, 'weights.bin'))).buffer);
-    for (const sub of model === 'cddpm' ? ['', 'ema'] : ['']) {
-      const a = weights(path.join(straight, sub));
-      const b = weights(path.join(split, sub));
-      const diffs = Array.from(a, (x, i) => Math.abs(x - b[i]!)).sort((x, y) => x - y);
-      // Loading recomputes Adam's bias corrections from the step count (β^t by pow, not a running product): a float32
-      // rounding, ~1e-8 here. A few UNet biases whose gradient is ~0 (Adam's update there is the sign of rounding
-      // noise, ±lr) may differ by up to lr = 2e-3 per step, so the bound is on the 99th percentile. With Adam
-      // restarted or another random stream, most weights would move differently by ~lr.
-      expect(diffs[Math.floor(0.99 * diffs.length)]!).toBeLessThan(1e-6);
-      expect(diffs[diffs.length - 1]!).toBeLessThan(2 * 2e-3);
+    const common = `${model} ${opts} --every 2 --backend wasm`;
+    await run(`${common} --seed 11 --steps 4 --out ${straight}`);
+    await run(`${common} --seed 11 --steps 2 --out ${split}`);
+    await run(`${common} --steps 2 --resume --out ${split}`); // the seed comes from the checkpoint
+    const [a, b] = [readManifest(straight), readManifest(split)];
+    expect(b.step).toBe(4);
+    expect(Object.keys(b.files).sort()).toEqual(opts.includes('--ema') ? ['ema.bin', 'optimizer.bin', 'weights.bin'] : ['optimizer.bin', 'weights.bin']);
+    for (const file of Object.keys(a.files)) {
+      const x = readFileSync(path.join(checkpointFolder(straight), file));
+      const y = readFileSync(path.join(checkpointFolder(split), file));
+      expect({ file, maxAbsDiff: maxAbsDiff(x, y) }).toEqual({ file, maxAbsDiff: 0 });
+      expect(x.equals(y)).toBe(true); // also the same bits where both are NaN-free zeros of either sign
     }
-    expect(readManifest(split).step).toBe(4);
+    // Everything of Adam's state but its tf variable names (numbered per process): step count, β products, layout.
+    const adam = (m: typeof a) => ({ ...m.optimizer, weights: m.optimizer!.weights.map(({ shape, offset, size }) => ({ shape, offset, size })) });
+    expect(adam(b)).toEqual(adam(a));
+    expect(b.meta.rngState).toEqual(a.meta.rngState);
     await expect(run(`${common} --steps 1 --resume --out ${split} --seed 12`)).rejects.toThrow(/'--seed' must be the checkpoint's seed = 11 when resuming/);
+  });
+
+  it('--resume refuses a missing or empty folder instead of training from scratch', async () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'cli-empty-'));
+    await expect(run(`ddpm2d --steps 1 --out ${empty} --resume`)).rejects.toThrow(/readManifest: argument 'dir' must be a folder holding a checkpoint \(checkpoint.json\); received .*\(no checkpoint.json in it\)/);
+    await expect(run(`ddpm2d --steps 1 --out ${path.join(empty, 'missing')} --resume`)).rejects.toThrow(/\(no such folder\)/);
+    expect(existsSync(path.join(empty, 'checkpoint.json'))).toBe(false);
+  });
+
+  it('a run whose loss becomes non-finite stops, keeps its last good checkpoint and says so', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'cli-nan-'));
+    const common = `ddpm2d --T 4 --batch 64 --samples 8 --workers 1 --out ${out} --every 2 --backend wasm`;
+    await run(`${common} --steps 2`);
+    const good = readFileSync(path.join(checkpointFolder(out), 'weights.bin'));
+    // lr 1e30: the first resumed step throws the weights to ±1e30, the next loss is Inf or NaN.
+    const err = await run(`${common} --steps 6 --resume --lr 1e30`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingStopped);
+    expect((err as Error).message).toMatch(/the loss became (NaN|Infinity) at step [3-8] \(learning rate 1e\+30\); training stopped and nothing after it was saved; the last good checkpoint is .* at step 2/);
+    expect(verifyCheckpoint(out).step).toBe(2);
+    expect(readFileSync(path.join(checkpointFolder(out), 'weights.bin')).equals(good)).toBe(true);
+  });
+
+  it('checks that --out can take a checkpoint before training', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cli-ro-'));
+    writeFileSync(path.join(dir, 'file'), 'x');
+    const err = await run(`ddpm2d --steps 1 --out ${path.join(dir, 'file', 'out')} --backend wasm`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as Error).message).toMatch(/pnpm train: argument '--out' must be a writable folder with room for a checkpoint/);
   });
 
   it('the quick preset trains on 16×16 digits, shown at 32×32; resuming keeps the checkpoint architecture', async () => {
@@ -124,17 +165,20 @@ describe('pnpm train (smoke runs)', () => {
   });
 
   it.each([
-    ['ddpm --steps 1.5', /'--steps' must be an integer >= 0; received 1.5/],
-    ['ddpm --steps 1e3', /'--steps' must be an integer >= 0; received 1e3/], // digits only, as for ae|vae|cvae
-    ['ddpm --batch 0', /'--batch' must be an integer >= 1; received 0/],
+    ['ddpm --steps 1.5', /'--steps' must be an integer in 0..10000000; received 1.5/],
+    ['ddpm --steps 1e3', /'--steps' must be an integer in 0..10000000; received 1e3/], // digits only, as for ae|vae|cvae
+    ['ddpm2d --steps 99999999999999999999', /'--steps' must be an integer in 0..10000000; received 99999999999999999999/],
+    ['ddpm2d --T 1', /'--T' must be an integer in 2..100000; received 1/],
+    ['ddpm2d --seed 4294967296', /'--seed' must be an integer in 0..4294967295; received 4294967296/],
+    ['ddpm --batch 0', /'--batch' must be an integer in 1..65536; received 0/],
     ['ddpm --batch 32 --micro 3', /'--micro' must be a divisor of --batch 32; received 3/],
-    ['ddpm --workers 0', /'--workers' must be an integer >= 1; received 0/],
+    ['ddpm --workers 0', /'--workers' must be an integer in 1..64; received 0/],
     ['ddpm --batch 32 --micro 2 --workers 3', /'--workers' must be a count with --workers × --micro dividing --batch 32; received 3/],
     ['cddpm --lr=-1e-3', /'--lr' must be a finite number > 0; received -1e-3/],
     ['cddpm --guidance abc', /'--guidance' must be a finite number; received abc/],
     ['ddpm --limit 70000', /'--limit' must be an integer in 1..60000; received 70000/],
     ['ddpm --size 24', /'--size' must be 16 or 32; received 24/],
-    ['ddpm --filters 16,x', /'--filters' must be an integer >= 8; received x/],
+    ['ddpm --filters 16,x', /'--filters' must be an integer in 8..4096; received x/],
     ['ddpm --filters 12,24', /'--filters' must be widths that are multiples of 8/],
     ['ddpm --preset huge', /'--preset' must be quick \| s4; received huge/],
     ['ddpm2d --dataset circles', /'--dataset' must be gaussianMixture \| twoMoons \| swissRoll; received circles/],

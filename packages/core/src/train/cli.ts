@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `pnpm train <model> [options]` — train a model from the command line with a progress bar (steps/s, loss, ETA),
- * checkpoints (JSON + binary weights in a folder; `--resume` continues from one) and PNG sample grids.
+ * checkpoints (one verified unit per save, train/checkpoint.ts; `--resume` continues one bit for bit) and PNG sample grids.
  *
  * Models: `ddpm2d` (MLP on a 2-D toy set), `ddpm` (UNet on MNIST), `cddpm` (conditional UNet with classifier-free
  * guidance). Run with `--help` for the options. The UNets default to the `quick` preset, small enough to draw
@@ -9,7 +9,6 @@
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -21,12 +20,12 @@ import { loadMnist, mnistTensor } from '../data/mnist.js';
 import { pointsTensor, toy2d, TOY_2D_NAMES, type Toy2dName } from '../data/toy2d.js';
 import { createRng, restoreRng, type RngState } from '../random/rng.js';
 import { linearSchedule } from '../schedule/schedule.js';
-import { DomainError } from '../util/validate.js';
-import { loadCheckpoint, loadOptimizerState, readManifest, saveCheckpoint, saveOptimizerState } from './checkpoint.js';
+import { assertInteger, DomainError } from '../util/validate.js';
+import { assertCheckpointWritable, hasCheckpoint, loadCheckpoint, loadOptimizerState, optimizerState, readManifest, saveCheckpoint } from './checkpoint.js';
 import { sampleModel, type Dataset } from './ddpm.js';
 import { trainDdpmParallel } from './parallel.js';
 import { WeightAverage } from './ema.js';
-import { numberOption } from './options.js';
+import { MAX_BATCH, MAX_SAMPLES, MAX_STEPS, MAX_T, numberOption, TrainingStopped } from './options.js';
 import { trainingProgressBar } from './progress.js';
 import { imageGridPng, scatterPng, writePng } from './png.js';
 import { AUTOENCODER_HELP, AUTOENCODER_KINDS, runAutoencoderCli } from './autoencoder.js';
@@ -62,16 +61,20 @@ export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoenco
   --limit N          MNIST training images to use (default 60000)
   --size N           image side: 32 (MNIST as S4 pads it) or 16 (2×2 average-pooled) (quick 16, s4 32)
   --filters a,b,c    UNet widths, multiples of 8 (quick 16,32,64; s4 64,128,256)
-  --out DIR          checkpoint folder (default checkpoints/<model>, git-ignored)
+  --out DIR          checkpoint folder (default checkpoints/<model>, git-ignored): checkpoint.json points at the
+                     current step-NNNNNN/ folder (weights, Adam state, weight average, checksums); checked for
+                     room before training
   --workers N        threads that compute each batch's gradient in shards, this one included; each runs its own
                      single-threaded backend (default: one per core, at most 4, splitting the batch evenly; 1 on
                      tfjs-node, which threads each op itself). On 2 cores, 2 threads took 0.69× (MLP), 0.8× (quick
                      UNet) and 0.55× (S4 UNet) of the 1-thread step time
   --every N          checkpoint + sample grid every N steps (default 500)
-  --resume           continue from the checkpoint in --out: its model settings, T and seed are kept, and with its
-                     saved Adam moments and random stream the run goes on as if it had not stopped
+  --resume           continue from the checkpoint in --out (refused if there is none or it is damaged): its model
+                     settings, T, seed, batch, micro, lr and --ema are kept, and with its saved Adam state, weight
+                     average and random stream the run goes on bit for bit as if it had not stopped. A loss that
+                     becomes NaN/∞ stops any run (exit 1) and keeps the last good checkpoint
   --ema D            also keep an exponential moving average of the weights, decay D in [0, 1) (default 0 = off;
-                     Ho et al. use 0.9999); sample grids then use it; saved in <out>/ema as a checkpoint
+                     Ho et al. use 0.9999); sample grids then use it; saved in the checkpoint (ema.bin)
   --guidance W       classifier-free guidance weight for cddpm samples (default 3)
   --samples N        samples in each grid (default 1000 points for ddpm2d, 32 for ddpm, 20 for cddpm)
   --eta η            the grids' DDIM sampler (50 steps): η in [0, 1], 0 deterministic, 1 as random as DDPM
@@ -89,6 +92,9 @@ type ModelName = (typeof MODELS)[number];
  * spread each op over the cores themselves, so with them: 1.
  */
 export function defaultWorkers(batch: number, micro: number, backend: BackendName = 'wasm', threadsPerBackend = 1): number {
+  assertInteger('defaultWorkers', 'batch', batch, 1);
+  assertInteger('defaultWorkers', 'micro', micro, 1);
+  assertInteger('defaultWorkers', 'threadsPerBackend', threadsPerBackend, 1);
   if (backend === 'node' || backend === 'node-gpu') return 1;
   for (let w = Math.min(4, Math.floor(os.availableParallelism() / threadsPerBackend)); w > 1; w--) if (batch % (w * micro) === 0) return w;
   return 1;
@@ -134,32 +140,46 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   if (!(presetName in UNET_PRESETS)) throw new DomainError('pnpm train', '--preset', Object.keys(UNET_PRESETS).join(' | '), values.preset);
   const preset = UNET_PRESETS[presetName];
 
-  const steps = numberOption('steps', values.steps, is2d ? 2000 : model === 'ddpm' ? preset.unconditionalSteps : preset.steps, { integer: true, min: 0 });
-  const batch = numberOption('batch', values.batch, is2d ? 1024 : preset.batch, { integer: true, min: 1 });
-  const micro = numberOption('micro', values.micro, is2d ? 1 : preset.micro, { integer: true, min: 1 });
+  const out = path.resolve(values.out ?? path.join('checkpoints', model));
+  // --resume continues the checkpoint in --out, verified; a missing, empty or damaged one is refused, never
+  // silently replaced by a run from scratch.
+  const resumeFrom = values.resume ? readManifest(out) : undefined;
+  const saved = resumeFrom?.meta ?? {};
+  const notes: string[] = [];
+  /** A resumed run keeps the checkpoint's training settings unless the flag says otherwise (and then says so). */
+  const keptSetting = (name: string, given: string | undefined, value: number, savedValue: unknown): number => {
+    if (!resumeFrom || typeof savedValue !== 'number') return value;
+    if (given === undefined) return savedValue;
+    if (value !== savedValue) notes.push(`--${name} ${value} instead of the checkpoint's ${savedValue}: the run no longer continues exactly`);
+    return value;
+  };
+
+  const steps = numberOption('steps', values.steps, is2d ? 2000 : model === 'ddpm' ? preset.unconditionalSteps : preset.steps, { integer: true, min: 0, max: MAX_STEPS });
+  const batch = keptSetting('batch', values.batch, numberOption('batch', values.batch, is2d ? 1024 : preset.batch, { integer: true, min: 1, max: MAX_BATCH }), saved.batch);
+  const micro = keptSetting('micro', values.micro, numberOption('micro', values.micro, is2d ? 1 : preset.micro, { integer: true, min: 1 }), saved.micro);
   if (batch % micro) throw new DomainError('pnpm train', '--micro', `a divisor of --batch ${batch}`, micro);
   // An explicit count is checked now; the default depends on the backend chosen below.
-  const askedWorkers = values.workers === undefined ? undefined : numberOption('workers', values.workers, 1, { integer: true, min: 1 });
+  const askedWorkers = values.workers === undefined ? undefined : numberOption('workers', values.workers, 1, { integer: true, min: 1, max: 64 });
   if (askedWorkers !== undefined && batch % (askedWorkers * micro)) {
     throw new DomainError('pnpm train', '--workers', `a count with --workers × --micro dividing --batch ${batch}`, askedWorkers);
   }
-  const lr = numberOption('lr', values.lr, is2d ? 2e-3 : preset.lr, { positive: true });
-  let T = numberOption('T', values.T, is2d ? 100 : 1000, { integer: true, min: 1 });
+  const lr = keptSetting('lr', values.lr, numberOption('lr', values.lr, is2d ? 2e-3 : preset.lr, { positive: true }), saved.lr);
+  let T = numberOption('T', values.T, is2d ? 100 : 1000, { integer: true, min: 2, max: MAX_T });
   const every = numberOption('every', values.every, 500, { integer: true, min: 1 });
   // Off by default: on the quick preset it did not measurably improve samples (docs/BENCHMARKS.md, quality:ddpm).
-  const emaDecay = numberOption('ema', values.ema, 0, { finite: true });
+  const emaDecay = keptSetting('ema', values.ema, numberOption('ema', values.ema, 0, { finite: true }), resumeFrom?.ema?.decay);
   if (!(emaDecay >= 0 && emaDecay < 1)) throw new DomainError('pnpm train', '--ema', 'a decay in [0, 1) (0 = off)', values.ema);
   const eta = numberOption('eta', values.eta, 1, { finite: true });
   if (!(eta >= 0 && eta <= 1)) throw new DomainError('pnpm train', '--eta', 'a number in [0, 1]', values.eta);
   const guidance = numberOption('guidance', values.guidance, 3, { finite: true });
-  const nSamples = numberOption('samples', values.samples, is2d ? 1000 : model === 'cddpm' ? 20 : 32, { integer: true, min: 1 });
-  const seed = numberOption('seed', values.seed, 0, { integer: true, min: 0 });
+  const nSamples = numberOption('samples', values.samples, is2d ? 1000 : model === 'cddpm' ? 20 : 32, { integer: true, min: 1, max: MAX_SAMPLES });
+  const seed = numberOption('seed', values.seed, 0, { integer: true, min: 0, max: 2 ** 32 - 1 });
   const limit = numberOption('limit', values.limit, 60000, { integer: true, min: 1, max: 60000 });
   let size = numberOption('size', values.size, preset.size, { integer: true, min: 16, max: 32 });
   if (size !== 16 && size !== 32) throw new DomainError('pnpm train', '--size', '16 or 32', size);
   let filters: number[] = [...preset.filters];
   if (values.filters !== undefined) {
-    filters = values.filters.split(',').map((f) => numberOption('filters', f, 0, { integer: true, min: 8 }));
+    filters = values.filters.split(',').map((f) => numberOption('filters', f, 0, { integer: true, min: 8, max: 4096 }));
     filters.forEach((f) => {
       if (f % 8) throw new DomainError('pnpm train', '--filters', 'widths that are multiples of 8 (GroupNorm has 8 groups)', values.filters);
     });
@@ -167,11 +187,11 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   if (values['learn-variance'] && !is2d) throw new DomainError('pnpm train', '--learn-variance', 'used with ddpm2d only (the UNets have no variance head)', model);
   const dataset = (values.dataset ?? 'twoMoons') as Toy2dName;
   if (!TOY_2D_NAMES.includes(dataset)) throw new DomainError('pnpm train', '--dataset', TOY_2D_NAMES.join(' | '), dataset);
-  const out = path.resolve(values.out ?? path.join('checkpoints', model));
 
   // A resumed run keeps the checkpoint's architecture and schedule, whatever the flags say.
-  const resumeFrom = values.resume && existsSync(path.join(out, 'model.json')) ? readManifest(out) : undefined;
   if (resumeFrom) {
+    const expectedKind = is2d ? 'mlp' : 'unet';
+    if (resumeFrom.kind !== expectedKind) throw new DomainError('pnpm train', '--resume', `a checkpoint of a ${model} model in --out`, `${out} (kind '${resumeFrom.kind}')`);
     const classes = Number((resumeFrom.config as { numClasses?: number }).numClasses ?? 0);
     if ((model === 'cddpm') !== classes > 0) throw new DomainError('pnpm train', '--resume', `a checkpoint of a ${model} model in --out`, `${out} (numClasses = ${classes})`);
     if (!is2d) size = (resumeFrom.config as UNetOptions).size ?? size;
@@ -180,6 +200,8 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
       if (values.T !== undefined && ckptT !== T) throw new DomainError('pnpm train', '--T', `the checkpoint's T = ${ckptT} when resuming`, T);
       T = ckptT;
     }
+  } else if (hasCheckpoint(out)) {
+    notes.push(`${out} holds a checkpoint; this run starts from scratch and replaces it (--resume continues it)`);
   }
   // One stream draws the toy data and the initial weights, so a resumed run rebuilds the same data from the seed.
   let runSeed = seed;
@@ -213,30 +235,37 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   let start = 0;
   const optimizer = tf.train.adam(lr);
   // The training stream (batches, t, ε, label dropout): a resumed run continues the saved one, and with Adam's saved
-  // moments takes the steps the uninterrupted run would have (checkpoints of older versions kept neither).
+  // state (moments and its running β products) and the weight average takes bit for bit the steps the uninterrupted
+  // run would have.
   let trainRng = rng;
+  let average: WeightAverage | undefined;
   if (resumeFrom) {
     loadCheckpoint(out, net);
     start = resumeFrom.step;
-    const saved = resumeFrom.meta.rngState as RngState | undefined;
-    trainRng = saved ? restoreRng(saved) : createRng(runSeed + start * 7919);
-    const notLoaded = await loadOptimizerState(out, optimizer, start);
-    const notes = [...(notLoaded ? [`${notLoaded}: Adam restarts`] : []), ...(saved ? [] : ['no saved random stream: a new one starts'])];
-    log(`resumed from ${out} at step ${start}${notes.length ? ` (${notes.join('; ')})` : ''}`);
+    const savedStream = resumeFrom.meta.rngState as RngState | undefined;
+    trainRng = savedStream ? restoreRng(savedStream) : createRng(runSeed + start * 7919);
+    const notLoaded = await loadOptimizerState(out, optimizer);
+    if (notLoaded) notes.push(`${notLoaded}: Adam restarts`);
+    if (!savedStream) notes.push('no saved random stream: a new one starts');
   }
-  // The weight average lives in <out>/ema as a checkpoint of the same model, so anything that loads a checkpoint can
-  // sample from it; resuming continues it (and its warm-up) if it was kept, else starts it from the loaded weights.
-  const emaDir = path.join(out, 'ema');
-  let average: WeightAverage | undefined;
+  // The weight average is saved in the same checkpoint (ema.bin); resuming continues it and its warm-up, or starts
+  // it from the loaded weights if the checkpoint kept none.
   if (emaDecay > 0) {
-    const kept = resumeFrom && existsSync(path.join(emaDir, 'model.json')) ? readManifest(emaDir) : undefined;
-    average = new WeightAverage(net.params, emaDecay, kept ? Number(kept.meta.emaUpdates ?? 0) : 0);
-    if (kept) loadCheckpoint(emaDir, { kind: net.kind, config: net.config, params: average });
+    const kept = resumeFrom?.ema;
+    average = new WeightAverage(net.params, emaDecay, kept ? kept.updates : 0);
+    if (kept) loadCheckpoint(out, { kind: net.kind, config: net.config, params: average }, { weights: 'ema' });
+    else if (resumeFrom) notes.push('the checkpoint kept no weight average: it starts from the loaded weights');
   }
+  if (resumeFrom) log(`resumed from ${out} at step ${start}`);
+  for (const note of notes) log(`note: ${note}`);
+  // Found now rather than at the first checkpoint, after the training time is spent: a read-only or full --out.
+  const checkpointBytes = 4 * net.params.count * (3 + (average ? 1 : 0));
+  assertCheckpointWritable('pnpm train', '--out', out, checkpointBytes + 1e6);
+
+  const meta = () => ({ schedule: { name: schedule.name, T }, backend: choice.name, preset: is2d ? undefined : presetName, batch, micro, lr, seed: runSeed, rngState: trainRng.state() });
   const saveAll = async (step: number) => {
-    saveCheckpoint(out, net, step, meta());
-    await saveOptimizerState(out, optimizer, step);
-    if (average) saveCheckpoint(emaDir, { kind: net.kind, config: net.config, params: average }, step, { ...meta(), emaDecay, emaUpdates: average.updates });
+    const state = await optimizerState(optimizer);
+    saveCheckpoint(out, net, step, meta(), { optimizer: state, ...(average ? { ema: { vars: average.vars, decay: emaDecay, updates: average.updates } } : {}) });
   };
   const shape = is2d ? '2-D points' : `${size}×${size} images, widths ${filters.join(',')} (preset ${presetName})`;
   log(`${model}: ${net.params.count.toLocaleString()} parameters, ${data.x.shape[0]} ${shape}, T = ${T}, batch ${batch}${workers > 1 ? ` in ${workers} shards on as many threads` : ''}${micro > 1 ? ` (${micro} micro-batches${workers > 1 ? ' each' : ''})` : ''}, lr ${lr}`);
@@ -256,19 +285,30 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     s.dispose();
     return file;
   };
-  const meta = () => ({ schedule: { name: schedule.name, T }, backend: choice.name, preset: is2d ? undefined : presetName, batch, lr, seed: runSeed, rngState: trainRng.state() });
 
   const bar = trainingProgressBar();
   bar.start(start + steps, start, { speed: '-', loss: '-' });
   let lossAverage: number | undefined;
-  let lastSaved = start;
+  let lastSaved = resumeFrom ? start : undefined;
   let lastSamples = '';
+  let diverged: { step: number; loss: number } | undefined;
   const t0 = performance.now();
   let result: Awaited<ReturnType<typeof trainDdpmParallel>>;
+  const dispose = () => {
+    data.x.dispose();
+    average?.dispose();
+    net.params.dispose();
+    optimizer.dispose();
+  };
   try {
     result = await trainDdpmParallel(net, data, trainRng, {
       schedule, steps, batchSize: batch, optimizer, microBatches: micro, startStep: start, workers, backend: choice.name,
       onStep: async ({ step, loss, seconds }) => {
+        // A non-finite loss means the weights are (or are about to be) NaN: stop before anything of it is saved.
+        if (!Number.isFinite(loss)) {
+          diverged = { step, loss };
+          return false;
+        }
         average?.update();
         lossAverage = lossAverage === undefined ? loss : 0.98 * lossAverage + 0.02 * loss;
         bar.update(step, { speed: (1 / seconds).toFixed(2), loss: lossAverage.toFixed(4) });
@@ -281,19 +321,33 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
         }
       },
     });
+  } catch (e) {
+    dispose();
+    // A checkpoint that could not be written (disk full, folder gone) leaves the previous one in place.
+    if (e instanceof DomainError || !(e as NodeJS.ErrnoException).code) throw e;
+    throw new TrainingStopped(`pnpm train: could not write a checkpoint into ${out} (${(e as Error).message}); ${lastGood(out, lastSaved)}`);
   } finally {
     bar.stop();
   }
+  if (diverged) {
+    dispose();
+    throw new TrainingStopped(
+      `pnpm train: the loss became ${diverged.loss} at step ${diverged.step} (learning rate ${lr}); training stopped and nothing after it was saved; ${lastGood(out, lastSaved)}`,
+    );
+  }
   const end = start + steps;
-  const savedNow = lastSaved === end && steps > 0;
+  const savedNow = lastSaved === end;
   if (!savedNow) await saveAll(end);
-  const samples = savedNow ? lastSamples : writeSamples(end);
+  const samples = savedNow && lastSamples ? lastSamples : writeSamples(end);
   log(`checkpoint: ${out} (step ${end}); samples: ${samples}`);
-  data.x.dispose();
-  average?.dispose();
-  net.params.dispose();
-  result.optimizer.dispose();
-  return { model, out, step: end, samples, losses: result.losses };
+  const losses = result.losses;
+  dispose();
+  return { model, out, step: end, samples, losses };
+}
+
+/** Where a stopped run's last complete checkpoint is, for the message that says it stopped. */
+function lastGood(out: string, step: number | undefined): string {
+  return step === undefined ? `no checkpoint was written by this run (${out} is unchanged)` : `the last good checkpoint is ${out} at step ${step} (pnpm train … --resume continues it)`;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -304,6 +358,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   try {
     if (!(await (autoencoder ? runAutoencoderCli(args) : runTrainCli(args)))) process.exit(0);
   } catch (e) {
+    // A run that stopped (diverged, could not save): say why and where its last checkpoint is; exit non-zero.
+    if (e instanceof TrainingStopped) {
+      console.error(e.message);
+      process.exit(1);
+    }
     // Bad options: the message names the option; no stack trace.
     if (e instanceof DomainError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`${(e as Error).message}\n\n${autoencoder ? AUTOENCODER_HELP : HELP}`);

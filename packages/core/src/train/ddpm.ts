@@ -16,7 +16,8 @@ import { ddimSample, ddimTimesteps, ddpmSample, ddpmSampleLearnedVariance, type 
 import type { ReverseVarianceChoice } from '../posterior/posterior.js';
 import { classifierFreeGuidance, dropLabels } from '../sampling/guidance.js';
 import type { NoiseSchedule } from '../schedule/schedule.js';
-import { assertInInterval, assertInteger, assertNonNegative, assertPositive, DomainError } from '../util/validate.js';
+import { assertFinite, assertInInterval, assertInteger, assertIntegerInRange, assertNonNegative, assertPositive, DomainError } from '../util/validate.js';
+import { MAX_STEPS as MAX_TRAINING_STEPS } from './options.js';
 
 /** A dataset in memory: examples [N, …dataShape] (float32) and optional int labels. */
 export interface Dataset {
@@ -183,6 +184,7 @@ export function accumulateGradients(
   const B = x0.shape[0]!;
   const m = microBatches;
   assertInteger('accumulateGradients', 'microBatches', m, 1);
+  assertPositive('accumulateGradients', 'weight', weight);
   if (B % m) throw new DomainError('accumulateGradients', 'microBatches', `a divisor of the batch size ${B}`, m);
   const vars = model.params.list;
   const mb = B / m;
@@ -213,6 +215,11 @@ export function accumulateGradients(
 
 /** Apply gradients given in `model.params.list` order with the optimizer, then dispose of them. */
 export function applyGradients(model: DenoiserModel, optimizer: tf.Optimizer, grads: tf.Tensor[]): void {
+  const vars = model.params.list;
+  if (grads.length !== vars.length) throw new DomainError('applyGradients', 'grads', `${vars.length} gradients (one per variable)`, grads.length);
+  grads.forEach((g, i) => {
+    if (g.shape.join() !== vars[i]!.shape.join()) throw new DomainError('applyGradients', `grads[${i}]`, `shape [${vars[i]!.shape}]`, `[${g.shape}]`);
+  });
   const named: Record<string, tf.Tensor> = {};
   model.params.list.forEach((v, i) => (named[v.name] = grads[i]!));
   optimizer.applyGradients(named);
@@ -255,12 +262,21 @@ export function prepareTraining(
   fn: string,
   model: DenoiserModel,
   data: Dataset,
-  options: Pick<DdpmTrainOptions, 'steps' | 'batchSize' | 'learningRate' | 'optimizer' | 'objective' | 'vlbWeight'>,
+  options: Pick<DdpmTrainOptions, 'steps' | 'batchSize' | 'learningRate' | 'optimizer' | 'objective' | 'vlbWeight' | 'startStep' | 'microBatches' | 'pUncond'> & { readonly onStep?: unknown },
 ): { lossOptions: { objective: DdpmObjective; vlbWeight: number }; optimizer: tf.Optimizer } {
   const { steps, batchSize, learningRate = 1e-3, objective, vlbWeight } = options;
-  assertInteger(fn, 'steps', steps, 0);
+  // steps sizes the loss array: a bound turns a typo (1e20) into this message rather than an allocation failure.
+  assertIntegerInRange(fn, 'steps', steps, 0, MAX_TRAINING_STEPS);
   assertInteger(fn, 'batchSize', batchSize, 1);
   assertPositive(fn, 'learningRate', learningRate);
+  if (options.startStep !== undefined) assertInteger(fn, 'startStep', options.startStep, 0);
+  if (options.microBatches !== undefined) assertInteger(fn, 'microBatches', options.microBatches, 1);
+  if (options.pUncond !== undefined) assertInInterval(fn, 'pUncond', options.pUncond, 0, 1);
+  if (options.onStep !== undefined && typeof options.onStep !== 'function') throw new DomainError(fn, 'onStep', 'a function', String(options.onStep));
+  if (options.optimizer !== undefined && !(options.optimizer instanceof tf.Optimizer)) throw new DomainError(fn, 'optimizer', 'a tf.Optimizer', String(options.optimizer));
+  if (!(data?.x instanceof tf.Tensor) || data.x.rank < 2 || data.x.shape[0] === 0) throw new DomainError(fn, 'data.x', 'a tensor of examples [N ≥ 1, …]', data?.x ? `[${data.x.shape}]` : String(data?.x));
+  if (data.x.shape.slice(1).join() !== model.dataShape.join()) throw new DomainError(fn, 'data.x', `examples of the model's shape [N, ${model.dataShape}]`, `[${data.x.shape}]`);
+  if (model.numClasses > 0 && !data.labels) throw new DomainError(fn, 'data.labels', 'int labels for a conditional model', 'none');
   const N = data.x.shape[0]!;
   if (data.labels && data.labels.length !== N) throw new DomainError(fn, 'data.labels', `${N} labels (one per example)`, data.labels.length);
   const lossOptions = resolveObjective(fn, model, { objective, vlbWeight });
@@ -325,17 +341,33 @@ export function epsVarianceModelOf(model: DenoiserModel, labels?: tf.Tensor, gui
 /** Draw n samples from a trained model with DDPM (F1; with its learned Σ_θ if it has one, D7) or DDIM (F4), optionally guided (F6). */
 export function sampleModel(model: DenoiserModel, schedule: NoiseSchedule, n: number, rng: Rng, options: SampleOptions = {}): tf.Tensor {
   assertInteger('sampleModel', 'n', n, 1);
+  const sampler = options.sampler ?? 'ddpm';
+  // A misspelt sampler ('ddmi') would otherwise fall through to DDPM without a word.
+  if (sampler !== 'ddpm' && sampler !== 'ddim') throw new DomainError('sampleModel', 'sampler', "'ddpm' or 'ddim'", String(sampler));
+  // DDIM's settings are checked even when DDPM is asked for (callers pass one set of options to both).
+  if (options.ddimSteps !== undefined) assertIntegerInRange('sampleModel', 'ddimSteps', options.ddimSteps, 1, schedule.T);
+  if (options.eta !== undefined) assertInInterval('sampleModel', 'eta', options.eta, 0, 1);
+  if (options.guidance !== undefined) {
+    assertFinite('sampleModel', 'guidance', options.guidance);
+    if (!options.labels) throw new DomainError('sampleModel', 'guidance', 'used with labels (classifier-free guidance needs a class to guide to)', options.guidance);
+  }
+  if (options.onStep !== undefined && typeof options.onStep !== 'function') throw new DomainError('sampleModel', 'onStep', 'a function', String(options.onStep));
   const shape = [n, ...model.dataShape];
   const variance = options.variance ?? (learnsVariance(model) ? 'learned' : 'beta');
   assertVarianceChoice('sampleModel', model, variance);
   let labels: tf.Tensor | undefined;
   if (options.labels) {
     if (options.labels.length !== n) throw new DomainError('sampleModel', 'labels', `${n} labels (one per sample)`, options.labels.length);
+    if (model.numClasses === 0) throw new DomainError('sampleModel', 'labels', 'none for an unconditional model', `${n} labels`);
+    for (let i = 0; i < n; i++) {
+      // numClasses itself is ∅, the unconditional label (F6).
+      assertIntegerInRange('sampleModel', `labels[${i}]`, options.labels[i]!, 0, model.numClasses);
+    }
     labels = tf.tensor1d(Int32Array.from(options.labels), 'int32');
   }
   const eps = epsModelOf(model, labels, options.guidance ?? 1);
   try {
-    if (options.sampler === 'ddim') {
+    if (sampler === 'ddim') {
       return ddimSample(schedule, eps, shape, rng, { timesteps: ddimTimesteps(schedule.T, options.ddimSteps ?? 50), eta: options.eta ?? 0, onStep: options.onStep });
     }
     if (variance === 'learned') {

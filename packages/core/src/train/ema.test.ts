@@ -78,17 +78,17 @@ describe('weight average (EMA) used for sampling', () => {
     model.params.dispose();
   });
 
-  it('saved as a checkpoint of the model, it loads into the model itself (what sampling from <out>/ema does)', () => {
+  it('saved with a checkpoint of the model, it loads into the model itself (what sampling with the average does)', () => {
     const rng = createRng(seed + 2);
     const model = new MlpDenoiser(rng, { hidden: 8, layers: 1 });
     const avg = new WeightAverage(model.params, 0.9);
     model.params.list.forEach((v) => v.assign(tf.mul(v, 3)));
     avg.update();
     const dir = mkdtempSync(path.join(tmpdir(), 'ema-'));
-    saveCheckpoint(dir, { kind: model.kind, config: model.config, params: avg }, 1, { emaUpdates: avg.updates });
+    saveCheckpoint(dir, model, 1, {}, { ema: { vars: avg.vars, decay: avg.decay, updates: avg.updates } });
     const fresh = new MlpDenoiser(createRng(seed + 3), model.config);
-    const m = loadCheckpoint(dir, fresh);
-    expect(m.meta.emaUpdates).toBe(1);
+    const m = loadCheckpoint(dir, fresh, { weights: 'ema' });
+    expect(m.ema).toEqual({ decay: 0.9, updates: 1 });
     for (const [name, v] of fresh.params.vars) expect(v.dataSync()).toEqual(avg.vars.get(name)!.dataSync());
     avg.dispose();
     model.params.dispose();

@@ -4,6 +4,25 @@
  */
 import { DomainError } from '../util/validate.js';
 
+/**
+ * Upper bounds of the options that size arrays or loops, so that a typo (`--steps 99999999999999999999`) is refused
+ * by name instead of failing deep inside (a Float64Array of 1e20 losses, a wasm allocation). Far above any run here:
+ * 10 million steps of ddpm2d take ~6 days on this machine.
+ */
+export const MAX_STEPS = 10_000_000;
+export const MAX_BATCH = 65_536;
+export const MAX_T = 100_000;
+export const MAX_SAMPLES = 100_000;
+
+/**
+ * A training run that stopped on its own, with a message for the user (what happened, at which step, where the last
+ * good checkpoint is): the loss became non-finite, or a checkpoint could not be written. The CLI prints the message
+ * and exits with status 1.
+ */
+export class TrainingStopped extends Error {
+  override name = 'TrainingStopped';
+}
+
 /** What a numeric option accepts: an integer in min..max, a number > 0, or any finite number. */
 export type NumberKind = { integer: true; min: number; max?: number } | { positive: true } | { finite: true };
 

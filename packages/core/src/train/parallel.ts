@@ -17,7 +17,7 @@ import { randomBatch } from '../data/batch.js';
 import type { Rng } from '../random/rng.js';
 import type { NoiseSchedule } from '../schedule/schedule.js';
 import { packTensors } from '../util/tensor.js';
-import { assertInteger, DomainError } from '../util/validate.js';
+import { assertInteger, assertIntegerInRange, DomainError } from '../util/validate.js';
 import { accumulateGradients, applyGradients, drawTrainingNoise, prepareTraining, type Dataset, type DdpmLossOptions, type DdpmTrainOptions, type DdpmTrainResult, type TrainingNoise, type TrainStepInfo } from './ddpm.js';
 import type { GradientReply, GradientRequest, WorkerInit } from './gradient-worker.js';
 
@@ -190,7 +190,9 @@ export interface ParallelTrainOptions extends Omit<DdpmTrainOptions, 'onStep'> {
  */
 export async function trainDdpmParallel(model: DenoiserModel, data: Dataset, rng: Rng, options: ParallelTrainOptions): Promise<DdpmTrainResult> {
   const { schedule, steps, batchSize, microBatches = 1, pUncond = 0.1, startStep = 0, onStep, workers } = options;
-  assertInteger('trainDdpmParallel', 'workers', workers, 1);
+  assertIntegerInRange('trainDdpmParallel', 'workers', workers, 1, 64);
+  const backends = ['node-gpu', 'node', 'wasm', 'cpu'];
+  if (options.backend !== undefined && !backends.includes(options.backend)) throw new DomainError('trainDdpmParallel', 'backend', backends.join(' | '), String(options.backend));
   assertInteger('trainDdpmParallel', 'microBatches', microBatches, 1);
   if (Number.isInteger(batchSize) && batchSize % (workers * microBatches)) {
     throw new DomainError('trainDdpmParallel', 'batchSize', `a multiple of workers × microBatches = ${workers * microBatches}`, batchSize);

@@ -5,14 +5,16 @@
 import { writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import type * as tf from '@tensorflow/tfjs-core';
-import { DomainError } from '../util/validate.js';
+import { assertInteger, assertIntegerInRange, assertPositive, DomainError } from '../util/validate.js';
 
 /** Encode [N, H, W, C] images in [−1, 1] as one PNG grid with `cols` columns and a 2-pixel gap. */
 export function imageGridPng(images: tf.Tensor, cols = 8): Buffer {
   if (images.rank !== 4 || (images.shape[3] !== 1 && images.shape[3] !== 3)) {
     throw new DomainError('imageGridPng', 'images', 'a tensor [N, H, W, 1 or 3]', `[${images.shape}]`);
   }
+  assertInteger('imageGridPng', 'cols', cols, 1);
   const [N, H, W, C] = images.shape as [number, number, number, number];
+  if (N === 0) throw new DomainError('imageGridPng', 'images', 'at least one image', `[${images.shape}]`);
   const v = images.dataSync();
   const c = Math.min(cols, N);
   const rows = Math.ceil(N / c);
@@ -38,6 +40,9 @@ export function imageGridPng(images: tf.Tensor, cols = 8): Buffer {
 
 /** Draw flat 2-D points (x, y pairs) as dark dots on white, in the square [−lim, lim]². */
 export function scatterPng(points: ArrayLike<number>, size = 256, lim = 3): Buffer {
+  if (points.length % 2) throw new DomainError('scatterPng', 'points', 'x, y pairs (an even length)', `length ${points.length}`);
+  assertIntegerInRange('scatterPng', 'size', size, 1, 8192);
+  assertPositive('scatterPng', 'lim', lim);
   const png = new PNG({ width: size, height: size });
   png.data.fill(255);
   for (let i = 0; i + 1 < points.length; i += 2) {
