@@ -138,7 +138,8 @@ export function coefficientTable(schedule: NoiseSchedule, key: string, f: (t: nu
  */
 export function packTensors(tensors: readonly tf.Tensor[]): { data: Float32Array<ArrayBuffer>; offsets: number[] } {
   if (!Array.isArray(tensors)) throw new DomainError('packTensors', 'tensors', 'an array of tensors', tensors);
-  tensors.forEach((t, i) => assertTensor('packTensors', `tensors[${i}]`, t));
+  // Packing moves values, it does not judge them: the caller (a checkpoint, a worker) decides what non-finite data means.
+  tensors.forEach((t, i) => assertTensor('packTensors', `tensors[${i}]`, t, false));
   const offsets: number[] = [];
   let size = 0;
   for (const t of tensors) {
