@@ -88,4 +88,16 @@ describe('C6 and C9', () => {
       for (let t = 2; t <= s.T; t++) expect(signalToNoiseRatio(s, t)).toBeLessThan(signalToNoiseRatio(s, t - 1));
     }
   });
+
+  it('C9 SNR is the ratio ᾱ_t/(1 − ᾱ_t) itself: SNR/(1 + SNR) gives ᾱ_t back, and SNR(1) = (1 − β_1)/β_1', () => {
+    // Monotonicity alone passes for any increasing transform of the ratio (its square root, its log); these pin the value.
+    const s = linearSchedule(1000);
+    // ᾱ_1 = 1 − 1e-4: the ratio is 9999 (a square root would give ≈ 100). Rounding of 1 − ᾱ_1: a few ulps of 1e-4.
+    assertClose(signalToNoiseRatio(s, 1), (1 - 1e-4) / 1e-4, { rel: 1e3 * EPS }, 'SNR(1)');
+    for (const t of [1, 10, 250, 500, 999, 1000]) {
+      const snr = signalToNoiseRatio(s, t);
+      // x ↦ x/(1 + x) inverts the ratio; relative rounding error grows like 1/(1 − ᾱ_t) near t = 1.
+      assertClose(snr / (1 + snr), alphaBar(s, t), { rel: 1e5 * EPS }, `SNR/(1+SNR) at t=${t}`);
+    }
+  });
 });
