@@ -30,7 +30,7 @@ function evalLoss(model: MlpDenoiser, schedule: ReturnType<typeof linearSchedule
 }
 
 describe('E4 DDPM training of the 2-D MLP denoiser', () => {
-  it('E4 toy data: each dataset draws n finite points from its seed, reproducibly', () => {
+  it('toy2d: each dataset draws n finite points from its seed, reproducibly', () => {
     for (const name of TOY_2D_NAMES) {
       const a = toy2d(name, 100, createRng(3));
       expect(a.length).toBe(200);
