@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { assertClose, EPS } from '../testing/expect-close.js';
 import {
+  alpha,
   alphaBar,
   alphaBarsFromAlphas,
+  beta,
   alphasFromBetas,
   cosineSchedule,
   linearSchedule,
@@ -63,6 +65,33 @@ describe('C2 α and ᾱ', () => {
     expect(() => alphaBarsFromAlphas([0.5, 0.5])).toThrow(/alphas\[0\]/);
     // 200 steps of β = 0.999 give ᾱ = 1e-600, which underflows to 0 (x̂_0 = (x_t − ε)/0 would be NaN).
     expect(() => scheduleFromBetas(new Array(200).fill(0.999))).toThrow(/alphaBarsFromAlphas: argument 'alphas\[1\.\.\d+\]' must be a product ᾱ_t > 0/);
+  });
+
+  it('C1 and C2 validators name their own function, argument and interval, and each interval end is open or closed as documented', () => {
+    // Open ends: β, α and the linear endpoints in (0, 1), the cosine offset s in (0, 1], maxBeta in (0, 1). A check loosened at one
+    // end would let the value through to scheduleFromBetas, whose message names another function (or to no error).
+    const interval = (fn: string, arg: string, range: string) => new RegExp(`^${fn}: argument '${arg}' must be a number in ${range}`);
+    for (const b of [0, 1]) expect(() => alphasFromBetas([0, b])).toThrow(interval('alphasFromBetas', 'betas\\[1\\]', '\\(0, 1\\)'));
+    expect(() => alphasFromBetas([0, 0.1, 1.5])).toThrow(/^alphasFromBetas: argument 'betas\[2\]'/);
+    expect(() => alphasFromBetas([0])).toThrow(/^alphasFromBetas: argument 'betas' must be β_0\.\.β_T with T >= 1 \(length >= 2\)/);
+    for (const a of [0, 1]) expect(() => alphaBarsFromAlphas([1, a])).toThrow(interval('alphaBarsFromAlphas', 'alphas\\[1\\]', '\\(0, 1\\)'));
+    for (const b of [0, 1]) {
+      expect(() => linearSchedule(10, b, 0.02)).toThrow(interval('linearSchedule', 'betaStart', '\\(0, 1\\)'));
+      expect(() => linearSchedule(10, 1e-4, b)).toThrow(interval('linearSchedule', 'betaEnd', '\\(0, 1\\)'));
+      expect(() => cosineSchedule(10, 0.008, b)).toThrow(interval('cosineSchedule', 'maxBeta', '\\(0, 1\\)'));
+    }
+    expect(() => cosineSchedule(10, 0)).toThrow(interval('cosineSchedule', 's', '\\(0, 1\\]'));
+    expect(cosineSchedule(10, 1).T).toBe(10);
+  });
+
+  it('C2 beta(t) and alpha(t) read β_t and α_t = 1 − β_t, and refuse t = 0', () => {
+    const s = linearSchedule(10, 0.01, 0.1);
+    for (let t = 1; t <= 10; t++) {
+      assertClose(beta(s, t), 0.01 + ((0.1 - 0.01) * (t - 1)) / 9, { rel: 4 * EPS }, `β_${t}`);
+      expect(alpha(s, t)).toBe(1 - beta(s, t));
+    }
+    expect(() => beta(s, 0)).toThrow(/^beta: argument 't' must be an integer in 1\.\.10/);
+    expect(() => alpha(s, 11)).toThrow(/^alpha: argument 't' must be an integer in 1\.\.10/);
   });
 
   it('N the step index is 1..T and out-of-range steps name the range', () => {
