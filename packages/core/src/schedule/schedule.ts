@@ -36,7 +36,6 @@ export interface NoiseSchedule {
 export function alphasFromBetas(betas: ArrayLike<number>): Float64Array {
   assertBetaArray('alphasFromBetas', betas);
   const out = new Float64Array(betas.length);
-  // Stryker disable next-line EqualityOperator: `<=` only adds a write past the end of a Float64Array, which is a no-op.
   for (let t = 0; t < betas.length; t++) out[t] = 1 - betas[t]!;
   return out;
 }
@@ -106,7 +105,6 @@ export function linearSchedule(T: number, betaStart = 1e-4, betaEnd = 0.02): Noi
   assertInInterval('linearSchedule', 'betaStart', betaStart, 0, 1, { lo: true, hi: true });
   assertInInterval('linearSchedule', 'betaEnd', betaEnd, 0, 1, { lo: true, hi: true });
   const b = new Float64Array(T);
-  // Stryker disable next-line EqualityOperator: `<=` only adds a write past the end of a Float64Array, which is a no-op.
   for (let i = 0; i < T; i++) b[i] = betaStart + ((betaEnd - betaStart) * i) / (T - 1);
   return scheduleFromBetas(b, `linear(${betaStart}, ${betaEnd}, T=${T})`);
 }
