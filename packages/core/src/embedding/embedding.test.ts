@@ -88,3 +88,25 @@ describe('G4 latent diffusion', () => {
     expect(() => latentShape(28, 28, 1, 8, 4)).toThrow("latentShape: argument 'f' must be a divisor of H = 28 and W = 28; received 8");
   });
 });
+
+describe('G1, G3, G4 edge cases the mutation run found unchecked', () => {
+  it('G1 a single step t gives the one-row tensor of sinusoidalEmbedding(t) (float32)', () => {
+    const row = timestepEmbedding(17, 8);
+    expect(row.shape).toEqual([1, 8]);
+    const want = sinusoidalEmbedding(17, 8);
+    Array.from(row.dataSync()).forEach((x, i) => expect(x).toBe(Math.fround(want[i]!)));
+    row.dispose();
+  });
+
+  it('G3 patchCount and unpatchify reject a bad height alone and a bad token size alone', () => {
+    // Each clause of the checks on its own: the existing cases had only W, or only N, wrong.
+    expect(() => patchCount(30, 32, 4, 4)).toThrow("patchCount: argument 'p' must be a divisor of H = 30 and W = 32; received 4");
+    expect(() => unpatchify(tf.zeros([1, 4, 3]) as tf.Tensor3D, 2, 4, 4, 1)).toThrow(/^unpatchify: argument 'tokens' must be shape \[B, 4, 4\]/);
+  });
+
+  it('G4 latentShape rejects f that divides only one of H and W', () => {
+    expect(() => latentShape(32, 28, 1, 8, 4)).toThrow("latentShape: argument 'f' must be a divisor of H = 32 and W = 28; received 8");
+    expect(() => latentShape(28, 32, 1, 8, 4)).toThrow("latentShape: argument 'f' must be a divisor of H = 28 and W = 32; received 8");
+    expect(latentShape(32, 32, 1, 8, 4).shape).toEqual([4, 4, 4]);
+  });
+});

@@ -262,6 +262,29 @@ describe('C6, C7, C8', () => {
     assertClose(scaledChainVariance(schedule, t), 1, { abs: 4 * EPS }, 'scaled variance');
   });
 
+  it('C8 Var(x_t) = Var(x_0) + t σ² for any start and noise variance (Monte Carlo with Var(x_0) = 4, σ² = 1/4, 6 SE)', () => {
+    // With the defaults 1 and 1 a formula that ignored Var(x_0) or σ² would still give 1 + t; these values tell them apart
+    // (4 + 20/4 = 9, against 1 + 5 = 6 without Var(x_0) and 4 + 20 = 24 without σ²).
+    const rng = createRng(testSeed(18));
+    const n = 20000;
+    const t = 20;
+    const xs = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let x = 2 * rng.normal();
+      for (let s = 1; s <= t; s++) x += 0.5 * rng.normal();
+      xs[i] = x;
+    }
+    expect(Math.abs(variance(xs) - unscaledChainVariance(t, 4, 0.25))).toBeLessThan(K * varianceStandardError(xs));
+    // Started from Var(x_0) = 4, the DDPM chain keeps ᾱ_t·4 + 1 − ᾱ_t: simulate it too.
+    const ys = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let y = 2 * rng.normal();
+      for (let s = 1; s <= t; s++) y = Math.sqrt(schedule.alphas[s]!) * y + Math.sqrt(schedule.betas[s]!) * rng.normal();
+      ys[i] = y;
+    }
+    expect(Math.abs(variance(ys) - scaledChainVariance(schedule, t, 4))).toBeLessThan(K * varianceStandardError(ys));
+  });
+
   it('H S3 the naive chain x_t = x_{t-1} + ε is not the DDPM forward process: its variance is not C5’s', () => {
     for (const t of [1, 10, 1000]) {
       // C5 with unit-variance data gives variance exactly 1; the naive chain gives 1 + t.

@@ -13,13 +13,13 @@ beforeAll(async () => {
 afterAll(useCpuBackend);
 
 describe('B AE / VAE / CVAE on MNIST (S4 architecture, small widths)', () => {
-  it('B1 nearest 2× upsampling repeats each pixel into a 2×2 block', () => {
+  it('upsample2x: nearest 2× upsampling repeats each pixel into a 2×2 block', () => {
     const x = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
     expect(Array.from(upsample2x(x).dataSync())).toEqual([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
   });
 
   for (const kind of ['ae', 'vae', 'cvae'] as AutoencoderKind[]) {
-    it(`B4 smoke: the ${kind.toUpperCase()} loss on a fixed batch of digits falls in 20 Adam steps`, () => {
+    it(`ConvAutoencoder smoke: the ${kind.toUpperCase()} loss on a fixed batch of digits falls in 20 Adam steps`, () => {
       const rng = createRng(testSeed(kind.length * 13 + (kind === 'cvae' ? 1 : 0)));
       const d = loadMnist('train', 64);
       const x = mnistTensor(d);
@@ -38,7 +38,7 @@ describe('B AE / VAE / CVAE on MNIST (S4 architecture, small widths)', () => {
     });
   }
 
-  it('B4 bad input: a VAE needs its noise, a CVAE its labels', () => {
+  it('ConvAutoencoder bad input: a VAE needs its noise, a CVAE its labels', () => {
     const m = new ConvAutoencoder(createRng(1), { kind: 'vae', dim: 8, latent: 4 });
     expect(() => m.forward(tf.zeros([1, 32, 32, 1]) as tf.Tensor4D, null)).toThrow(/ConvAutoencoder.forward: argument 'eps' must be standard normal noise/);
     const c = new ConvAutoencoder(createRng(1), { kind: 'cvae', dim: 8, latent: 4 });

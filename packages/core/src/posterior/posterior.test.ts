@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../random/rng.js';
-import { cosineSchedule, linearSchedule, oneMinusAlphaBar } from '../schedule/schedule.js';
+import { cosineSchedule, linearSchedule, oneMinusAlphaBar, scheduleFromBetas } from '../schedule/schedule.js';
 import { gaussianLogPdf } from '../probability/gaussian.js';
 import { mean, standardError, variance, varianceStandardError } from '../stats/descriptive.js';
 import { assertClose, EPS, testSeed } from '../testing/expect-close.js';
@@ -268,5 +268,14 @@ describe('D8 ε from x_0', () => {
       const xs = Math.sqrt(schedule.alphaBars[t]!) * 0.4 + Math.sqrt(oneMinusAlphaBar(schedule, t)) * -1.3;
       assertClose(epsFromX0(schedule, t, 0.4, xs), -1.3, { abs: 1e-12 }, `t=${t}`);
     }
+  });
+});
+
+describe('D7 the clipped log β̃ at its smallest schedules', () => {
+  it('D7 clippedLogPosteriorVariance: T = 2 uses β̃_2 at t = 1, T = 1 has no β̃_2 and says so', () => {
+    const two = scheduleFromBetas([0.1, 0.2]);
+    // β̃_2 = (1 − ᾱ_1)/(1 − ᾱ_2) β_2 = 0.1/(1 − 0.9·0.8) · 0.2; the log of a few-ulp quotient.
+    assertClose(clippedLogPosteriorVariance(two, 1), Math.log((0.1 / (1 - 0.9 * 0.8)) * 0.2), { abs: 8 * EPS }, 'T=2, t=1');
+    expect(() => clippedLogPosteriorVariance(scheduleFromBetas([0.1]), 1)).toThrow(/^clippedLogPosteriorVariance: argument 'schedule\.T' must be at least 2/);
   });
 });

@@ -260,6 +260,21 @@ describe('A11, A12 Jensen, ELBO and maximum likelihood', () => {
     expect(() => jensenGap([1, -1])).toThrow("jensenGap: argument 'xs[1]' must be a number > 0; received -1");
   });
 
+  it('A11 the Jensen gap of a sample is log of its arithmetic over its geometric mean (both averages over n)', () => {
+    // {1, 4}: arithmetic mean 5/2, geometric mean 2, gap log(5/4); {1, 1, 1, e³}: log((3 + e³)/4) − 3/4.
+    // Positivity alone holds for any divisor; these values pin the 1/n of both averages. Rounding: a few ulps of the logs.
+    assertClose(jensenGap([1, 4]), Math.log(5 / 4), { abs: 8 * EPS }, 'gap{1,4}');
+    assertClose(jensenGap([1, 1, 1, Math.exp(3)]), Math.log((3 + Math.exp(3)) / 4) - 3 / 4, { abs: 16 * EPS }, 'gap{1,1,1,e³}');
+    // Lognormal X = e^{σZ}: log E[X] = σ²/2 and E[log X] = 0, so the sample gap tends to σ²/2. To first order its error
+    // is the mean of u_i = X_i/E[X] − σZ_i; 6 standard errors of u, computed from the draws, bound it.
+    const rng = createRng(testSeed(37));
+    const sigma = 0.5;
+    const zs = rng.normals(20000);
+    const xs = zs.map((z) => Math.exp(sigma * z));
+    const us = zs.map((z, i) => xs[i]! / Math.exp(sigma ** 2 / 2) - sigma * z);
+    expect(Math.abs(jensenGap(xs) - sigma ** 2 / 2)).toBeLessThan(6 * standardError(us));
+  });
+
   it('A11 ELBO ≤ log p(x) for any q, with equality at the exact posterior', () => {
     const rng = createRng(testSeed(37));
     for (let k = 0; k < 200; k++) {

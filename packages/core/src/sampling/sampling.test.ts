@@ -97,6 +97,19 @@ describe('F4 DDIM', () => {
     expect(Array.from(c)).not.toEqual(Array.from(a));
   });
 
+  it('F4 each τ_i is the nearest integer to the evenly spaced 1 + (T − 1)(i − 1)/(S − 1)', () => {
+    // Increasing from 1 to T holds for floor and ceil as well; only rounding keeps every τ_i within ½ of its ideal point
+    // (floor is off by up to 1 − 1/(S − 1), ceil likewise upwards).
+    for (const [T, S] of [[1000, 50], [100, 7], [50, 10], [10, 4]] as const) {
+      const taus = ddimTimesteps(T, S);
+      taus.forEach((tau, i) => {
+        expect(Number.isInteger(tau)).toBe(true);
+        expect(Math.abs(tau - (1 + ((T - 1) * i) / (S - 1))), `T=${T}, S=${S}, τ_${i + 1}=${tau}`).toBeLessThanOrEqual(0.5);
+      });
+    }
+    expect(ddimTimesteps(7, 1)).toEqual([7]);
+  });
+
   it('F4 the subsequence is increasing from 1 to T and bad inputs are rejected', () => {
     const taus = ddimTimesteps(1000, 50);
     expect(taus[0]).toBe(1);

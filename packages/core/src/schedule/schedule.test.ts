@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { assertClose, EPS } from '../testing/expect-close.js';
 import {
+  alpha,
   alphaBar,
   alphaBarsFromAlphas,
+  beta,
   alphasFromBetas,
   cosineSchedule,
   linearSchedule,
@@ -65,6 +67,33 @@ describe('C2 α and ᾱ', () => {
     expect(() => scheduleFromBetas(new Array(200).fill(0.999))).toThrow(/alphaBarsFromAlphas: argument 'alphas\[1\.\.\d+\]' must be a product ᾱ_t > 0/);
   });
 
+  it('C1 and C2 validators name their own function, argument and interval, and each interval end is open or closed as documented', () => {
+    // Open ends: β, α and the linear endpoints in (0, 1), the cosine offset s in (0, 1], maxBeta in (0, 1). A check loosened at one
+    // end would let the value through to scheduleFromBetas, whose message names another function (or to no error).
+    const interval = (fn: string, arg: string, range: string) => new RegExp(`^${fn}: argument '${arg}' must be a number in ${range}`);
+    for (const b of [0, 1]) expect(() => alphasFromBetas([0, b])).toThrow(interval('alphasFromBetas', 'betas\\[1\\]', '\\(0, 1\\)'));
+    expect(() => alphasFromBetas([0, 0.1, 1.5])).toThrow(/^alphasFromBetas: argument 'betas\[2\]'/);
+    expect(() => alphasFromBetas([0])).toThrow(/^alphasFromBetas: argument 'betas' must be β_0\.\.β_T with T >= 1 \(length >= 2\)/);
+    for (const a of [0, 1]) expect(() => alphaBarsFromAlphas([1, a])).toThrow(interval('alphaBarsFromAlphas', 'alphas\\[1\\]', '\\(0, 1\\)'));
+    for (const b of [0, 1]) {
+      expect(() => linearSchedule(10, b, 0.02)).toThrow(interval('linearSchedule', 'betaStart', '\\(0, 1\\)'));
+      expect(() => linearSchedule(10, 1e-4, b)).toThrow(interval('linearSchedule', 'betaEnd', '\\(0, 1\\)'));
+      expect(() => cosineSchedule(10, 0.008, b)).toThrow(interval('cosineSchedule', 'maxBeta', '\\(0, 1\\)'));
+    }
+    expect(() => cosineSchedule(10, 0)).toThrow(interval('cosineSchedule', 's', '\\(0, 1\\]'));
+    expect(cosineSchedule(10, 1).T).toBe(10);
+  });
+
+  it('C2 beta(t) and alpha(t) read β_t and α_t = 1 − β_t, and refuse t = 0', () => {
+    const s = linearSchedule(10, 0.01, 0.1);
+    for (let t = 1; t <= 10; t++) {
+      assertClose(beta(s, t), 0.01 + ((0.1 - 0.01) * (t - 1)) / 9, { rel: 4 * EPS }, `β_${t}`);
+      expect(alpha(s, t)).toBe(1 - beta(s, t));
+    }
+    expect(() => beta(s, 0)).toThrow(/^beta: argument 't' must be an integer in 1\.\.10/);
+    expect(() => alpha(s, 11)).toThrow(/^alpha: argument 't' must be an integer in 1\.\.10/);
+  });
+
   it('N the step index is 1..T and out-of-range steps name the range', () => {
     const s = linearSchedule(100);
     expect(() => alphaBar(s, 101)).toThrow("alphaBar: argument 't' must be an integer in 0..100; received 101");
@@ -86,6 +115,18 @@ describe('C6 and C9', () => {
   it('C9 SNR is strictly decreasing in t for every schedule', () => {
     for (const s of [linearSchedule(1000), cosineSchedule(1000), s2Schedule(1000), linearSchedule(100)]) {
       for (let t = 2; t <= s.T; t++) expect(signalToNoiseRatio(s, t)).toBeLessThan(signalToNoiseRatio(s, t - 1));
+    }
+  });
+
+  it('C9 SNR is the ratio ᾱ_t/(1 − ᾱ_t) itself: SNR/(1 + SNR) gives ᾱ_t back, and SNR(1) = (1 − β_1)/β_1', () => {
+    // Monotonicity alone passes for any increasing transform of the ratio (its square root, its log); these pin the value.
+    const s = linearSchedule(1000);
+    // ᾱ_1 = 1 − 1e-4: the ratio is 9999 (a square root would give ≈ 100). Rounding of 1 − ᾱ_1: a few ulps of 1e-4.
+    assertClose(signalToNoiseRatio(s, 1), (1 - 1e-4) / 1e-4, { rel: 1e3 * EPS }, 'SNR(1)');
+    for (const t of [1, 10, 250, 500, 999, 1000]) {
+      const snr = signalToNoiseRatio(s, t);
+      // x ↦ x/(1 + x) inverts the ratio; relative rounding error grows like 1/(1 − ᾱ_t) near t = 1.
+      assertClose(snr / (1 + snr), alphaBar(s, t), { rel: 1e5 * EPS }, `SNR/(1+SNR) at t=${t}`);
     }
   });
 });

@@ -234,7 +234,7 @@ describe('checkpoints', () => {
     expect(() => assertCheckpointWritable('pnpm train', '--out', path.join(dir, 'file', 'sub'), 1e5)).toThrow(/pnpm train: argument '--out' must be a writable folder with room for a checkpoint \(0\.1 MB\); received .*file.sub \((ENOTDIR|EEXIST)/);
   });
 
-  it('G2 a PNG grid holds each image at its tile, mapping −1 → 0 and 1 → 255', () => {
+  it('PNG grid: it holds each image at its tile, mapping −1 → 0 and 1 → 255', () => {
     const imgs = tf.concat([tf.fill([1, 4, 4, 1], -1), tf.fill([1, 4, 4, 1], 1), tf.fill([1, 4, 4, 1], 0)]);
     const png = PNG.sync.read(imageGridPng(imgs, 2));
     expect([png.width, png.height]).toEqual([2 * 6 + 2, 2 * 6 + 2]);

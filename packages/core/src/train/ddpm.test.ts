@@ -9,7 +9,8 @@ import { standardError } from '../stats/descriptive.js';
 import { energyTwoSample } from '../stats/two-sample.js';
 import { assertAllClose, assertClose, testSeed } from '../testing/expect-close.js';
 import { toFloat64, useCpuBackend } from '../testing/tf-setup.js';
-import { ddpmLoss, ddpmTrainStep, ddpmVlbTerms, sampleModel, trainDdpm } from './ddpm.js';
+import { ddimSample, ddimTimesteps, ddpmSample, type EpsModel } from '../sampling/samplers.js';
+import { ddpmLoss, ddpmTrainStep, ddpmVlbTerms, drawTrainingNoise, sampleModel, trainDdpm } from './ddpm.js';
 
 beforeAll(async () => {
   await selectBackend({ backend: 'wasm' });
@@ -29,7 +30,7 @@ function evalLoss(model: MlpDenoiser, schedule: ReturnType<typeof linearSchedule
 }
 
 describe('E4 DDPM training of the 2-D MLP denoiser', () => {
-  it('E4 toy data: each dataset draws n finite points from its seed, reproducibly', () => {
+  it('toy2d: each dataset draws n finite points from its seed, reproducibly', () => {
     for (const name of TOY_2D_NAMES) {
       const a = toy2d(name, 100, createRng(3));
       expect(a.length).toBe(200);
@@ -178,6 +179,81 @@ describe('D7 improved DDPM: learned variance trained with L_hybrid', () => {
       expect(sd).toBeLessThan(0.5);
     }
     [x0, eps, data.x].forEach((x) => x.dispose());
+    model.params.dispose();
+  });
+});
+
+describe('F6 classifier-free guidance in training and sampling', () => {
+  it('F6 drawTrainingNoise drops each label with probability pUncond (binomial, 6 SE) and keeps the others', () => {
+    const model = new MlpDenoiser(createRng(1), { hidden: 8, numClasses: 3 });
+    const schedule = linearSchedule(10);
+    const B = 4000;
+    const labels = Int32Array.from({ length: B }, (_, i) => i % 3);
+    for (const p of [0.1, 0.5]) {
+      const noise = drawTrainingNoise(model, schedule, [B, 2], labels, createRng(testSeed(41)), p);
+      noise.eps.dispose();
+      const drawn = noise.labels!;
+      // ∅ is label numClasses = 3; every other label must be the example's own.
+      const dropped = drawn.filter((l) => l === 3).length;
+      drawn.forEach((l, i) => expect(l === 3 || l === labels[i]).toBe(true));
+      expect(Math.abs(dropped / B - p)).toBeLessThan(6 * Math.sqrt((p * (1 - p)) / B));
+    }
+    model.params.dispose();
+  });
+
+  it('F6 drawTrainingNoise draws t uniformly from 1..T, both ends included (each count within 6 SE of B/T)', () => {
+    const model = new MlpDenoiser(createRng(1), { hidden: 8 });
+    const T = 10;
+    const B = 20000;
+    const noise = drawTrainingNoise(model, linearSchedule(T), [B, 2], null, createRng(testSeed(42)));
+    noise.eps.dispose();
+    const counts = new Array<number>(T + 2).fill(0);
+    for (const t of noise.t) counts[t]! += 1;
+    expect(counts[0]).toBe(0);
+    expect(counts[T + 1]).toBe(0);
+    // Each count is Binomial(B, 1/T): mean B/T, standard deviation √(B (1/T)(1 − 1/T)).
+    const sd = Math.sqrt(B * (1 / T) * (1 - 1 / T));
+    for (let t = 1; t <= T; t++) expect(Math.abs(counts[t]! - B / T), `count of t=${t}`).toBeLessThan(6 * sd);
+    model.params.dispose();
+  });
+
+  it('F6 sampleModel guides with ε(x, ∅) + w (ε(x, c) − ε(x, ∅)): the same samples as that mix written out (DDIM and DDPM)', () => {
+    const schedule = linearSchedule(20, 1e-3, 0.2);
+    // An untrained conditional net: its label embedding already makes ε(x, c) and ε(x, ∅) differ.
+    const model = new MlpDenoiser(createRng(testSeed(43)), { hidden: 16, numClasses: 3 });
+    const n = 6;
+    const classes = [0, 1, 2, 0, 1, 2];
+    const labels = tf.tensor1d(Int32Array.from(classes), 'int32');
+    const w = 3;
+    /** ε̃ computed elementwise in float64 from the two passes: `mix(u, c)`, with u = ε(x, ∅) and c = ε(x, c). */
+    const written = (mix: (u: number, c: number) => number) => (xt: tf.Tensor, t: number) => {
+      const u = model.predict(xt, t, null);
+      const c = model.predict(xt, t, labels);
+      const [ud, cd] = [u.dataSync(), c.dataSync()];
+      expect(Math.max(...ud.map((x, i) => Math.abs(x - cd[i]!)))).toBeGreaterThan(1e-2);
+      const out = tf.tensor(Float32Array.from(ud, (x, i) => mix(x, cd[i]!)), u.shape);
+      u.dispose();
+      c.dispose();
+      return out;
+    };
+    const f6 = written((u, c) => u + w * (c - u));
+    const swapped = written((u, c) => c + w * (u - c));
+    const seed = testSeed(44);
+    const ddim = { timesteps: ddimTimesteps(schedule.T, 5), eta: 0 };
+    const cases = [
+      { options: { sampler: 'ddim', ddimSteps: 5 } as const, by: (eps: EpsModel) => ddimSample(schedule, eps, [n, 2], createRng(seed), ddim) },
+      { options: { variance: 'beta' } as const, by: (eps: EpsModel) => ddpmSample(schedule, eps, [n, 2], createRng(seed), { variance: 'beta' }) },
+    ];
+    for (const { options, by } of cases) {
+      const got = toFloat64(sampleModel(model, schedule, n, createRng(seed), { ...options, labels: classes, guidance: w }));
+      const want = toFloat64(by(f6));
+      const wrong = toFloat64(by(swapped));
+      // Same x_T and z (same seed): the two agree to float32 rounding over ≤ 20 steps (abs 1e-4 on O(1) values);
+      // the mix with ε(x, c) and ε(x, ∅) swapped lands ≥ 0.01 away somewhere.
+      assertAllClose(got, want, { abs: 1e-4 }, `${options.sampler ?? 'ddpm'} guided sample`);
+      expect(Math.max(...got.map((x, i) => Math.abs(x - wrong[i]!)))).toBeGreaterThan(1e-2);
+    }
+    labels.dispose();
     model.params.dispose();
   });
 });

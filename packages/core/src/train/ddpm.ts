@@ -14,7 +14,7 @@ import { randomBatch } from '../data/batch.js';
 import type { Rng } from '../random/rng.js';
 import { ddimSample, ddimTimesteps, ddpmSample, ddpmSampleLearnedVariance, type EpsModel, type EpsVarianceModel, type StepCallback } from '../sampling/samplers.js';
 import type { ReverseVarianceChoice } from '../posterior/posterior.js';
-import { classifierFreeGuidance, dropLabels } from '../sampling/guidance.js';
+import { classifierFreeGuidance, dropLabels, guidedEpsModel } from '../sampling/guidance.js';
 import type { NoiseSchedule } from '../schedule/schedule.js';
 import { assertFinite, assertInInterval, assertInteger, assertIntegerInRange, assertNonNegative, assertPositive, DomainError } from '../util/validate.js';
 import { MAX_STEPS as MAX_TRAINING_STEPS } from './options.js';
@@ -318,11 +318,11 @@ export interface SampleOptions {
   readonly onStep?: StepCallback;
 }
 
-/** ε_θ as the sampler's EpsModel: unconditional, conditional, or guided (two passes mixed with weight w). */
+/** ε_θ as the sampler's EpsModel: unconditional, conditional, or guided (F6's {@link guidedEpsModel}, weight w). */
 export function epsModelOf(model: DenoiserModel, labels?: tf.Tensor, guidance = 1): EpsModel {
   if (!labels) return (xt, t) => model.predict(xt, t, null);
   if (guidance === 1) return (xt, t) => model.predict(xt, t, labels);
-  return (xt, t) => tf.tidy(() => classifierFreeGuidance(model.predict(xt, t, null), model.predict(xt, t, labels), guidance));
+  return guidedEpsModel((xt, t, l) => model.predict(xt, t, l), labels, guidance);
 }
 
 /** ε_θ and v (D7) as the learned-variance sampler's model; guided: ε mixed as in F6, v from the conditional pass. */

@@ -1,0 +1,37 @@
+// Mutation testing of core's formulas and training code: `pnpm --filter @ddpm-derived/core mutation`.
+// CPU is scarce, so run one folder at a time: `STRYKER_FOLDERS=schedule pnpm --filter @ddpm-derived/core mutation`
+// (a comma-separated list; default all folders below). Scores and decisions: docs/BENCHMARKS.md,
+// "Reliability: mutation testing".
+const FOLDERS = ['schedule', 'probability', 'autoencoder', 'forward', 'posterior', 'objective', 'sampling', 'embedding', 'stats', 'train'];
+const chosen = (process.env.STRYKER_FOLDERS ?? FOLDERS.join(',')).split(',').map((f) => f.trim()).filter(Boolean);
+for (const f of chosen) if (!FOLDERS.includes(f)) throw new Error(`STRYKER_FOLDERS: unknown folder '${f}'; allowed: ${FOLDERS.join(', ')}`);
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  // pnpm installs the runner beside this package, not beside Stryker's core, so name the plugin explicitly.
+  plugins: ['@stryker-mutator/vitest-runner'],
+  vitest: { configFile: 'vitest.stryker.config.ts', related: true },
+  // Each mutant runs only the tests that reached it.
+  coverageAnalysis: 'perTest',
+  // Two cores shared by several people: one test process.
+  concurrency: 1,
+  mutate: [...chosen.map((f) => `src/${f}/**/*.ts`), '!src/**/*.test.ts', '!src/**/index.ts'],
+  mutator: {
+    // String literals in core are DomainError texts (function, argument, allowed range) and log lines; a mutant
+    // that blanks one changes a message, not a number. String comparisons (`reduction === 'sum'`) are still
+    // mutated by EqualityOperator / ConditionalExpression, which test the same branch.
+    excludedMutations: ['StringLiteral'],
+  },
+  // Module-level constants run once per test file; Stryker would have to rerun every test for each of them.
+  ignoreStatic: true,
+  // Reruns test only mutants whose code or tests changed since the last run of the same folders.
+  incremental: true,
+  incrementalFile: `reports/mutation/${chosen.length === FOLDERS.length ? 'all' : chosen.join('+')}.incremental.json`,
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: `reports/mutation/${chosen.length === FOLDERS.length ? 'all' : chosen.join('+')}.json` },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
+  tempDirName: '.stryker-tmp',
+  timeoutMS: 30_000,
+  cleanTempDir: 'always',
+};
