@@ -58,6 +58,7 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   dataChecksEnabled: 'no arguments',
   DomainError: 'the error class itself',
   'assertClose, assertAllClose, testSeed, useCpuBackend, toFloat64, EPS (testing/)': 'test helpers: assertClose exists to throw on a mismatch',
+  'ulp, ulpsError, expectUlps (testing/expect-close.ts)': 'test helpers of the reference tests: expectUlps exists to throw on a mismatch, ulp/ulpsError measure it',
   'selectBackend, initBackend, wasmBinaryDirectory, wasmThreadsInUse, describeBackend': 'switch or describe the global tfjs backend; fuzzing them would change the backend under the other calls',
   'loadOrTrainClassifier, mnistDirectory': 'reads or trains and writes a checkpoint folder on disk',
   applyResBlock: 'takes a ResBlock, a type only a UNet builds (fuzzed through UNet.predict)',
@@ -126,6 +127,17 @@ function idx(dims: number[], data: number[]): Uint8Array {
 
 let tableKey = 0;
 
+/** An end of a normal interval: `open` (−∞ for a, +∞ for b) is allowed; `crossing` values put a ≥ b. */
+function intervalEnd(v: number, open: number, crossing: number[]): Kind {
+  return {
+    valid: () => v,
+    bad: () => [Number.NaN, -open, undefined, null, '1', {}],
+    relationalBad: () => crossing,
+    extreme: () => [open, open > 0 ? 1e308 : -1e308, v + (open > 0 ? 1e-12 : -1e-12), open > 0 ? 40 : -40],
+  };
+}
+const decoderCdf: Kind = optional(choice(['exact', 'tanh']));
+
 const e = (name: string, params: Entry['params'], call: (...args: never[]) => unknown, extra: Partial<Entry> = {}): Entry => ({ name, params, call, ...extra });
 const ownedKl = { numericsOwnedElsewhere: true };
 
@@ -156,6 +168,10 @@ export const ENTRIES: readonly Entry[] = [
   e('affineGaussian', [['x', options({ mean: real(0), variance: nonNegative(1) }, false)], ['a', real(2)], ['b', real(1)]], core.affineGaussian),
   e('sumOfIndependentGaussians', [['terms[0]', options({ mean: real(0), variance: nonNegative(1) }, false)], ['terms[1]', options({ mean: real(1), variance: nonNegative(2) }, false)]], core.sumOfIndependentGaussians),
   e('standardNormalCdf', [['x', real(0.3)]], core.standardNormalCdf),
+  e('normalCdf', [['x', real(0.3)]], core.normalCdf),
+  e('logNormalCdf', [['x', real(0.3)]], core.logNormalCdf),
+  e('normalCdfTanh', [['x', real(0.3)]], core.normalCdfTanh),
+  e('logNormalIntervalProbability', [['a', intervalEnd(-0.5, -Infinity, [0.5, 1])], ['b', intervalEnd(0.5, Infinity, [-0.5, -1])]], core.logNormalIntervalProbability),
   e('mixtureLogPdf', [['mixture', mixture1d()], ['x', real(0.2)]], core.mixtureLogPdf),
   e('mixturePdf', [['mixture', mixture1d()], ['x', real(0.2)]], core.mixturePdf),
   e('sampleMixture', [['mixture', mixture1d()], ['n', count(0, 3)], ['rng', rng()]], core.sampleMixture),
@@ -191,6 +207,9 @@ export const ENTRIES: readonly Entry[] = [
   e('beta', [['schedule', schedule()], ['t', step()]], core.beta),
   e('alpha', [['schedule', schedule()], ['t', step()]], core.alpha),
   e('alphaBar', [['schedule', schedule()], ['t', step(0)]], core.alphaBar),
+  e('logAlphaBar', [['schedule', schedule()], ['t', step(0)]], core.logAlphaBar),
+  e('oneMinusAlphaBar', [['schedule', schedule()], ['t', step(0)]], core.oneMinusAlphaBar),
+  e('logOneMinusAlphaBar', [['schedule', schedule()], ['t', step()]], core.logOneMinusAlphaBar),
   e('signalToNoiseRatio', [['schedule', schedule()], ['t', step()]], core.signalToNoiseRatio),
   e('terminalSignal', [['schedule', schedule()]], core.terminalSignal),
   e('fromZeroBasedStep', [['schedule', schedule()], ['index', integer(0, T - 1, 0)]], core.fromZeroBasedStep),
@@ -209,14 +228,18 @@ export const ENTRIES: readonly Entry[] = [
   e('posteriorLogDensityByBayes', [['schedule', schedule()], ['t', step(2)], ['xPrev', real(0.1)], ['xt', real(0.2)], ['x0', real(0.3)]], core.posteriorLogDensityByBayes),
   e('posteriorMean', [['schedule', schedule()], ['x0', t2()], ['xt', t2()], ['t', steps]], core.posteriorMean),
   e('predictX0FromEps', [['schedule', schedule()], ['xt', t2()], ['eps', t2()], ['t', steps]], core.predictX0FromEps),
+  e('epsFromX0', [['schedule', schedule()], ['t', step()], ['x0', real(0.3)], ['xt', real(0.2)]], core.epsFromX0),
+  e('predictEpsFromX0', [['schedule', schedule()], ['xt', t2()], ['x0', t2()], ['t', steps]], core.predictEpsFromX0),
   e('posteriorMeanFromEps', [['schedule', schedule()], ['xt', t2()], ['eps', t2()], ['t', steps]], core.posteriorMeanFromEps),
-  e('reverseVariance', [['schedule', schedule()], ['t', step()], ['choice', choice(['beta', 'betaTilde'])]], core.reverseVariance),
+  e('reverseVariance', [['schedule', schedule()], ['t', step()], ['choice', choice(['beta', 'betaTilde', 'fixedlarge', 'fixedsmall', 'clamped'])]], core.reverseVariance),
   e('learnedVariance', [['schedule', schedule()], ['t', step()], ['v', probability(0.3)]], core.learnedVariance),
   e('clippedLogPosteriorVariance', [['schedule', schedule()], ['t', step()]], core.clippedLogPosteriorVariance),
   e('learnedLogVariance', [['schedule', schedule()], ['t', steps], ['v', t2([B, 3], [])]], core.learnedLogVariance),
   // objective
   e('vlbTerm', [['schedule', schedule()], ['t', step(2)], ['x0', numbers([0.1, 0.2])], ['xt', numbers([0.3, -0.1])], ['muTheta', numbers([0.2, 0])], ['sigma2', positive(0.1)]], core.vlbTerm),
   e('priorTerm', [['schedule', schedule()], ['x0', numbers([0.1, 0.2])]], core.priorTerm),
+  e('discretizedGaussianLogLikelihood', [['x', interval(-1, 1, 0.2)], ['mean', real(0.1)], ['logScale', real(-2)], ['cdf', decoderCdf]], core.discretizedGaussianLogLikelihood),
+  e('discretizedGaussianDecoderNll', [['x', numbers([0.2, -1, 1], { lo: -1, hi: 1, extreme: [[-1, -1, -1], [1, 1, 1], [5e-324, -0, 0.999]] })], ['means', numbers([0.1, -0.9, 0.8], { bad: [[0.1, 0.2]] })], ['logScales', { ...numbers([-2, -3, -1], { bad: [[-2, -3]] }), bad: () => numbers([-2, -3, -1], { bad: [[-2, -3]] }).bad().filter((v) => v !== 5), extreme: () => [[-1e308, 1e308, 0], -700, 700, 1e308, -1e308] }], ['cdf', decoderCdf]], core.discretizedGaussianDecoderNll),
   e('gaussianDecoderTerm', [['x0', numbers([0.1, 0.2])], ['muTheta', numbers([0.2, 0])], ['sigma2', positive(0.1)]], core.gaussianDecoderTerm),
   e('perExampleVlbTerm', [['schedule', schedule()], ['x0', t2()], ['xt', t2()], ['t', steps], ['epsPred', t2()], ['logVariance', t2()]], core.perExampleVlbTerm),
   e('hybridLoss', [['schedule', schedule()], ['x0', t2()], ['xt', t2()], ['t', steps], ['eps', t2()], ['epsPred', t2()], ['v', t2()], ['lambda', optional(nonNegative(0.001))]], core.hybridLoss),
@@ -264,9 +287,9 @@ export const ENTRIES: readonly Entry[] = [
   e('sampleIsotropicMixture', [['mixture', isoMixture()], ['n', count(0, 3)], ['rng', rng()]], core.sampleIsotropicMixture),
   e('gaussianMixtureEpsModel', [['schedule', schedule()], ['mixture', isoMixture()]], (s: core.NoiseSchedule, m: core.IsotropicGaussianMixture) => core.gaussianMixtureEpsModel(s, m)(tf.tensor2d([[0.1], [0.2]]), 5)),
   // embedding
-  e('embeddingFrequencies', [['dim', count(2, 8, 16)], ['maxPeriod', optional(positive(10000))]], core.embeddingFrequencies),
-  e('sinusoidalEmbedding', [['t', real(5)], ['dim', count(2, 8, 16)], ['maxPeriod', optional(positive(10000))]], core.sinusoidalEmbedding),
-  e('timestepEmbedding', [['t', { ...real(5), bad: () => [...real().bad().filter((v) => !Array.isArray(v)), [], [1, Number.NaN]] }], ['dim', count(2, 8, 16)], ['maxPeriod', optional(positive(10000))]], core.timestepEmbedding),
+  e('embeddingFrequencies', [['dim', count(2, 8, 16)], ['maxPeriod', optional(positive(10000))], ['convention', optional(choice(['ours', 'ddpm', 'improved-diffusion']))]], core.embeddingFrequencies),
+  e('sinusoidalEmbedding', [['t', real(5)], ['dim', count(2, 8, 16)], ['maxPeriod', optional(positive(10000))], ['convention', optional(choice(['ours', 'ddpm', 'improved-diffusion']))]], core.sinusoidalEmbedding),
+  e('timestepEmbedding', [['t', { ...real(5), bad: () => [...real().bad().filter((v) => !Array.isArray(v)), [], [1, Number.NaN]] }], ['dim', count(2, 8, 16)], ['maxPeriod', optional(positive(10000))], ['convention', optional(choice(['ours', 'ddpm', 'improved-diffusion']))]], core.timestepEmbedding),
   e('patchCount', [['H', count(1, 4)], ['W', count(1, 4)], ['C', count(1, 3)], ['p', count(1, 2)]], core.patchCount),
   e('patchify', [['x', tensor([1, 4, 4, 3], { wrong: [[1, 4, 4], [1, 3, 4, 3]] })], ['p', count(1, 2)]], core.patchify),
   e('unpatchify', [['tokens', tensor([1, 4, 12], { wrong: [[1, 4, 11], [4, 12]] })], ['p', count(1, 2)], ['H', count(1, 4)], ['W', count(1, 4)], ['C', count(1, 3)]], core.unpatchify),
