@@ -13,6 +13,7 @@ import { assertRng, type Rng } from '../random/rng.js';
 import {
   assertCount,
   assertFinite,
+  assertFiniteResult,
   assertFiniteArray,
   assertFunction,
   assertPositive,
@@ -159,11 +160,15 @@ export function klGaussian(mean1: number, var1: number, mean2: number, var2: num
   assertPositive('klGaussian', 'var1', var1);
   assertFinite('klGaussian', 'mean2', mean2);
   assertPositive('klGaussian', 'var2', var2);
+  return assertFiniteResult('klGaussian', 'mean1/var1/mean2/var2', klGaussianTerm(mean1, var1, mean2, var2), 'KL');
+}
+
+/** A9 on checked arguments; +∞ when the KL is beyond float64 (a huge Δμ²/σ₂² or σ₁²/σ₂²), never NaN. */
+function klGaussianTerm(mean1: number, var1: number, mean2: number, var2: number): number {
   // Written as ½(r − 1 − log r) + Δμ²/2σ₂² with r = σ₁²/σ₂², and r − 1 − log r = e^ℓ − 1 − ℓ (ℓ = log r) taken by
   // its series near ℓ = 0: the textbook sum of ½ log(σ₂²/σ₁²), σ₁²/2σ₂² and −½ cancels to 1e-16/KL relative error
   // (for nearly equal Gaussians, KL ~ ℓ²/4, a relative error 1e-16/ℓ²: 100 % at ℓ = 1e-8).
-  const dm = mean1 - mean2;
-  const meanTerm = dm === 0 ? 0 : (dm * dm) / (2 * var2);
+  const meanTerm = halfSquaredOverVariance(mean1 - mean2, Math.log(var2), var2);
   if (var1 <= 2 * var2 && var2 <= 2 * var1) {
     const l = Math.log1p((var1 - var2) / var2); // σ₁² − σ₂² is exact here (Sterbenz), so ℓ is good to an ulp or two
     if (Math.abs(l) < 0.5) return 0.5 * expMinusOneMinusX(l) + meanTerm;
@@ -173,6 +178,17 @@ export function klGaussian(mean1: number, var1: number, mean2: number, var2: num
   const ratio = var1 / var2;
   const logRatio = ratio > 0 && ratio < Infinity ? Math.log(ratio) : Math.log(var1) - Math.log(var2);
   return 0.5 * (ratio - 1 - logRatio) + meanTerm;
+}
+
+/**
+ * Δμ²/2σ² (`variance` = σ², or undefined to use e^{logVariance}): 0 for Δμ = 0 even when 1/σ² overflows, and by
+ * logs, exp(2 log|Δμ| − log 2 − log σ²), when Δμ² overflows but the quotient need not (Δμ = 1e200, σ² = 1e100).
+ */
+function halfSquaredOverVariance(dm: number, logVariance: number, variance?: number): number {
+  if (dm === 0) return 0;
+  const sq = dm * dm;
+  const direct = variance === undefined ? 0.5 * sq * Math.exp(-logVariance) : sq / (2 * variance);
+  return Number.isFinite(direct) ? direct : Math.exp(2 * Math.log(Math.abs(dm)) - Math.LN2 - logVariance);
 }
 
 /** 1/k! for k = 2..17: the series of e^x − 1 − x = x² Σ_j x^j/(j+2)!, truncated below 2^−60 relative for |x| < ½. */
@@ -221,9 +237,9 @@ export function klDiagonalGaussian(
   }
   let s = 0;
   for (let i = 0; i < mean1.length; i++) {
-    s += klGaussian(mean1[i]!, typeof var1 === 'number' ? var1 : var1[i]!, mean2[i]!, typeof var2 === 'number' ? var2 : var2[i]!);
+    s += klGaussianTerm(mean1[i]!, typeof var1 === 'number' ? var1 : var1[i]!, mean2[i]!, typeof var2 === 'number' ? var2 : var2[i]!);
   }
-  return s;
+  return assertFiniteResult('klDiagonalGaussian', 'mean1/var1/mean2/var2', s, 'KL');
 }
 
 /**
@@ -253,10 +269,11 @@ export function klDiagonalGaussianLogVar(
   let s = 0;
   for (let i = 0; i < mean1.length; i++) {
     const d = logVar1[i]! - logVar2[i]!;
-    const dm = mean1[i]! - mean2[i]!;
-    // e^d − 1 − d by its series near d = 0 (expm1(d) − d cancels to 1e-16/d relative error there).
+    // e^d − 1 − d by its series near d = 0 (expm1(d) − d cancels to 1e-16/d relative error there); a d beyond
+    // float64 (ℓ₁ − ℓ₂ = ±2e308) makes the term as large, +∞ (expm1(∞) − ∞ would be NaN).
+    const varianceTerm = Number.isFinite(d) ? expMinusOneMinusX(d) : Infinity;
     // Equal means contribute 0 even when e^{−ℓ₂} overflows (ℓ₂ < −709), not 0·∞ = NaN.
-    s += expMinusOneMinusX(d) + (dm === 0 ? 0 : dm * dm * Math.exp(-logVar2[i]!));
+    s += varianceTerm + 2 * halfSquaredOverVariance(mean1[i]! - mean2[i]!, logVar2[i]!);
   }
-  return 0.5 * s;
+  return assertFiniteResult(fn, 'mean1/logVar1/mean2/logVar2', 0.5 * s, 'KL');
 }
