@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as core from '../../src/index.js';
+import * as train from '../../src/train/index.js';
 import {
   boolean,
   callback,
@@ -49,8 +50,7 @@ export interface Entry {
 
 /** Public exports the fuzz does not call, with the reason. */
 export const EXCLUDED: Readonly<Record<string, string>> = {
-  'train/** (trainDdpm, trainDdpmParallel, sampleModel, checkpoints, EMA, PNG, GradientWorkers, …)': 'owned by the training helper of issue 10 (its own checks)',
-  trainAutoencoder: 'its learningRate/steps checks are owned by the training helper of issue 10',
+  'train/** other than sampleModel and trainDdpm (trainDdpmParallel, checkpoints, EMA, PNG, GradientWorkers, CLIs, …)': 'write checkpoint folders or PNGs, start worker threads or run CLIs; their refusals are tested in src/train/*.test.ts',
   'assertFinite assertPositive assertNonNegative assertInInterval assertIntegerInRange assertInteger assertArray assertFiniteArray assertCount assertObject assertFunction assertOneOf assertBoolean assertFiniteResult assertSameLength assertSameShape assertProbabilityVector isNumberArray (util/validate.ts); assertTensor assertRank assertSteps assertBatched assertSameTensorShape assertFiniteTensor perExample (util/tensor.ts); assertRng assertSchedule assertStep assertStepOrZero assertMixture assertIsotropicMixture':
     'validation helpers: they take the caller\'s name and throw DomainErrors on its behalf',
   dataChecksEnabled: 'no arguments',
@@ -137,6 +137,18 @@ function intervalEnd(v: number, open: number, crossing: number[]): Kind {
 const decoderCdf: Kind = optional(choice(['exact', 'tanh']));
 
 const e = (name: string, params: Entry['params'], call: (...args: never[]) => unknown, extra: Partial<Entry> = {}): Entry => ({ name, params, call, ...extra });
+
+/** A fresh tiny model for each training call, so a huge learning rate in one case cannot poison the next. */
+function freshly<M extends { params: core.ParamStore }, R>(make: () => M, f: (m: M) => R): R {
+  const m = make();
+  try {
+    return f(m);
+  } finally {
+    m.params.dispose();
+  }
+}
+const tinyVae = () => new core.ConvAutoencoder(core.createRng(5), { kind: 'vae', dim: 2, layers: 1, latent: 2, size: 4 });
+const tinyMlp = () => new core.MlpDenoiser(core.createRng(5), { dim: 2, hidden: 4, layers: 1, timeDim: 4 });
 
 /** Every fuzzed entry point. */
 export const ENTRIES: readonly Entry[] = [
@@ -348,6 +360,22 @@ export const ENTRIES: readonly Entry[] = [
     'trainClassifier',
     [['model', fixed(() => models().clf)], ['x', tensor([3, 8, 8, 1], { wrong: [[3, 8, 8, 2]] })], ['labels', intArray([0, 1, 2], 0, 2)], ['rng', rng()], ['options', options({ steps: count(0, 1, 4), batchSize: count(1, 2, 64), learningRate: optional(positive(1e-3)) }, false)]],
     core.trainClassifier,
+  ),
+  e(
+    'trainAutoencoder',
+    [['x', tensor([3, 4, 4, 1], { wrong: [[3, 4, 4, 2], [3, 8, 8, 1]] })], ['labels', fixed(() => null)], ['rng', rng()], ['options', options({ steps: count(0, 1, 4), batchSize: count(1, 2, 64), learningRate: optional(positive(1e-3)), onStep: optional(callback(() => undefined)) }, false)]],
+    (x: tf.Tensor4D, l: Int32Array | null, r: core.Rng, o: core.AutoencoderTrainOptions) => freshly(tinyVae, (m) => core.trainAutoencoder(m, x, l, r, o)),
+  ),
+  // train/ (the pure-argument part: no checkpoint folders)
+  e(
+    'sampleModel',
+    [['model', fixed(() => models().mlp)], ['schedule', schedule()], ['n', count(1, 2, 64)], ['rng', rng()], ['options', options({ sampler: optional(choice(['ddpm', 'ddim'])), ddimSteps: optional(integer(1, T, 5)), eta: optional(probability(0.5)), labels: optional(intArray([0, 3], 0, 3)), guidance: optional(real(2)), variance: optional(choice(['beta', 'betaTilde', 'fixedlarge', 'fixedsmall', 'clamped'])), onStep: optional(callback(() => undefined)) })]],
+    train.sampleModel,
+  ),
+  e(
+    'trainDdpm',
+    [['data', options({ x: tensor([3, 2], { wrong: [[3, 3], [0, 2]] }) }, false)], ['rng', rng()], ['options', options({ schedule: schedule(), steps: count(0, 1, 4), batchSize: count(1, 2, 64), learningRate: optional(positive(1e-3)), microBatches: optional(integer(1, 2, 1)), pUncond: optional(probability(0.1)), startStep: optional(integer(0, 2 ** 53 - 1, 0)), onStep: optional(callback(() => undefined)), objective: optional(choice(['simple'])), vlbWeight: optional(nonNegative(0.001)) }, false)]],
+    (d: train.Dataset, r: core.Rng, o: train.DdpmTrainOptions) => freshly(tinyMlp, (m) => train.trainDdpm(m, d, r, o).losses),
   ),
   // data
   e('gaussianMixture2d', [['n', count(1, 3)], ['rng', rng()], ['k', optional(count(1, 8))], ['radius', optional(positive(2))], ['std', optional(nonNegative(0.15))]], core.gaussianMixture2d),
