@@ -151,8 +151,15 @@ describe('B5 ELBO', () => {
     }
   });
 
-  it('B5 rejects a non-positive decoder variance', () => {
-    expect(() => gaussianElbo(tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), 0)).toThrow(/'decoderVariance' must be a finite number > 0; received 0/);
+  it('B5 rejects a non-positive decoder variance, and one so small that the float32 ELBO overflows', () => {
+    expect(() => gaussianElbo(tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), 0)).toThrow(/'decoderVariance' must be a finite number >= 1e-30 .*; received 0/);
+    expect(() => gaussianElbo(tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), 1e-31)).toThrow(/gaussianElbo: argument 'decoderVariance'/);
+  });
+
+  it('B5 a decoder variance whose 2π s² overflows float64 still gives −(d/2) log(2π s²) − ‖x − x̂‖²/2s² − KL', () => {
+    // x = x̂ and μ = log σ² = 0: the ELBO is the normaliser alone, −½ (log 2π + log 1e308) ≈ −355.5 (float32 rounding: 4 ulps).
+    const elbo = gaussianElbo(tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), 1e308).dataSync()[0]!;
+    assertClose(elbo, -0.5 * (Math.log(2 * Math.PI) + 308 * Math.LN10), { rel: 4 * 2 ** -23 }, 'ELBO at s² = 1e308');
   });
 
   it('B5 rejects an encoder batch that differs from the data batch (B4 too: no silent broadcast)', () => {

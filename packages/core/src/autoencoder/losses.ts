@@ -122,6 +122,9 @@ export function vaeLoss(x: tf.Tensor, xHat: tf.Tensor, mu: tf.Tensor, logVar: tf
   return tf.tidy(() => tf.add(reconstructionLoss(x, xHat), tf.mean(klToStandardNormal(mu, logVar))) as tf.Scalar);
 }
 
+/** The smallest decoder variance s² the float32 ELBO takes: 1/2s² = 5e29 leaves room for squared errors up to 6.8e8. */
+export const MIN_DECODER_VARIANCE = 1e-30;
+
 /**
  * B5 — the ELBO per example for a Gaussian decoder p(x|z) = N(x̂(z), s² I) and encoder q(z|x) = N(μ, σ²):
  * a one-sample estimate E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)) with z = reparameterize(μ, log σ², ε).
@@ -132,7 +135,7 @@ export function vaeLoss(x: tf.Tensor, xHat: tf.Tensor, mu: tf.Tensor, logVar: tf
  * ```
  * Source: S3 (ELBO), S4 (VAE derivation).
  * @param xHat - the decoder's mean at the sampled z, shape like x
- * @param decoderVariance - s² > 0
+ * @param decoderVariance - s² >= MIN_DECODER_VARIANCE (1e-30)
  * @returns shape [B]
  */
 export function gaussianElbo(x: tf.Tensor, xHat: tf.Tensor, mu: tf.Tensor, logVar: tf.Tensor, decoderVariance: number): tf.Tensor {
@@ -140,14 +143,17 @@ export function gaussianElbo(x: tf.Tensor, xHat: tf.Tensor, mu: tf.Tensor, logVa
   assertSameTensorShape('gaussianElbo', 'x', x, 'xHat', xHat);
   assertSameBatch('gaussianElbo', x, mu);
   assertSameTensorShape('gaussianElbo', 'mu', mu, 'logVar', logVar);
-  if (!(decoderVariance > 0) || !Number.isFinite(decoderVariance)) {
-    throw new DomainError('gaussianElbo', 'decoderVariance', 'a finite number > 0', decoderVariance);
+  if (!(decoderVariance >= MIN_DECODER_VARIANCE) || !Number.isFinite(decoderVariance)) {
+    throw new DomainError('gaussianElbo', 'decoderVariance', `a finite number >= ${MIN_DECODER_VARIANCE} (float32: below it ‖x − x̂‖²/2s² overflows for squared errors above 6.8e8)`, decoderVariance);
   }
   return tf.tidy(() => {
     const d = x.size / x.shape[0]!;
     const sq = tf.squaredDifference(x, xHat);
     const sse = x.rank > 1 ? tf.sum(sq, nonBatchAxes(x)) : sq;
-    const logLik = tf.sub(-0.5 * d * Math.log(2 * Math.PI * decoderVariance), tf.div(sse, 2 * decoderVariance));
+    // log(2π s²), as a sum of logs where 2π s² overflows (s² > 2.8e307).
+    const product = 2 * Math.PI * decoderVariance;
+    const logNormaliser = Number.isFinite(product) ? Math.log(product) : Math.log(2 * Math.PI) + Math.log(decoderVariance);
+    const logLik = tf.sub(-0.5 * d * logNormaliser, tf.div(sse, 2 * decoderVariance));
     return tf.sub(logLik, klToStandardNormal(mu, logVar));
   });
 }

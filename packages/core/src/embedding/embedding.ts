@@ -53,6 +53,7 @@ export function embeddingFrequencies(dim: number, maxPeriod = 10000, convention:
 export function sinusoidalEmbedding(t: number, dim: number, maxPeriod = 10000, convention: EmbeddingConvention = 'ours'): Float64Array {
   assertFinite('sinusoidalEmbedding', 't', t);
   assertEmbeddingArgs('sinusoidalEmbedding', dim, maxPeriod);
+  assertConvention('sinusoidalEmbedding', dim, convention);
   const w = embeddingFrequencies(dim, maxPeriod, convention);
   const cosFirst = convention === 'improved-diffusion';
   const out = new Float64Array(dim);

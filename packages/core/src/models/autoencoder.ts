@@ -12,7 +12,10 @@ import { applyConv, applyDense, conv, dense, maxPool2x2, ParamStore, type Conv, 
 import { randomBatch } from '../data/batch.js';
 import { assertRng, type Rng } from '../random/rng.js';
 import { assertRank } from '../util/tensor.js';
-import { assertCount, assertInteger, assertObject, assertPositive, DomainError, MAX_COUNT } from '../util/validate.js';
+import { assertCount, assertInteger, assertIntegerInRange, assertObject, assertPositive, DomainError, MAX_COUNT } from '../util/validate.js';
+
+/** The most steps a training call takes (it sizes the loss array): train/options.ts's MAX_STEPS. */
+const MAX_TRAINING_STEPS = 10_000_000;
 import { oneHotRows } from './labels.js';
 
 export type AutoencoderKind = 'ae' | 'vae' | 'cvae';
@@ -49,6 +52,10 @@ export class ConvAutoencoder {
   readonly latent: number;
   readonly numClasses: number;
   private readonly size: number;
+  /** The side of the square images it encodes. */
+  get imageSize(): number {
+    return this.size;
+  }
   private readonly dim: number;
   private readonly small: number;
   private readonly enc: Conv[] = [];
@@ -178,9 +185,18 @@ export interface AutoencoderTrainOptions {
 
 /** Train an AE/VAE/CVAE with Adam on random batches of x [N, size, size, 1] (labels for the CVAE). */
 export function trainAutoencoder(model: ConvAutoencoder, x: tf.Tensor4D, labels: Int32Array | null, rng: Rng, options: AutoencoderTrainOptions): Float64Array {
+  const fn = 'trainAutoencoder';
+  assertObject(fn, 'options', options);
   const { steps, batchSize, learningRate = 1e-3, onStep } = options;
-  assertInteger('trainAutoencoder', 'steps', steps, 0);
-  assertInteger('trainAutoencoder', 'batchSize', batchSize, 1);
+  // steps sizes the loss array and batchSize each batch: bounds turn a typo (1e20) into this message.
+  assertIntegerInRange(fn, 'steps', steps, 0, MAX_TRAINING_STEPS);
+  assertIntegerInRange(fn, 'batchSize', batchSize, 1, MAX_COUNT);
+  // Checked here, not first inside randomBatch or the loss, so that the error names this function.
+  assertRank(fn, 'x', x, 4, 'images [N, size, size, 1]');
+  if (x.shape[0] === 0 || x.shape[1] !== model.imageSize || x.shape[2] !== model.imageSize || x.shape[3] !== 1) {
+    throw new DomainError(fn, 'x', `images [N ≥ 1, ${model.imageSize}, ${model.imageSize}, 1] (the model's size)`, `shape [${x.shape.join(', ')}]`);
+  }
+  assertRng(fn, 'rng', rng);
   assertPositive('trainAutoencoder', 'learningRate', learningRate);
   if (options.optimizer !== undefined && !(options.optimizer instanceof tf.Optimizer)) throw new DomainError('trainAutoencoder', 'optimizer', 'a tf.Optimizer', String(options.optimizer));
   if (onStep !== undefined && typeof onStep !== 'function') throw new DomainError('trainAutoencoder', 'onStep', 'a function', String(onStep));

@@ -2,7 +2,7 @@
  * E7 — the bound's last term for 8-bit images: Ho et al. 2020 §3.3's discretised Gaussian decoder
  * L_0 = −log p_θ(x_0 | x_1), float64 scalars.
  */
-import { logNormalCdf, logNormalIntervalProbability, normalCdfTanh } from '../probability/normal-cdf.js';
+import { LOG_NORMAL_CDF_MIN_X, logNormalCdf, logNormalIntervalProbability, normalCdfTanh } from '../probability/normal-cdf.js';
 import { assertFinite, assertFiniteArray, assertInInterval, assertSameLength, DomainError } from '../util/validate.js';
 
 /** Which Φ the decoder integrates with: the exact one (A13, the default) or Ho et al.'s tanh approximation. */
@@ -39,22 +39,37 @@ export function discretizedGaussianLogLikelihood(x: number, mean: number, logSca
   assertInInterval(fn, 'x', x, -1, 1);
   assertFinite(fn, 'mean', mean);
   assertFinite(fn, 'logScale', logScale);
+  assertCdf(fn, cdf);
+  return pixelLogLikelihood(fn, x, mean, logScale, cdf);
+}
+
+function assertCdf(fn: string, cdf: DecoderCdf): void {
+  if (cdf !== 'exact' && cdf !== 'tanh') throw new DomainError(fn, 'cdf', "'exact' or 'tanh'", cdf);
+}
+
+/** The log-likelihood of one checked pixel; `fn` names the public function in its errors. */
+function pixelLogLikelihood(fn: string, x: number, mean: number, logScale: number, cdf: DecoderCdf, meanArg = 'mean', scaleArg = 'logScale'): number {
   const inv = Math.exp(-logScale);
   const lo = (x - mean - HALF_BIN) * inv;
   const hi = (x - mean + HALF_BIN) * inv;
+  // The bin's ends in units of σ must be numbers, and the bin must keep a width, for its probability to be computed.
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new DomainError(fn, `${meanArg}/${scaleArg}`, 'values for which (x − mean ± 1/255)/σ is finite', `(${lo}, ${hi})`);
+  const lower = x < -0.999;
+  const upper = x > 0.999;
+  if (!lower && !upper && !(lo < hi)) throw new DomainError(fn, scaleArg, 'values for which the bin width 2/(255σ) is nonzero in float64 (log σ below about 739)', logScale);
   if (cdf === 'exact') {
-    if (x < -0.999) return logNormalCdf(hi);
-    if (x > 0.999) return logNormalCdf(-lo);
+    // The bin's end nearest the mean: its log-probability is about −end²/2, which must fit in float64.
+    const nearer = lower ? hi : upper ? -lo : hi <= 0 ? hi : lo >= 0 ? -lo : 0;
+    if (nearer < LOG_NORMAL_CDF_MIN_X) throw new DomainError(fn, `${meanArg}/${scaleArg}`, `values with |x − mean|/σ below ${-LOG_NORMAL_CDF_MIN_X} (beyond, the log-likelihood does not fit in float64)`, nearer);
+    if (lower) return logNormalCdf(hi);
+    if (upper) return logNormalCdf(-lo);
     return logNormalIntervalProbability(lo, hi);
   }
-  if (cdf === 'tanh') {
-    const cdfHi = normalCdfTanh(hi);
-    const cdfLo = normalCdfTanh(lo);
-    if (x < -0.999) return Math.log(Math.max(cdfHi, TANH_FLOOR));
-    if (x > 0.999) return Math.log(Math.max(1 - cdfLo, TANH_FLOOR));
-    return Math.log(Math.max(cdfHi - cdfLo, TANH_FLOOR));
-  }
-  throw new DomainError(fn, 'cdf', "'exact' or 'tanh'", cdf);
+  const cdfHi = normalCdfTanh(hi);
+  const cdfLo = normalCdfTanh(lo);
+  if (lower) return Math.log(Math.max(cdfHi, TANH_FLOOR));
+  if (upper) return Math.log(Math.max(1 - cdfLo, TANH_FLOOR));
+  return Math.log(Math.max(cdfHi - cdfLo, TANH_FLOOR));
 }
 
 /**
@@ -70,11 +85,18 @@ export function discretizedGaussianDecoderNll(
 ): number {
   const fn = 'discretizedGaussianDecoderNll';
   assertFiniteArray(fn, 'x', x);
+  for (let i = 0; i < x.length; i++) assertInInterval(fn, `x[${i}]`, x[i]!, -1, 1);
+  assertFiniteArray(fn, 'means', means);
   assertSameLength(fn, 'x', x, 'means', means);
-  if (typeof logScales !== 'number') assertSameLength(fn, 'x', x, 'logScales', logScales);
+  if (typeof logScales === 'number') assertFinite(fn, 'logScales', logScales);
+  else {
+    assertFiniteArray(fn, 'logScales', logScales);
+    assertSameLength(fn, 'x', x, 'logScales', logScales);
+  }
+  assertCdf(fn, cdf);
   let s = 0;
   for (let i = 0; i < x.length; i++) {
-    s -= discretizedGaussianLogLikelihood(x[i]!, means[i]!, typeof logScales === 'number' ? logScales : logScales[i]!, cdf);
+    s -= pixelLogLikelihood(fn, x[i]!, means[i]!, typeof logScales === 'number' ? logScales : logScales[i]!, cdf, 'means', 'logScales');
   }
   return s;
 }

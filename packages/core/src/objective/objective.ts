@@ -6,7 +6,7 @@ import { reconstructionLoss, type Reduction } from '../autoencoder/losses.js';
 import { qSample } from '../forward/forward.js';
 import { gaussianLogPdf } from '../probability/gaussian.js';
 import { logGaussian } from '../probability/log-density.js';
-import { klDiagonalGaussian, klGaussian } from '../probability/kl.js';
+import { klDiagonalGaussianTerm, klGaussianTerm } from '../probability/kl-terms.js';
 import { learnedLogVariance, posteriorMean, posteriorMeanCoefficients, posteriorMeanFromEps, posteriorVariance } from '../posterior/posterior.js';
 import { assertSchedule, assertStep, oneMinusAlphaBar, type NoiseSchedule } from '../schedule/schedule.js';
 import { assertBatched, assertSameTensorShape, assertSteps, coefficientTable, perExample, type Steps } from '../util/tensor.js';
@@ -59,7 +59,7 @@ export function vlbTerm(
   const { x0Coef, xtCoef } = posteriorMeanCoefficients(schedule, t);
   const muTilde = Float64Array.from(x0, (x, i) => x0Coef * x + xtCoef * xt[i]!);
   assertFiniteArray(fn, 'x0, xt', muTilde);
-  return assertFiniteResult(fn, 'x0, xt, muTheta', klDiagonalGaussian(muTilde, posteriorVariance(schedule, t), muTheta, sigma2), 'KL');
+  return assertFiniteResult(fn, 'x0, xt, muTheta', klDiagonalGaussianTerm(muTilde, posteriorVariance(schedule, t), muTheta, sigma2), 'KL');
 }
 
 /**
@@ -76,7 +76,7 @@ export function priorTerm(schedule: NoiseSchedule, x0: ArrayLike<number>): numbe
   assertSchedule('priorTerm', schedule);
   assertFiniteArray('priorTerm', 'x0', x0);
   const ab = schedule.alphaBars[schedule.T]!;
-  return assertFiniteResult('priorTerm', 'x0', klDiagonalGaussian(Float64Array.from(x0, (x) => Math.sqrt(ab) * x), 1 - ab, new Float64Array(x0.length), 1), 'KL');
+  return assertFiniteResult('priorTerm', 'x0', klDiagonalGaussianTerm(Float64Array.from(x0, (x) => Math.sqrt(ab) * x), 1 - ab, new Float64Array(x0.length), 1), 'KL');
 }
 
 /**
@@ -243,7 +243,7 @@ export function variationalBound(
   assertPositive('variationalBound', 'prior.variance', prior.variance);
   const { alphaBars } = schedule;
   const T = schedule.T;
-  const LT = klGaussian(Math.sqrt(alphaBars[T]!) * x0, 1 - alphaBars[T]!, prior.mean, prior.variance);
+  const LT = klGaussianTerm(Math.sqrt(alphaBars[T]!) * x0, 1 - alphaBars[T]!, prior.mean, prior.variance);
   const Lt = new Float64Array(T + 1).fill(Number.NaN);
   let total = LT;
   for (let t = 2; t <= T; t++) {

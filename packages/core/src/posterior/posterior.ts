@@ -126,7 +126,7 @@ export function epsFromX0(schedule: NoiseSchedule, t: number, x0: number, xt: nu
   assertStep('epsFromX0', schedule, t);
   assertFinite('epsFromX0', 'x0', x0);
   assertFinite('epsFromX0', 'xt', xt);
-  return (xt - Math.sqrt(schedule.alphaBars[t]!) * x0) / Math.sqrt(oneMinusAlphaBar(schedule, t));
+  return assertFiniteResult('epsFromX0', 'x0/xt', (xt - Math.sqrt(schedule.alphaBars[t]!) * x0) / Math.sqrt(oneMinusAlphaBar(schedule, t)), 'noise ε');
 }
 
 /**
@@ -134,6 +134,7 @@ export function epsFromX0(schedule: NoiseSchedule, t: number, x0: number, xt: nu
  * @param xt - shape [B, …]; @param x0 - same shape; @param t - step(s) in 1..T
  */
 export function predictEpsFromX0(schedule: NoiseSchedule, xt: tf.Tensor, x0: tf.Tensor, t: Steps): tf.Tensor {
+  assertSchedule('predictEpsFromX0', schedule);
   assertBatched('predictEpsFromX0', 'xt', xt);
   assertSameTensorShape('predictEpsFromX0', 'xt', xt, 'x0', x0);
   const sqrtAb = coefficientTable(schedule, 'sqrtAlphaBar', (s) => Math.sqrt(schedule.alphaBars[s]!), 0);

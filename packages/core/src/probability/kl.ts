@@ -10,9 +10,11 @@
  * ```
  */
 import { assertRng, type Rng } from '../random/rng.js';
+import { expMinusOneMinusX, halfSquaredOverVariance, klDiagonalGaussianTerm, klGaussianTerm } from './kl-terms.js';
 import {
   assertCount,
   assertFinite,
+  assertFiniteResult,
   assertFiniteArray,
   assertFunction,
   assertPositive,
@@ -159,38 +161,7 @@ export function klGaussian(mean1: number, var1: number, mean2: number, var2: num
   assertPositive('klGaussian', 'var1', var1);
   assertFinite('klGaussian', 'mean2', mean2);
   assertPositive('klGaussian', 'var2', var2);
-  // Written as ½(r − 1 − log r) + Δμ²/2σ₂² with r = σ₁²/σ₂², and r − 1 − log r = e^ℓ − 1 − ℓ (ℓ = log r) taken by
-  // its series near ℓ = 0: the textbook sum of ½ log(σ₂²/σ₁²), σ₁²/2σ₂² and −½ cancels to 1e-16/KL relative error
-  // (for nearly equal Gaussians, KL ~ ℓ²/4, a relative error 1e-16/ℓ²: 100 % at ℓ = 1e-8).
-  const dm = mean1 - mean2;
-  const meanTerm = dm === 0 ? 0 : (dm * dm) / (2 * var2);
-  if (var1 <= 2 * var2 && var2 <= 2 * var1) {
-    const l = Math.log1p((var1 - var2) / var2); // σ₁² − σ₂² is exact here (Sterbenz), so ℓ is good to an ulp or two
-    if (Math.abs(l) < 0.5) return 0.5 * expMinusOneMinusX(l) + meanTerm;
-  }
-  // Away from r = 1 the sum cancels by at most a factor 4.4; keep r itself (e^ℓ would add ℓ·2^−53 relative error).
-  // The ratio under/overflows for variances far apart (1e300 vs 1e-300): then log σ₁² − log σ₂², not log 0 = −∞.
-  const ratio = var1 / var2;
-  const logRatio = ratio > 0 && ratio < Infinity ? Math.log(ratio) : Math.log(var1) - Math.log(var2);
-  return 0.5 * (ratio - 1 - logRatio) + meanTerm;
-}
-
-/** 1/k! for k = 2..17: the series of e^x − 1 − x = x² Σ_j x^j/(j+2)!, truncated below 2^−60 relative for |x| < ½. */
-const EXP_SERIES = Array.from({ length: 16 }, (_, j) => {
-  let f = 1;
-  for (let k = 2; k <= j + 2; k++) f *= k;
-  return 1 / f;
-});
-
-/**
- * e^x − 1 − x without cancellation: the Taylor series (Horner) for |x| < ½, where expm1(x) − x would lose
- * log2(2/|x|) bits, and expm1(x) − x beyond (cancellation there is at most a factor 4.7).
- */
-function expMinusOneMinusX(x: number): number {
-  if (Math.abs(x) >= 0.5) return Math.expm1(x) - x;
-  let p = EXP_SERIES[EXP_SERIES.length - 1]!;
-  for (let j = EXP_SERIES.length - 2; j >= 0; j--) p = p * x + EXP_SERIES[j]!;
-  return x * x * p;
+  return assertFiniteResult('klGaussian', 'mean1/var1/mean2/var2', klGaussianTerm(mean1, var1, mean2, var2), 'KL');
 }
 
 /**
@@ -219,11 +190,7 @@ export function klDiagonalGaussian(
       for (let i = 0; i < v.length; i++) assertPositive('klDiagonalGaussian', `${name}[${i}]`, v[i]!);
     }
   }
-  let s = 0;
-  for (let i = 0; i < mean1.length; i++) {
-    s += klGaussian(mean1[i]!, typeof var1 === 'number' ? var1 : var1[i]!, mean2[i]!, typeof var2 === 'number' ? var2 : var2[i]!);
-  }
-  return s;
+  return assertFiniteResult('klDiagonalGaussian', 'mean1/var1/mean2/var2', klDiagonalGaussianTerm(mean1, var1, mean2, var2), 'KL');
 }
 
 /**
@@ -253,10 +220,11 @@ export function klDiagonalGaussianLogVar(
   let s = 0;
   for (let i = 0; i < mean1.length; i++) {
     const d = logVar1[i]! - logVar2[i]!;
-    const dm = mean1[i]! - mean2[i]!;
-    // e^d − 1 − d by its series near d = 0 (expm1(d) − d cancels to 1e-16/d relative error there).
+    // e^d − 1 − d by its series near d = 0 (expm1(d) − d cancels to 1e-16/d relative error there); a d beyond
+    // float64 (ℓ₁ − ℓ₂ = ±2e308) makes the term as large, +∞ (expm1(∞) − ∞ would be NaN).
+    const varianceTerm = Number.isFinite(d) ? expMinusOneMinusX(d) : Infinity;
     // Equal means contribute 0 even when e^{−ℓ₂} overflows (ℓ₂ < −709), not 0·∞ = NaN.
-    s += expMinusOneMinusX(d) + (dm === 0 ? 0 : dm * dm * Math.exp(-logVar2[i]!));
+    s += varianceTerm + 2 * halfSquaredOverVariance(mean1[i]! - mean2[i]!, logVar2[i]!);
   }
-  return 0.5 * s;
+  return assertFiniteResult(fn, 'mean1/logVar1/mean2/logVar2', 0.5 * s, 'KL');
 }

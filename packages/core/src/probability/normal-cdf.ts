@@ -51,8 +51,14 @@ function logErfcTail(x: number): number {
   return -big - small - Math.log(SQRT_PI * laplaceFraction(x * Math.SQRT1_2));
 }
 
+/** Beyond this many standard deviations a tail probability is below float64's smallest subnormal. */
+const TAIL_ZERO = 40;
+/** log Φ(x) ≈ −x²/2 fits in float64 down to x ≈ −1.9e154; the fuzz-checked bound is a round number inside it. */
+export const LOG_NORMAL_CDF_MIN_X = -1e154;
+
 /** erfc(x/√2) for x ≥ 0. */
 function erfcScaled(x: number): number {
+  if (x > TAIL_ZERO) return 0; // erfc(x/√2) < 1e-349 rounds to 0 (and the head/tail split of x would overflow)
   const z = x * Math.SQRT1_2;
   if (z < 0.5) return 1 - erfSeries(z);
   const { big, small } = halfSquare(x);
@@ -89,6 +95,7 @@ export function normalCdf(x: number): number {
  */
 export function logNormalCdf(x: number): number {
   assertFinite('logNormalCdf', 'x', x);
+  if (x < LOG_NORMAL_CDF_MIN_X) throw new DomainError('logNormalCdf', 'x', `values >= ${LOG_NORMAL_CDF_MIN_X} (below, log Φ(x) ≈ −x²/2 does not fit in float64)`, x);
   if (x >= 0) return Math.log1p(-0.5 * erfcScaled(x));
   if (-x * Math.SQRT1_2 < 0.5) return Math.log(0.5 * erfcScaled(-x));
   return logErfcTail(-x) - Math.LN2;
@@ -159,9 +166,12 @@ function logNarrowInterval(m: number, h: number): number {
  * Source: the definition of Φ; the log(1 − e^d) evaluation follows Mächler 2012.
  */
 export function logNormalIntervalProbability(a: number, b: number): number {
-  if (Number.isNaN(a) || a === Infinity) throw new DomainError('logNormalIntervalProbability', 'a', 'a number < +∞', a);
-  if (Number.isNaN(b) || b === -Infinity) throw new DomainError('logNormalIntervalProbability', 'b', 'a number > −∞', b);
+  if (typeof a !== 'number' || Number.isNaN(a) || a === Infinity) throw new DomainError('logNormalIntervalProbability', 'a', 'a number < +∞', a);
+  if (typeof b !== 'number' || Number.isNaN(b) || b === -Infinity) throw new DomainError('logNormalIntervalProbability', 'b', 'a number > −∞', b);
   if (!(a < b)) throw new DomainError('logNormalIntervalProbability', 'b', `a number > a (${a})`, b);
+  // Both ends in one tail beyond the bound: log P ≈ −(nearer end)²/2 does not fit in float64.
+  const nearer = b <= 0 ? b : a >= 0 ? -a : 0;
+  if (nearer < LOG_NORMAL_CDF_MIN_X) throw new DomainError('logNormalIntervalProbability', 'a/b', `an interval reaching above ${LOG_NORMAL_CDF_MIN_X} and below ${-LOG_NORMAL_CDF_MIN_X} (beyond, log P does not fit in float64)`, `[${a}, ${b}]`);
   if (a === -Infinity) return b === Infinity ? 0 : logNormalCdf(b);
   if (b === Infinity) return logNormalCdf(-a);
   const m = (a + b) / 2;

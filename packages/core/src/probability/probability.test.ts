@@ -244,8 +244,13 @@ describe('A6–A10 KL divergence', () => {
 
   it('A10 extreme but valid parameters give a number, not NaN (ratio underflow, e^{−ℓ} overflow)', () => {
     expect(klDiagonalGaussianLogVar([0], [-800], [0], [-800])).toBe(0);
-    expect(klDiagonalGaussianLogVar([1], [-800], [0], [-800])).toBe(Infinity);
-    expect(klGaussian(0, 1e300, 0, 1e-300)).toBe(Infinity);
+    // A KL beyond float64 is refused by name, not returned as ∞: ½e^800 and ½·1e600.
+    expect(() => klDiagonalGaussianLogVar([1], [-800], [0], [-800])).toThrow(/klDiagonalGaussianLogVar: argument 'mean1\/logVar1\/mean2\/logVar2' must be values for which the KL fits in float64; received KL Infinity/);
+    expect(() => klGaussian(0, 1e300, 0, 1e-300)).toThrow(/klGaussian: argument 'mean1\/var1\/mean2\/var2' must be values for which the KL fits in float64/);
+    // Δμ² overflows but Δμ²/σ₂² does not: taken by logs. Tolerance: exp of a sum of logs near 521 carries 521·2^−53
+    // relative error from the sum's rounding, and the reference 10^(400 − 400 log10 e) about 226·ln10·2^−53; 1e-12 covers both.
+    assertClose(klGaussian(1e200, 1e100, 0, 1e100), 5e299, { rel: 1e-12 }, 'equal variances: Δμ²/2σ₂² = 1e400/2e100');
+    assertClose(klDiagonalGaussianLogVar([1e200], [0], [0], [400]), 0.5 * (Math.expm1(-400) + 400 + 10 ** (400 - 400 * Math.LOG10E)), { rel: 1e-12 }, 'Δμ² = 1e400, ℓ₂ = 400');
     assertClose(klGaussian(0, 1e-300, 0, 1e300), 0.5 * (Math.log(1e300) - Math.log(1e-300)) - 0.5, { rel: 4 * EPS }, 'σ₁² ≪ σ₂²');
   });
 });

@@ -8,15 +8,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { learnsVariance, type DenoiserModel } from '../models/types.js';
+import { assertTensor } from '../util/tensor.js';
 import { hybridLoss, perExampleVlbTerm, simpleLoss, trainingInput } from '../objective/objective.js';
 import { learnedLogVariance } from '../posterior/posterior.js';
 import { randomBatch } from '../data/batch.js';
-import type { Rng } from '../random/rng.js';
+import { assertRng, type Rng } from '../random/rng.js';
 import { ddimSample, ddimTimesteps, ddpmSample, ddpmSampleLearnedVariance, type EpsModel, type EpsVarianceModel, type StepCallback } from '../sampling/samplers.js';
 import type { ReverseVarianceChoice } from '../posterior/posterior.js';
-import { classifierFreeGuidance, dropLabels, guidedEpsModel } from '../sampling/guidance.js';
-import type { NoiseSchedule } from '../schedule/schedule.js';
-import { assertFinite, assertInInterval, assertInteger, assertIntegerInRange, assertNonNegative, assertPositive, DomainError } from '../util/validate.js';
+import { classifierFreeGuidance, dropLabels, guidedEpsModel, MAX_GUIDANCE } from '../sampling/guidance.js';
+import { assertSchedule, type NoiseSchedule } from '../schedule/schedule.js';
+import { assertArray, assertFinite, assertInInterval, assertInteger, assertIntegerInRange, assertNonNegative, assertObject, assertPositive, DomainError, MAX_COUNT } from '../util/validate.js';
 import { MAX_STEPS as MAX_TRAINING_STEPS } from './options.js';
 
 /** A dataset in memory: examples [N, …dataShape] (float32) and optional int labels. */
@@ -75,12 +76,13 @@ export interface DdpmTrainResult {
 
 /** The objective a model trains with: the one asked for, checked against the model, or its default. */
 function resolveObjective(fn: string, model: DenoiserModel, options: DdpmLossOptions): { objective: DdpmObjective; vlbWeight: number } {
-  const objective = options.objective ?? (learnsVariance(model) ? 'hybrid' : 'simple');
+  // undefined (not null, not 0) means the default: a null would otherwise pass as "unset" without a word.
+  const objective = options.objective === undefined ? (learnsVariance(model) ? 'hybrid' : 'simple') : options.objective;
   if (objective !== 'simple' && objective !== 'hybrid') throw new DomainError(fn, 'objective', "'simple' or 'hybrid'", String(objective));
   if (objective === 'hybrid' && !learnsVariance(model)) {
     throw new DomainError(fn, 'objective', "'simple' for a model without a variance head ('hybrid' needs one, e.g. MlpDenoiser { learnVariance: true })", objective);
   }
-  const vlbWeight = options.vlbWeight ?? 0.001;
+  const vlbWeight = options.vlbWeight === undefined ? 0.001 : options.vlbWeight;
   assertNonNegative(fn, 'vlbWeight', vlbWeight);
   return { objective, vlbWeight };
 }
@@ -267,14 +269,19 @@ export function prepareTraining(
   const { steps, batchSize, learningRate = 1e-3, objective, vlbWeight } = options;
   // steps sizes the loss array: a bound turns a typo (1e20) into this message rather than an allocation failure.
   assertIntegerInRange(fn, 'steps', steps, 0, MAX_TRAINING_STEPS);
-  assertInteger(fn, 'batchSize', batchSize, 1);
+  assertIntegerInRange(fn, 'batchSize', batchSize, 1, MAX_COUNT);
   assertPositive(fn, 'learningRate', learningRate);
-  if (options.startStep !== undefined) assertInteger(fn, 'startStep', options.startStep, 0);
-  if (options.microBatches !== undefined) assertInteger(fn, 'microBatches', options.microBatches, 1);
+  if (options.startStep !== undefined) assertIntegerInRange(fn, 'startStep', options.startStep, 0, Number.MAX_SAFE_INTEGER - steps);
+  if (options.microBatches !== undefined) {
+    assertInteger(fn, 'microBatches', options.microBatches, 1);
+    if (batchSize % options.microBatches) throw new DomainError(fn, 'microBatches', `a divisor of the batch size ${batchSize}`, options.microBatches);
+  }
   if (options.pUncond !== undefined) assertInInterval(fn, 'pUncond', options.pUncond, 0, 1);
   if (options.onStep !== undefined && typeof options.onStep !== 'function') throw new DomainError(fn, 'onStep', 'a function', String(options.onStep));
   if (options.optimizer !== undefined && !(options.optimizer instanceof tf.Optimizer)) throw new DomainError(fn, 'optimizer', 'a tf.Optimizer', String(options.optimizer));
-  if (!(data?.x instanceof tf.Tensor) || data.x.rank < 2 || data.x.shape[0] === 0) throw new DomainError(fn, 'data.x', 'a tensor of examples [N ≥ 1, …]', data?.x ? `[${data.x.shape}]` : String(data?.x));
+  assertObject(fn, 'data', data);
+  assertTensor(fn, 'data.x', data.x); // live, and finite when data checks are on
+  if (data.x.rank < 2 || data.x.shape[0] === 0) throw new DomainError(fn, 'data.x', 'a tensor of examples [N ≥ 1, …]', data?.x ? `[${data.x.shape}]` : String(data?.x));
   if (data.x.shape.slice(1).join() !== model.dataShape.join()) throw new DomainError(fn, 'data.x', `examples of the model's shape [N, ${model.dataShape}]`, `[${data.x.shape}]`);
   if (model.numClasses > 0 && !data.labels) throw new DomainError(fn, 'data.labels', 'int labels for a conditional model', 'none');
   const N = data.x.shape[0]!;
@@ -285,6 +292,9 @@ export function prepareTraining(
 
 /** Algorithm 1 for `steps` steps on random batches of `data`; calls `onStep` after each (return false to stop). */
 export function trainDdpm(model: DenoiserModel, data: Dataset, rng: Rng, options: DdpmTrainOptions): DdpmTrainResult {
+  assertObject('trainDdpm', 'options', options);
+  assertSchedule('trainDdpm', options.schedule, 'schedule');
+  assertRng('trainDdpm', 'rng', rng);
   const { schedule, steps, batchSize, microBatches = 1, pUncond = 0.1, startStep = 0, onStep } = options;
   const { lossOptions, optimizer } = prepareTraining('trainDdpm', model, data, options);
   const losses = new Float64Array(steps);
@@ -340,20 +350,25 @@ export function epsVarianceModelOf(model: DenoiserModel, labels?: tf.Tensor, gui
 
 /** Draw n samples from a trained model with DDPM (F1; with its learned Σ_θ if it has one, D7) or DDIM (F4), optionally guided (F6). */
 export function sampleModel(model: DenoiserModel, schedule: NoiseSchedule, n: number, rng: Rng, options: SampleOptions = {}): tf.Tensor {
-  assertInteger('sampleModel', 'n', n, 1);
-  const sampler = options.sampler ?? 'ddpm';
+  // Checked here first, so that the samplers' own checks never speak for this function.
+  assertSchedule('sampleModel', schedule);
+  assertIntegerInRange('sampleModel', 'n', n, 1, MAX_COUNT);
+  assertRng('sampleModel', 'rng', rng);
+  assertObject('sampleModel', 'options', options);
+  const sampler = options.sampler === undefined ? 'ddpm' : options.sampler;
   // A misspelt sampler ('ddmi') would otherwise fall through to DDPM without a word.
   if (sampler !== 'ddpm' && sampler !== 'ddim') throw new DomainError('sampleModel', 'sampler', "'ddpm' or 'ddim'", String(sampler));
   // DDIM's settings are checked even when DDPM is asked for (callers pass one set of options to both).
   if (options.ddimSteps !== undefined) assertIntegerInRange('sampleModel', 'ddimSteps', options.ddimSteps, 1, schedule.T);
   if (options.eta !== undefined) assertInInterval('sampleModel', 'eta', options.eta, 0, 1);
+  if (options.labels !== undefined) assertArray('sampleModel', 'labels', options.labels);
   if (options.guidance !== undefined) {
-    assertFinite('sampleModel', 'guidance', options.guidance);
+    assertInInterval('sampleModel', 'guidance', options.guidance, -MAX_GUIDANCE, MAX_GUIDANCE);
     if (!options.labels) throw new DomainError('sampleModel', 'guidance', 'used with labels (classifier-free guidance needs a class to guide to)', options.guidance);
   }
   if (options.onStep !== undefined && typeof options.onStep !== 'function') throw new DomainError('sampleModel', 'onStep', 'a function', String(options.onStep));
   const shape = [n, ...model.dataShape];
-  const variance = options.variance ?? (learnsVariance(model) ? 'learned' : 'beta');
+  const variance = options.variance === undefined ? (learnsVariance(model) ? 'learned' : 'beta') : options.variance;
   assertVarianceChoice('sampleModel', model, variance);
   let labels: tf.Tensor | undefined;
   if (options.labels) {

@@ -48,12 +48,12 @@ describe('input validation of train/', () => {
     ['ddimSteps 0', () => sampleModel(mlp, schedule, 2, createRng(3), { sampler: 'ddim', ddimSteps: 0 }), /sampleModel: argument 'ddimSteps' must be an integer in 1..10; received 0/],
     ['ddimSteps > T', () => sampleModel(mlp, schedule, 2, createRng(3), { sampler: 'ddim', ddimSteps: 11 }), /argument 'ddimSteps' must be an integer in 1..10; received 11/],
     ['eta 2', () => sampleModel(mlp, schedule, 2, createRng(3), { sampler: 'ddim', eta: 2 }), /sampleModel: argument 'eta' must be a number in \[0, 1\]; received 2/],
-    ['guidance NaN', () => sampleModel(unet, schedule, 1, createRng(3), { labels: [1], guidance: NaN }), /sampleModel: argument 'guidance' must be a finite number; received NaN/],
+    ['guidance NaN', () => sampleModel(unet, schedule, 1, createRng(3), { labels: [1], guidance: NaN }), /sampleModel: argument 'guidance' must be a number in \[-1000000, 1000000\]; received NaN/],
     ['guidance without labels', () => sampleModel(unet, schedule, 1, createRng(3), { guidance: 3 }), /sampleModel: argument 'guidance' must be used with labels/],
     ['labels for an unconditional model', () => sampleModel(mlp, schedule, 2, createRng(3), { labels: [0, 1] }), /sampleModel: argument 'labels' must be none for an unconditional model/],
     ['label 11 of 10 classes', () => sampleModel(unet, schedule, 2, createRng(3), { labels: [1, 11] }), /sampleModel: argument 'labels\[1\]' must be an integer in 0..10; received 11/],
     ['label 1.5', () => sampleModel(unet, schedule, 1, createRng(3), { labels: [1.5] }), /argument 'labels\[0\]' must be an integer in 0..10; received 1.5/],
-    ['n 0', () => sampleModel(mlp, schedule, 0, createRng(3)), /sampleModel: argument 'n' must be an integer >= 1; received 0/],
+    ['n 0', () => sampleModel(mlp, schedule, 0, createRng(3)), /sampleModel: argument 'n' must be an integer in 1\.\.268435456; received 0/],
   ])('sampleModel refuses %s', (_what, f, message) => expect(refusal(f)).toMatch(message));
 
   const x = createRng(4).normalTensor([16, 2]);
@@ -61,7 +61,7 @@ describe('input validation of train/', () => {
   it.each<[string, Partial<DdpmTrainOptions> & Record<string, unknown>, RegExp]>([
     ['steps 1e20', { steps: 1e20 }, /trainDdpm: argument 'steps' must be an integer in 0..10000000; received 100000000000000000000/],
     ['learningRate -1', { learningRate: -1 }, /trainDdpm: argument 'learningRate' must be a finite number > 0; received -1/],
-    ['startStep -1', { startStep: -1 }, /trainDdpm: argument 'startStep' must be an integer >= 0; received -1/],
+    ['startStep -1', { startStep: -1 }, /trainDdpm: argument 'startStep' must be an integer in 0\.\.\d+; received -1/],
     ['microBatches 0', { microBatches: 0 }, /trainDdpm: argument 'microBatches' must be an integer >= 1; received 0/],
     ['pUncond 2', { pUncond: 2 }, /trainDdpm: argument 'pUncond' must be a number in \[0, 1\]; received 2/],
     ['onStep that is not a function', { onStep: 'log' as unknown as () => void }, /trainDdpm: argument 'onStep' must be a function; received log/],
