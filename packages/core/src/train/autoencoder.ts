@@ -265,7 +265,10 @@ export async function runAutoencoderTraining(
   const digits = mnistTensor(test);
   hooks.onStart?.({ start, total: start + steps, params: model.params.count, examples: train.count, ...(notResumed.length ? { notResumed: notResumed.join('; ') } : {}) });
   const gridSeed = options.seed + 1; // the same prior draws in every grid, so grids compare across steps
-  const meta = () => ({ backend: tf.getBackend(), batchSize, learningRate, trainDigits: train.count, rngState: trainRng.state() });
+  // Training time so far (a resumed run adds its own), with checkpoints and grids: the shipped weights' manifest
+  // records it (weights/manifest.json).
+  const savedSeconds = typeof m?.meta.trainSeconds === 'number' ? m.meta.trainSeconds : 0;
+  const meta = () => ({ backend: tf.getBackend(), batchSize, learningRate, trainDigits: train.count, seed: options.seed, trainSeconds: savedSeconds + (performance.now() - t0) / 1000, rngState: trainRng.state() });
   let grid = path.join(out, 'grid.png');
   let lastSaved = m ? start : undefined;
   const checkpoint = async (step: number) => {

@@ -262,7 +262,11 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   const checkpointBytes = 4 * net.params.count * (3 + (average ? 1 : 0));
   assertCheckpointWritable('pnpm train', '--out', out, checkpointBytes + 1e6);
 
-  const meta = () => ({ schedule: { name: schedule.name, T }, backend: choice.name, preset: is2d ? undefined : presetName, batch, micro, lr, seed: runSeed, rngState: trainRng.state() });
+  // Training time so far (a resumed run adds its own), with checkpoints and sample grids: the shipped weights'
+  // manifest records it (weights/manifest.json).
+  const savedSeconds = typeof saved.trainSeconds === 'number' ? saved.trainSeconds : 0;
+  const trainSeconds = () => savedSeconds + (performance.now() - t0) / 1000;
+  const meta = () => ({ schedule: { name: schedule.name, T }, backend: choice.name, preset: is2d ? undefined : presetName, batch, micro, lr, seed: runSeed, workers, trainSeconds: trainSeconds(), rngState: trainRng.state() });
   const saveAll = async (step: number) => {
     const state = await optimizerState(optimizer);
     saveCheckpoint(out, net, step, meta(), { optimizer: state, ...(average ? { ema: { vars: average.vars, decay: emaDecay, updates: average.updates } } : {}) });
