@@ -211,7 +211,6 @@ export const DEFAULT_CLASSIFIER_DIR = 'checkpoints/classifier';
  * digits and saved there (accuracy and training time go into the checkpoint's metadata).
  */
 export function loadOrTrainClassifier(dir: string, rng: Rng, options: LoadOrTrainClassifierOptions = {}): LoadedClassifier {
-  const { steps = 1500, batchSize = 64, learningRate = 2e-3, trainLimit, testLimit, onStep, ...arch } = options;
   if (hasCheckpoint(dir)) {
     const m = readManifest(dir);
     if (m.kind !== 'classifier') throw new DomainError('loadOrTrainClassifier', 'dir', 'a folder holding a classifier checkpoint', `${dir} (kind '${m.kind}')`);
@@ -219,6 +218,16 @@ export function loadOrTrainClassifier(dir: string, rng: Rng, options: LoadOrTrai
     loadCheckpoint(dir, model);
     return { model, trained: false, testAccuracy: Number(m.meta['testAccuracy']), trainSeconds: Number(m.meta['trainSeconds']) };
   }
+  return trainAndSaveClassifier(dir, rng, options);
+}
+
+/**
+ * Train a classifier with the seeded `rng` on the MNIST training digits (all 60 000 unless `trainLimit`), measure it
+ * on the test digits and save it in `dir` with its accuracy, training time and settings in the checkpoint's metadata
+ * (what `pnpm train classifier` runs; `meta` adds to that metadata, e.g. the seed). Replaces a checkpoint in `dir`.
+ */
+export function trainAndSaveClassifier(dir: string, rng: Rng, options: LoadOrTrainClassifierOptions = {}, meta: Record<string, unknown> = {}): LoadedClassifier {
+  const { steps = 1500, batchSize = 64, learningRate = 2e-3, trainLimit, testLimit, onStep, ...arch } = options;
   const model = new MnistClassifier(rng, arch);
   const train = loadMnist('train', trainLimit);
   const x = mnistTensor(train);
@@ -230,6 +239,6 @@ export function loadOrTrainClassifier(dir: string, rng: Rng, options: LoadOrTrai
   const xt = mnistTensor(test);
   const testAccuracy = accuracy(model.classify(xt), test.labels);
   xt.dispose();
-  saveCheckpoint(dir, model, steps, { testAccuracy, testDigits: test.count, trainDigits: train.count, trainSeconds, batchSize, learningRate, backend: tf.getBackend() });
+  saveCheckpoint(dir, model, steps, { testAccuracy, testDigits: test.count, trainDigits: train.count, trainSeconds, batchSize, learningRate, backend: tf.getBackend(), ...meta });
   return { model, trained: true, testAccuracy, trainSeconds };
 }

@@ -8,6 +8,7 @@ import { DomainError } from '../util/validate.js';
 import { checkpointFolder, readManifest, verifyCheckpoint } from './checkpoint.js';
 import { TrainingStopped } from './options.js';
 import { defaultWorkers, runTrainCli } from './cli.js';
+import { runClassifierCli } from './classifier.js';
 import { setDataChecks } from '../util/tensor.js';
 
 // Smoke runs of `pnpm train` through its real code path (option parsing, data, model, training, checkpoint, PNG,
@@ -192,6 +193,32 @@ describe('pnpm train (smoke runs)', () => {
     ['gan', /'model' must be ddpm2d \| ddpm \| cddpm; received gan/],
   ])('rejects `%s` before doing any work, naming the option', async (args, message) => {
     const err = await run(args).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as Error).message).toMatch(message);
+  });
+});
+
+describe('pnpm train classifier', () => {
+  it('trains the judge, measures it on the test digits and saves its accuracy, seed and training time with it', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'clf-'));
+    const r = await runClassifierCli(['classifier', '--steps', '3', '--limit', '128', '--seed', '7', '--out', out], quiet);
+    const m = readManifest(out);
+    expect(m.kind).toBe('classifier');
+    expect(m.step).toBe(3);
+    expect(m.meta).toMatchObject({ seed: 7, testDigits: 10000, trainDigits: 128, testAccuracy: r!.testAccuracy });
+    expect(m.meta['trainSeconds']).toBeGreaterThan(0);
+    expect(r!.testAccuracy).toBeGreaterThanOrEqual(0);
+    expect(r!.testAccuracy).toBeLessThanOrEqual(1);
+    r!.model.params.dispose();
+  });
+
+  it.each([
+    ['classifier --steps 0', /'--steps' must be an integer in 1\.\./],
+    ['classifier --backend gpu', /'--backend' must be auto \| node-gpu \| node \| wasm \| cpu; received gpu/],
+    ['classifier --lr 0', /'--lr' must be a finite number > 0; received 0/],
+    ['classifier extra', /'model' must be 'classifier'; received classifier extra/],
+  ])('rejects `%s` before doing any work, naming the option', async (args, message) => {
+    const err = await runClassifierCli(args.split(' '), quiet).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DomainError);
     expect((err as Error).message).toMatch(message);
   });

@@ -29,6 +29,7 @@ import { MAX_BATCH, MAX_SAMPLES, MAX_STEPS, MAX_T, numberOption, TrainingStopped
 import { trainingProgressBar } from './progress.js';
 import { imageGridPng, scatterPng, writePng } from './png.js';
 import { AUTOENCODER_HELP, AUTOENCODER_KINDS, runAutoencoderCli } from './autoencoder.js';
+import { CLASSIFIER_HELP, runClassifierCli } from './classifier.js';
 
 /**
  * Training settings of the MNIST UNets. `quick`: MNIST average-pooled 2× to 16×16, UNet widths 16/32/64 and the
@@ -46,7 +47,7 @@ export const UNET_PRESETS = {
 } as const;
 export type UNetPresetName = keyof typeof UNET_PRESETS;
 
-export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoencoders: pnpm train <ae|vae|cvae> --help)
+export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoencoders: pnpm train <ae|vae|cvae> --help; the judge: pnpm train classifier --help)
   --preset NAME      UNet settings: quick (16×16 MNIST, widths 16,32,64 plus a full-resolution input skip; guided
                      digits in ~4 min, unguided in ~13 min on 2 CPU cores) | s4 (S4's 32×32 UNet as it is, widths 64,128,256; hours on a CPU)
                      (default quick); the options below override it
@@ -359,8 +360,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   // `pnpm train -- cddpm --steps 9` passes the `--` through; parseArgs would read every later option as a positional.
   const args = process.argv[2] === '--' ? process.argv.slice(3) : process.argv.slice(2);
   const autoencoder = (AUTOENCODER_KINDS as readonly string[]).includes(args[0] ?? '');
+  const classifier = args[0] === 'classifier';
   try {
-    if (!(await (autoencoder ? runAutoencoderCli(args) : runTrainCli(args)))) process.exit(0);
+    if (!(await (autoencoder ? runAutoencoderCli(args) : classifier ? runClassifierCli(args) : runTrainCli(args)))) process.exit(0);
   } catch (e) {
     // A run that stopped (diverged, could not save): say why and where its last checkpoint is; exit non-zero.
     if (e instanceof TrainingStopped) {
@@ -369,7 +371,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     }
     // Bad options: the message names the option; no stack trace.
     if (e instanceof DomainError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`${(e as Error).message}\n\n${autoencoder ? AUTOENCODER_HELP : HELP}`);
+      console.error(`${(e as Error).message}\n\n${autoencoder ? AUTOENCODER_HELP : classifier ? CLASSIFIER_HELP : HELP}`);
       process.exit(2);
     }
     throw e;

@@ -4,3 +4,5 @@ export * from './png.js';
 export * from './autoencoder.js';
 export * from './ema.js';
 export * from './parallel.js';
+export * from './classifier.js';
+export * from './shipped.js';

@@ -51,14 +51,14 @@ export interface Entry {
 /** Public exports the fuzz does not call, with the reason. */
 export const EXCLUDED: Readonly<Record<string, string>> = {
   'train/** other than sampleModel and trainDdpm (trainDdpmParallel, checkpoints, EMA, PNG, GradientWorkers, CLIs, …)': 'write checkpoint folders or PNGs, start worker threads or run CLIs; their refusals are tested in src/train/*.test.ts',
-  'assertFinite assertPositive assertNonNegative assertInInterval assertIntegerInRange assertInteger assertArray assertFiniteArray assertCount assertObject assertFunction assertOneOf assertBoolean assertFiniteResult assertSameLength assertSameShape assertProbabilityVector isNumberArray (util/validate.ts); assertTensor assertRank assertSteps assertBatched assertSameTensorShape assertFiniteTensor perExample (util/tensor.ts); assertRng assertSchedule assertStep assertStepOrZero assertMixture assertIsotropicMixture':
+  'assertFinite assertPositive assertNonNegative assertInInterval assertIntegerInRange assertInteger assertArray assertFiniteArray assertCount assertObject assertFunction assertOneOf assertBoolean assertFiniteResult assertSameLength assertSameShape assertProbabilityVector isNumberArray (util/validate.ts); assertTensor assertRank assertSteps assertBatched assertSameTensorShape assertFiniteTensor perExample (util/tensor.ts); assertRng assertSchedule assertStep assertStepOrZero assertMixture assertIsotropicMixture assertSquareImages assertClassLabels':
     'validation helpers: they take the caller\'s name and throw DomainErrors on its behalf',
   dataChecksEnabled: 'no arguments',
   DomainError: 'the error class itself',
   'assertClose, assertAllClose, testSeed, useCpuBackend, toFloat64, EPS (testing/)': 'test helpers: assertClose exists to throw on a mismatch',
   'ulp, ulpsError, expectUlps (testing/expect-close.ts)': 'test helpers of the reference tests: expectUlps exists to throw on a mismatch, ulp/ulpsError measure it',
   'selectBackend, initBackend, wasmBinaryDirectory, wasmThreadsInUse, describeBackend': 'switch or describe the global tfjs backend; fuzzing them would change the backend under the other calls',
-  'loadOrTrainClassifier, mnistDirectory': 'reads or trains and writes a checkpoint folder on disk',
+  'loadOrTrainClassifier, trainAndSaveClassifier, mnistDirectory': 'reads or trains and writes a checkpoint folder on disk',
   applyResBlock: 'takes a ResBlock, a type only a UNet builds (fuzzed through UNet.predict)',
   'ParamStore.zeros/ones, ParamStore.list/count/dispose': 'same shape check as ParamStore.weight (fuzzed) / no arguments',
 };
@@ -94,8 +94,21 @@ const intArray = (v: number[], lo: number, hi: number): Kind => ({
   extreme: () => [v.map(() => lo), v.map(() => hi)],
 });
 
+/** What judgeDigits returns: a digit and its probability per image. */
+const judgement = (): Kind => ({
+  valid: () => ({ digits: Int32Array.from([1, 0, 2]), topProbability: Float64Array.from([0.95, 0.5, 1]) }),
+  bad: () => [
+    null, 5, {}, { digits: [1, 0, 2], topProbability: [0.9, 0.5, 1] },
+    { digits: Int32Array.from([1, 0]), topProbability: Float64Array.from([0.95, 0.5, 1]) },
+    { digits: new Int32Array(0), topProbability: new Float64Array(0) },
+    { digits: Int32Array.from([1, 0, 2]), topProbability: Float64Array.from([0.95, Number.NaN, 1]) },
+    { digits: Int32Array.from([1, 0, 2]), topProbability: Float64Array.from([0.95, 1.5, 1]) },
+  ],
+  extreme: () => [{ digits: Int32Array.from([9]), topProbability: Float64Array.from([0]) }],
+});
+
 // Models the method entries share (built once, small).
-let shared: { mlp: core.MlpDenoiser; mlpVar: core.MlpDenoiser; unet: core.UNet; cvae: core.ConvAutoencoder; clf: core.MnistClassifier; ps: core.ParamStore; dense: core.Dense; conv: core.Conv; norm: core.Norm } | undefined;
+let shared: { mlp: core.MlpDenoiser; mlpVar: core.MlpDenoiser; unet: core.UNet; unet0: core.UNet; unet10: core.UNet; cvae: core.ConvAutoencoder; cvae10: core.ConvAutoencoder; clf: core.MnistClassifier; ps: core.ParamStore; dense: core.Dense; conv: core.Conv; norm: core.Norm } | undefined;
 function models() {
   if (shared) return shared;
   const r = core.createRng(11);
@@ -105,6 +118,10 @@ function models() {
     mlpVar: new core.MlpDenoiser(r, { dim: 2, hidden: 8, layers: 1, timeDim: 4, learnVariance: true }),
     unet: new core.UNet(r, { filters: [8], groups: 4, size: 4, channels: 1, timeDim: 4, numClasses: 2 }),
     cvae: new core.ConvAutoencoder(r, { kind: 'cvae', dim: 2, layers: 1, latent: 2, size: 4, numClasses: 3 }),
+    // The quality measures (quality/) ask for digits 0–9: a conditional UNet and a CVAE of 10 classes, an unconditional UNet.
+    unet0: new core.UNet(r, { filters: [8], groups: 4, size: 4, channels: 1, timeDim: 4 }),
+    unet10: new core.UNet(r, { filters: [8], groups: 4, size: 4, channels: 1, timeDim: 4, numClasses: 10 }),
+    cvae10: new core.ConvAutoencoder(r, { kind: 'cvae', dim: 2, layers: 1, latent: 2, size: 8, numClasses: 10 }),
     clf: new core.MnistClassifier(r, { widths: [2], hidden: 4, size: 8, numClasses: 3 }),
     ps,
     dense: core.dense(ps, 'd', 3, 4),
@@ -355,6 +372,26 @@ export const ENTRIES: readonly Entry[] = [
   e('MnistClassifier.logits', [['x', tensor([B, 8, 8, 1], { wrong: [[B, 8, 8, 2], [B, 4, 4, 1]] })]], (x: tf.Tensor4D) => models().clf.logits(x)),
   e('MnistClassifier.loss', [['x', tensor([B, 8, 8, 1], { wrong: [[B, 8, 8, 2]] })], ['labels', { ...labelsTensor(B, 3), optional: false }]], (x: tf.Tensor4D, l: tf.Tensor1D) => models().clf.loss(x, l)),
   e('MnistClassifier.classify', [['x', tensor([B, 8, 8, 1], { wrong: [[B, 8, 8, 2]] })], ['batchSize', optional(count(1, 1, 16))]], (x: tf.Tensor4D, b: number) => models().clf.classify(x, b)),
+  // quality/: judging samples with the classifier, and the measures built on it.
+  // n is held at 10: hits' range depends on it, and a random n below hits is refused naming hits.
+  e('binomialEstimate', [['hits', integer(0, 10, 3)], ['n', fixed(() => 10)]], core.binomialEstimate),
+  e('asClassifierInput', [['x', tensor([B, 4, 4, 1], { wrong: [[B, 4, 5, 1], [B, 4, 4, 2]] })], ['classifierSide', count(1, 8, 64)]], core.asClassifierInput),
+  e('judgeDigits', [['classifier', fixed(() => models().clf)], ['x', tensor([B, 4, 4, 1], { wrong: [[B, 4, 5, 1], [B, 4, 4, 2]] })], ['batchSize', optional(count(1, 1, 16))]], (c: core.MnistClassifier, x: tf.Tensor4D, b: number) => core.judgeDigits(c, x, b)),
+  e('shareReadAsDigit', [['judged', judgement()], ['threshold', optional(probability(0.9))]], core.shareReadAsDigit),
+  e('shareReadAsAsked', [['judged', judgement()], ['asked', intArray([1, 0, 2], 0, 2 ** 31 - 1)]], core.shareReadAsAsked),
+  e('classifierAccuracy', [['classifier', fixed(() => models().clf)], ['x', tensor([3, 8, 8, 1], { wrong: [[3, 8, 8, 2]] })], ['labels', intArray([0, 1, 2], 0, 2)]], core.classifierAccuracy),
+  e('reconstructionError', [['model', fixed(() => models().cvae10)], ['x', tensor([3, 8, 8, 1], { wrong: [[3, 8, 8, 2], [1, 8, 8, 1]] })], ['labels', intArray([0, 1, 9], 0, 9)]], core.reconstructionError),
+  e('cvaePriorAccuracy', [['model', fixed(() => models().cvae10)], ['classifier', fixed(() => models().clf)], ['rng', rng()], ['perDigit', count(1, 1, 2)]], core.cvaePriorAccuracy),
+  e(
+    'digitShare',
+    [['model', fixed(() => models().unet0)], ['schedule', schedule()], ['classifier', fixed(() => models().clf)], ['rng', rng()], ['options', options({ n: count(1, 2, 4), ddimSteps: optional(integer(1, T, 2)), eta: optional(probability(1)) }, false)]],
+    core.digitShare,
+  ),
+  e(
+    'guidedAccuracy',
+    [['model', fixed(() => models().unet10)], ['schedule', schedule()], ['classifier', fixed(() => models().clf)], ['rng', rng()], ['options', options({ perDigit: count(1, 1, 2), guidance: interval(-100, 100, 3), ddimSteps: optional(integer(1, T, 2)), eta: optional(probability(1)) }, false)]],
+    core.guidedAccuracy,
+  ),
   e('accuracy', [['predicted', intArray([1, 2, 0], 0, 2 ** 31 - 1)], ['labels', intArray([1, 0, 0], 0, 2 ** 31 - 1)]], core.accuracy),
   e(
     'trainClassifier',

@@ -1,0 +1,157 @@
+/**
+ * `pnpm --filter @ddpm-derived/core ship-weights [-- NAME …] [--train]`: make the trained weights shipped in the
+ * repository's `weights/` (train/shipped.ts). For each model: train it with its `pnpm train` command (with `--train`,
+ * or when its checkpoint folder is empty), copy its weights (without Adam's state) to weights/NAME, measure its
+ * figures on the full protocol and write them with the command, seed, training time and backend into
+ * weights/manifest.json. The classifier comes first: it judges the other models' samples.
+ *
+ * Names: classifier ae vae vae2d cvae cddpm ddpm (default: all). About 30 minutes of training on 2 idle cores
+ * (ddpm's 5000 steps are 13 of them) and 5 of measuring.
+ */
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { ConvAutoencoder, type ConvAutoencoderOptions } from '../src/models/autoencoder.js';
+import { MnistClassifier, type MnistClassifierOptions } from '../src/models/classifier.js';
+import { UNet, type UNetOptions } from '../src/models/unet.js';
+import { describeBackend, selectBackend } from '../src/nn/backend.js';
+import { createRng } from '../src/random/rng.js';
+import { linearSchedule } from '../src/schedule/schedule.js';
+import { checkpointFolder, hasCheckpoint, loadCheckpoint, readManifest, saveCheckpoint } from '../src/train/checkpoint.js';
+import {
+  loadShipped,
+  measureFigure,
+  readShippedManifest,
+  shippedWeightsDir,
+  type FigureProtocol,
+  type LoadedShipped,
+  type ShippedFigure,
+  type ShippedManifest,
+  type ShippedModel,
+} from '../src/train/shipped.js';
+
+interface Recipe {
+  readonly name: string;
+  readonly description: string;
+  /** `pnpm train` arguments. */
+  readonly args: readonly string[];
+  /** Where that command saves (relative to packages/core, as `pnpm train` resolves --out). */
+  readonly out: string;
+  readonly figures: readonly Omit<ShippedFigure, 'value' | 'standardError'>[];
+}
+
+const ddim = { ddimSteps: 50, eta: 1 } as const;
+const fig = (label: string, protocol: FigureProtocol, n: number, checkN: number): Omit<ShippedFigure, 'value' | 'standardError'> => ({
+  label, protocol, n, seed: 0, check: { n: checkN, seed: 1 },
+});
+const elbo = fig('ELBO in nats per image (B5, one draw of z per image, decoder N(x̂, ½ I) as S4\'s loss implies), MNIST test digits', { measure: 'elbo', decoderVariance: 0.5 }, 10000, 500);
+
+const RECIPES: readonly Recipe[] = [
+  {
+    name: 'classifier', description: 'The MNIST classifier that judges generated digits (models/classifier.ts, 152 170 parameters).',
+    args: ['classifier', '--seed', '2026'], out: 'checkpoints/classifier',
+    figures: [fig('accuracy on the MNIST test digits', { measure: 'classifierAccuracy' }, 10000, 1000)],
+  },
+  {
+    name: 'ae', description: "S4's convolutional autoencoder at width 16, latent d = 16 (pnpm train defaults).",
+    args: ['ae'], out: 'checkpoints/ae',
+    figures: [fig('reconstruction error ‖x − x̂‖² per image (B1), MNIST test digits', { measure: 'reconstructionError' }, 10000, 500)],
+  },
+  { name: 'vae', description: "S4's VAE at width 16, latent d = 16.", args: ['vae'], out: 'checkpoints/vae', figures: [elbo] },
+  {
+    name: 'vae2d', description: "S4's VAE with a 2-D latent, so its latent plane can be drawn (notebook 09, the site's latent explorer).",
+    args: ['vae', '--latent', '2', '--out', 'checkpoints/vae2d'], out: 'checkpoints/vae2d', figures: [elbo],
+  },
+  {
+    name: 'cvae', description: "S4's conditional VAE at width 16, latent d = 16: the label joins encoder and decoder (B6).",
+    args: ['cvae'], out: 'checkpoints/cvae',
+    figures: [elbo, fig('prior samples read as the asked digit by the classifier (100 per digit)', { measure: 'cvaePriorAccuracy' }, 1000, 200)],
+  },
+  {
+    name: 'cddpm', description: 'Conditional DDPM, quick preset (16×16 MNIST, UNet 16/32/64 with the input skip), trained with 10 % label dropout for classifier-free guidance (F6).',
+    args: ['cddpm', '--seed', '1'], out: 'checkpoints/cddpm',
+    figures: [fig('guided samples read as the asked digit, w = 3 (DDIM 50, η = 1; 100 per digit)', { measure: 'guidedAccuracy', guidance: 3, ...ddim }, 1000, 100)],
+  },
+  {
+    name: 'ddpm', description: 'Unconditional DDPM, quick preset (16×16 MNIST, UNet 16/32/64 with the input skip), 5000 steps.',
+    args: ['ddpm'], out: 'checkpoints/ddpm',
+    figures: [fig('samples read as a digit: one digit at probability ≥ 0.9 (DDIM 50, η = 1)', { measure: 'digitShare', ...ddim }, 1000, 100)],
+  },
+];
+
+const coreDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = path.resolve(coreDir, '../..');
+
+const argv = process.argv.slice(2);
+const { values, positionals } = parseArgs({ args: argv[0] === '--' ? argv.slice(1) : argv, allowPositionals: true, options: { train: { type: 'boolean' } } });
+const names = positionals.length ? positionals : RECIPES.map((r) => r.name);
+for (const n of names) if (!RECIPES.some((r) => r.name === n)) throw new RangeError(`ship-weights: unknown model '${n}'; known: ${RECIPES.map((r) => r.name).join(' ')}`);
+
+const choice = await selectBackend();
+const weightsDir = shippedWeightsDir();
+const manifestFile = path.join(weightsDir, 'manifest.json');
+let manifest: ShippedManifest = existsSync(manifestFile)
+  ? readShippedManifest(weightsDir)
+  : { format: 1, machine: '', models: [] };
+
+/** Rebuild the model a training checkpoint holds, with its weights (verified by the loader). */
+function loadTrained(dir: string): LoadedShipped['model'] {
+  const m = readManifest(dir);
+  const rng = createRng(0);
+  const model = m.kind === 'unet' ? new UNet(rng, m.config as UNetOptions)
+    : m.kind === 'classifier' ? new MnistClassifier(rng, m.config as MnistClassifierOptions)
+    : new ConvAutoencoder(rng, m.config as ConvAutoencoderOptions);
+  loadCheckpoint(dir, model);
+  return model;
+}
+
+for (const recipe of RECIPES.filter((r) => names.includes(r.name))) {
+  const command = `pnpm train ${recipe.args.join(' ')}`;
+  const trainedDir = path.join(coreDir, recipe.out);
+  if (values.train || !hasCheckpoint(trainedDir)) {
+    console.log(`\n${recipe.name}: ${command}`);
+    const run = spawnSync('pnpm', ['train', ...recipe.args], { cwd: repoRoot, stdio: 'inherit' });
+    if (run.status !== 0) throw new Error(`ship-weights: '${command}' failed (exit ${run.status})`);
+  }
+  const trained = readManifest(trainedDir);
+  const trainSeconds = trained.meta['trainSeconds'];
+  if (typeof trainSeconds !== 'number') throw new Error(`ship-weights: ${trainedDir} records no training time (trained before checkpoints kept it): rerun with --train`);
+  const model = loadTrained(trainedDir);
+  // Weights only: Adam's moments would triple the size and only matter to a run that goes on training.
+  const { rngState: _stream, ...meta } = trained.meta;
+  const shippedDir = path.join(weightsDir, recipe.name);
+  // A fresh folder: saveCheckpoint keeps the previous step as a spare, which the repository must not carry.
+  rmSync(shippedDir, { recursive: true, force: true });
+  saveCheckpoint(shippedDir, model, trained.step, meta);
+  const bytes = statSync(path.join(checkpointFolder(shippedDir), 'weights.bin')).size;
+
+  const entry: ShippedModel = {
+    name: recipe.name, description: recipe.description, command,
+    seed: Number(meta['seed'] ?? 0), steps: trained.step, trainSeconds: Math.round(trainSeconds),
+    backend: String(meta['backend']), workers: Number(meta['workers'] ?? 1), parameters: model.params.count, bytes, figures: [],
+  };
+  const loaded = (m: ShippedModel): LoadedShipped => {
+    if (trained.kind === 'unet') return { entry: m, kind: 'unet', model: model as UNet, schedule: linearSchedule((meta['schedule'] as { T: number }).T) };
+    if (trained.kind === 'classifier') return { entry: m, kind: 'classifier', model: model as MnistClassifier };
+    return { entry: m, kind: trained.kind as 'ae' | 'vae' | 'cvae', model: model as ConvAutoencoder };
+  };
+  const judge = recipe.name === 'classifier' ? undefined : (loadShipped('classifier', weightsDir).model as MnistClassifier);
+  const figures: ShippedFigure[] = [];
+  for (const f of recipe.figures) {
+    const t0 = performance.now();
+    const e = measureFigure(loaded(entry), f.protocol, f.n, f.seed, judge);
+    figures.push({ ...f, value: e.value, standardError: e.standardError });
+    console.log(`${recipe.name}: ${f.label}: ${e.value.toFixed(4)} ± ${e.standardError.toFixed(4)} (n = ${f.n}, ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  model.params.dispose();
+  judge?.params.dispose();
+  const models = [...manifest.models.filter((m) => m.name !== recipe.name), { ...entry, figures }];
+  models.sort((a, b) => RECIPES.findIndex((r) => r.name === a.name) - RECIPES.findIndex((r) => r.name === b.name));
+  manifest = { format: 1, machine: `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${describeBackend(choice)}`, models };
+  // Written after each model, so an interrupted run keeps what it finished.
+  writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+}
+console.log(`\n${manifestFile}: ${manifest.models.map((m) => m.name).join(', ')}`);

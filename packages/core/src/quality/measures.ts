@@ -1,0 +1,158 @@
+/**
+ * The quality measures the project reports for its MNIST models, each an {@link Estimate} with its standard error:
+ * the classifier's accuracy, the autoencoder's reconstruction error, the share of a diffusion model's samples that
+ * read as a digit, the share of guided (F6) or CVAE samples read as the digit asked for. The samplers are those of
+ * `sampleModel` (DDIM with η, as the `pnpm train` grids). The ELBO of a VAE is `heldOutElbo` (train/autoencoder.ts).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ConvAutoencoder } from '../models/autoencoder.js';
+import { MnistClassifier } from '../models/classifier.js';
+import type { DenoiserModel } from '../models/types.js';
+import { assertRng, type Rng } from '../random/rng.js';
+import type { NoiseSchedule } from '../schedule/schedule.js';
+import { mean, standardError } from '../stats/descriptive.js';
+import { sampleModel } from '../train/ddpm.js';
+import { assertSchedule } from '../schedule/schedule.js';
+import { assertRank } from '../util/tensor.js';
+import { assertCount, assertInInterval, assertObject, DomainError } from '../util/validate.js';
+import { assertClassLabels, assertSquareImages, judgeDigits, shareReadAsAsked, shareReadAsDigit, type Estimate } from './judge.js';
+
+/** Samples are drawn (and judged) this many at a time: the activations of a few hundred 16×16 images fit anywhere. */
+const CHUNK = 200;
+
+/** The DDIM sampler a measure draws with (F4): steps and η (1 = as random as DDPM; the `pnpm train` grids' default). */
+export interface DdimSettings {
+  readonly ddimSteps?: number;
+  readonly eta?: number;
+}
+
+/** The classifier's accuracy on labelled images, with its binomial standard error. */
+export function classifierAccuracy(classifier: MnistClassifier, x: tf.Tensor4D, labels: Int32Array): Estimate {
+  if (!(classifier instanceof MnistClassifier)) throw new DomainError('classifierAccuracy', 'classifier', 'an MnistClassifier', classifier);
+  assertSquareImages('classifierAccuracy', 'x', x);
+  assertClassLabels('classifierAccuracy', 'labels', labels, x.shape[0], classifier.numClasses);
+  return shareReadAsAsked(judgeDigits(classifier, x), labels);
+}
+
+/** B1 — the mean per-image reconstruction error ‖x − x̂‖² of an AE (z = the encoder's output), with its standard error over the images. */
+export function reconstructionError(model: ConvAutoencoder, x: tf.Tensor4D, labels: Int32Array | null = null): Estimate {
+  if (!(model instanceof ConvAutoencoder)) throw new DomainError('reconstructionError', 'model', 'a ConvAutoencoder', model);
+  const side = model.config['size'] as number;
+  assertRank('reconstructionError', 'x', x, 4);
+  if (x.shape[1] !== side || x.shape[2] !== side || x.shape[3] !== 1) throw new DomainError('reconstructionError', 'x', `images [B, ${side}, ${side}, 1] (the model's size)`, `[${x.shape}]`);
+  const N = x.shape[0];
+  if (N < 2) throw new DomainError('reconstructionError', 'x', 'at least 2 images (for a standard error)', N);
+  // A CVAE encodes and decodes with the image's label; the AE and VAE take none.
+  if (model.kind === 'cvae') {
+    if (!(labels instanceof Int32Array)) throw new DomainError('reconstructionError', 'labels', `an Int32Array of ${N} labels for a CVAE`, labels);
+    assertClassLabels('reconstructionError', 'labels', labels, N, model.numClasses);
+  } else if (labels !== null) {
+    throw new DomainError('reconstructionError', 'labels', `null for a${model.kind === 'ae' ? 'n AE' : ' VAE'} (only a CVAE takes labels)`, labels);
+  }
+  const perImage = new Float64Array(N);
+  for (let s = 0; s < N; s += CHUNK) {
+    const n = Math.min(CHUNK, N - s);
+    const sse = tf.tidy(() => {
+      const xb = tf.slice(x, s, n) as tf.Tensor4D;
+      const lb = labels ? tf.tensor1d(labels.subarray(s, s + n), 'int32') : null;
+      return tf.sum(tf.squaredDifference(xb, model.decode(model.encode(xb, lb).mu, lb)), [1, 2, 3]);
+    });
+    perImage.set(sse.dataSync(), s);
+    sse.dispose();
+  }
+  return { value: mean(perImage), standardError: standardError(perImage), n: N };
+}
+
+/** The share of a CVAE's prior samples z ~ N(0, I), decoded with label k, that the classifier reads as k (`perDigit` per digit). */
+export function cvaePriorAccuracy(model: ConvAutoencoder, classifier: MnistClassifier, rng: Rng, perDigit: number): Estimate {
+  if (!(model instanceof ConvAutoencoder) || model.kind !== 'cvae') throw new DomainError('cvaePriorAccuracy', 'model', "a ConvAutoencoder of kind 'cvae'", model);
+  if (!(classifier instanceof MnistClassifier)) throw new DomainError('cvaePriorAccuracy', 'classifier', 'an MnistClassifier', classifier);
+  if (model.numClasses !== 10) throw new DomainError('cvaePriorAccuracy', 'model', 'a CVAE of the 10 digits (numClasses = 10)', model.numClasses);
+  assertRng('cvaePriorAccuracy', 'rng', rng);
+  assertCount('cvaePriorAccuracy', 'perDigit', perDigit, 1, 1e5);
+  const asked = Int32Array.from({ length: 10 * perDigit }, (_, i) => i % 10);
+  const z = rng.normalTensor([asked.length, model.latent]) as tf.Tensor2D;
+  const labels = tf.tensor1d(asked, 'int32');
+  const samples = model.decode(z, labels);
+  const judged = judgeDigits(classifier, samples);
+  [z, labels, samples].forEach((t) => t.dispose());
+  return shareReadAsAsked(judged, asked);
+}
+
+/** Draw n samples in chunks (so memory stays bounded) and judge each chunk as it comes. */
+function sampleAndJudge(model: DenoiserModel, schedule: NoiseSchedule, classifier: MnistClassifier, rng: Rng, n: number, labels: Int32Array | undefined, options: Parameters<typeof sampleModel>[4]) {
+  const digits = new Int32Array(n);
+  const topProbability = new Float64Array(n);
+  for (let s = 0; s < n; s += CHUNK) {
+    const m = Math.min(CHUNK, n - s);
+    const x = sampleModel(model, schedule, m, rng, { ...options, ...(labels ? { labels: labels.subarray(s, s + m) } : {}) }) as tf.Tensor4D;
+    const judged = judgeDigits(classifier, x);
+    x.dispose();
+    digits.set(judged.digits, s);
+    topProbability.set(judged.topProbability, s);
+  }
+  return { digits, topProbability };
+}
+
+/** The arguments digitShare and guidedAccuracy share: a denoiser of square images, a schedule, the judge, a generator, DDIM's settings. */
+function assertSampling(fn: string, model: DenoiserModel, schedule: NoiseSchedule, classifier: MnistClassifier, rng: Rng, options: DdimSettings): { ddimSteps: number; eta: number } {
+  const shape = (model as { dataShape?: readonly number[] } | null)?.dataShape;
+  if (typeof (model as { predict?: unknown } | null)?.predict !== 'function' || !shape || shape.length !== 3 || shape[0] !== shape[1] || shape[2] !== 1) {
+    throw new DomainError(fn, 'model', 'a denoiser of square greyscale images (dataShape [s, s, 1], e.g. a UNet)', model);
+  }
+  assertSchedule(fn, schedule);
+  if (!(classifier instanceof MnistClassifier)) throw new DomainError(fn, 'classifier', 'an MnistClassifier', classifier);
+  assertRng(fn, 'rng', rng);
+  assertObject(fn, 'options', options);
+  const { ddimSteps = 50, eta = 1 } = options;
+  assertCount(fn, 'ddimSteps', ddimSteps, 1, schedule.T);
+  assertInInterval(fn, 'eta', eta, 0, 1);
+  return { ddimSteps, eta };
+}
+
+/**
+ * The share of an unconditional model's n samples (DDIM, `ddimSteps`, η) that read as a digit: the classifier gives
+ * one digit probability ≥ 0.9 ({@link shareReadAsDigit}). Also the count of such samples per digit 0–9.
+ */
+export function digitShare(model: DenoiserModel, schedule: NoiseSchedule, classifier: MnistClassifier, rng: Rng, options: DdimSettings & { readonly n: number }): Estimate & { readonly perDigit: Int32Array } {
+  const sampler = assertSampling('digitShare', model, schedule, classifier, rng, options);
+  if (model.numClasses > 0) throw new DomainError('digitShare', 'model', 'an unconditional model (numClasses = 0; guidedAccuracy measures a conditional one)', model.numClasses);
+  assertCount('digitShare', 'n', options.n, 1, 1e6);
+  const judged = sampleAndJudge(model, schedule, classifier, rng, options.n, undefined, { sampler: 'ddim', ...sampler });
+  const share = shareReadAsDigit(judged);
+  const perDigit = new Int32Array(10);
+  judged.digits.forEach((d, i) => {
+    if (judged.topProbability[i]! >= 0.9) perDigit[d]!++;
+  });
+  return { ...share, perDigit };
+}
+
+/**
+ * F6 — the share of a conditional model's guided samples read as the digit asked for: `perDigit` samples of each digit
+ * 0–9 at guidance weight w (0 = the unconditional model ε(x, ∅) alone, one pass a step; 1 = plain conditioning), DDIM.
+ * Also the rate of each digit.
+ */
+export function guidedAccuracy(
+  model: DenoiserModel,
+  schedule: NoiseSchedule,
+  classifier: MnistClassifier,
+  rng: Rng,
+  options: DdimSettings & { readonly perDigit: number; readonly guidance: number },
+): Estimate & { readonly perDigit: Float64Array } {
+  const sampler = assertSampling('guidedAccuracy', model, schedule, classifier, rng, options);
+  assertCount('guidedAccuracy', 'perDigit', options.perDigit, 1, 1e5);
+  assertInInterval('guidedAccuracy', 'guidance', options.guidance, -100, 100);
+  if (model.numClasses !== 10) throw new DomainError('guidedAccuracy', 'model', 'a conditional model of the 10 digits (numClasses = 10)', model.numClasses);
+  const asked = Int32Array.from({ length: 10 * options.perDigit }, (_, i) => i % 10);
+  const w = options.guidance;
+  // w = 0 is exactly ε(x, ∅) (F6), so the labels play no part and one network pass per step suffices.
+  const judged = w === 0
+    ? sampleAndJudge(model, schedule, classifier, rng, asked.length, undefined, { sampler: 'ddim', ...sampler })
+    : sampleAndJudge(model, schedule, classifier, rng, asked.length, asked, { sampler: 'ddim', ...sampler, guidance: w });
+  const perDigit = new Float64Array(10);
+  judged.digits.forEach((d, i) => {
+    if (d === asked[i]) perDigit[asked[i]!]! += 1 / options.perDigit;
+  });
+  return { ...shareReadAsAsked(judged, asked), perDigit };
+}
+

@@ -1,0 +1,210 @@
+/**
+ * The trained weights shipped with the repository, in `weights/` at its root ({@link shippedWeightsDir}): one checkpoint folder per model (the
+ * format of train/checkpoint.ts, weights only, without Adam's state) and `weights/manifest.json`, which says for each
+ * the exact `pnpm train` command that made it, its seed, training time, backend and the quality figures measured on
+ * it, each with its protocol, sample size, seed and standard error. `pnpm --filter @ddpm-derived/core ship-weights`
+ * (bench/ship-weights.ts) writes them; test/shipped/shipped-weights.test.ts loads every one and re-measures each
+ * figure on a smaller, independent sample.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadMnist, mnistTensor } from '../data/mnist.js';
+import { ConvAutoencoder, type ConvAutoencoderOptions } from '../models/autoencoder.js';
+import { MnistClassifier, type MnistClassifierOptions } from '../models/classifier.js';
+import { UNet, type UNetOptions } from '../models/unet.js';
+import { classifierAccuracy, cvaePriorAccuracy, digitShare, guidedAccuracy, reconstructionError } from '../quality/measures.js';
+import type { Estimate } from '../quality/judge.js';
+import { createRng, type Rng } from '../random/rng.js';
+import { linearSchedule, type NoiseSchedule } from '../schedule/schedule.js';
+import { assertCount, assertIntegerInRange, DomainError } from '../util/validate.js';
+import { heldOutElbo } from './autoencoder.js';
+import { loadCheckpoint, readManifest } from './checkpoint.js';
+
+/**
+ * `weights/` at the repository's root (this file is src/train/shipped.ts or dist/train/shipped.js in packages/core).
+ * A function, not a constant: the module is also bundled for the site's browser worker, where there is no file path.
+ */
+export function shippedWeightsDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../weights');
+}
+
+/** How a figure is measured. Every measure but `cvaePriorAccuracy` and the samplers' runs on n MNIST test digits. */
+export type FigureProtocol =
+  | { readonly measure: 'classifierAccuracy' }
+  | { readonly measure: 'reconstructionError' }
+  /** B5's one-sample ELBO in nats per image with the Gaussian decoder N(x̂, s² I) (s² = ½: S4's loss). */
+  | { readonly measure: 'elbo'; readonly decoderVariance: number }
+  /** n prior samples, n/10 per digit, decoded with their label. */
+  | { readonly measure: 'cvaePriorAccuracy' }
+  /** n samples, n/10 per digit, DDIM with η, guidance weight w (F6). */
+  | { readonly measure: 'guidedAccuracy'; readonly guidance: number; readonly ddimSteps: number; readonly eta: number }
+  /** n unconditional samples, DDIM with η; a sample counts when one digit gets probability ≥ 0.9. */
+  | { readonly measure: 'digitShare'; readonly ddimSteps: number; readonly eta: number };
+
+/** A recorded figure: what was measured, how, on how many draws with which seed, and the smaller re-measurement the tests make. */
+export interface ShippedFigure {
+  readonly label: string;
+  readonly protocol: FigureProtocol;
+  readonly value: number;
+  readonly standardError: number;
+  readonly n: number;
+  readonly seed: number;
+  /** The test's re-measurement: its sample size and seed (a different seed: an independent sample). */
+  readonly check: { readonly n: number; readonly seed: number };
+}
+
+export interface ShippedModel {
+  /** Folder name under weights/ (e.g. `cddpm`). */
+  readonly name: string;
+  readonly description: string;
+  /** The exact command that trained it, run at the repository's root. */
+  readonly command: string;
+  readonly seed: number;
+  readonly steps: number;
+  readonly trainSeconds: number;
+  readonly backend: string;
+  readonly workers: number;
+  readonly parameters: number;
+  /** Size of the shipped weights.bin. */
+  readonly bytes: number;
+  readonly figures: readonly ShippedFigure[];
+}
+
+export interface ShippedManifest {
+  readonly format: 1;
+  /** The machine the figures were measured on. */
+  readonly machine: string;
+  readonly models: readonly ShippedModel[];
+}
+
+/** A shipped model loaded and verified (checksums, finiteness), with its manifest entry; UNets also with their schedule. */
+export type LoadedShipped =
+  | { readonly entry: ShippedModel; readonly kind: 'unet'; readonly model: UNet; readonly schedule: NoiseSchedule }
+  | { readonly entry: ShippedModel; readonly kind: 'ae' | 'vae' | 'cvae'; readonly model: ConvAutoencoder }
+  | { readonly entry: ShippedModel; readonly kind: 'classifier'; readonly model: MnistClassifier };
+
+/** Read weights/manifest.json (or `dir`'s), refusing a missing or malformed one by name. */
+export function readShippedManifest(dir: string = shippedWeightsDir()): ShippedManifest {
+  const file = path.join(dir, 'manifest.json');
+  if (!existsSync(file)) throw new DomainError('readShippedManifest', 'dir', 'a folder holding manifest.json (the shipped weights)', dir);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new DomainError('readShippedManifest', 'manifest.json', 'valid JSON', `${file}: ${(e as Error).message}`);
+  }
+  const m = parsed as ShippedManifest;
+  if (m?.format !== 1 || !Array.isArray(m.models)) throw new DomainError('readShippedManifest', 'manifest.json', '{ format: 1, models: [...] }', file);
+  for (const entry of m.models) {
+    if (typeof entry?.name !== 'string' || !/^[a-z0-9]+$/.test(entry.name) || !Array.isArray(entry.figures)) {
+      throw new DomainError('readShippedManifest', 'manifest.json', 'models with a lower-case name and a figures list', `${file}: ${JSON.stringify(entry?.name)}`);
+    }
+  }
+  return m;
+}
+
+/** The shipped model `name`, loaded from weights/ and verified by the checkpoint loader; refused by name if absent or damaged. */
+export function loadShipped(name: string, dir: string = shippedWeightsDir()): LoadedShipped {
+  const entry = readShippedManifest(dir).models.find((m) => m.name === name);
+  if (!entry) throw new DomainError('loadShipped', 'name', `one of the models in ${path.join(dir, 'manifest.json')}`, name);
+  const folder = path.join(dir, name);
+  const ckpt = readManifest(folder);
+  const rng = createRng(0); // the initial weights are overwritten by the checkpoint's
+  if (ckpt.kind === 'unet') {
+    const model = new UNet(rng, ckpt.config as UNetOptions);
+    loadCheckpoint(folder, model);
+    const T = (ckpt.meta.schedule as { T?: number } | undefined)?.T;
+    if (typeof T !== 'number') throw new DomainError('loadShipped', 'name', 'a UNet checkpoint that records its schedule (meta.schedule.T)', name);
+    return { entry, kind: 'unet', model, schedule: linearSchedule(T) };
+  }
+  if (ckpt.kind === 'ae' || ckpt.kind === 'vae' || ckpt.kind === 'cvae') {
+    const model = new ConvAutoencoder(rng, ckpt.config as ConvAutoencoderOptions);
+    loadCheckpoint(folder, model);
+    return { entry, kind: ckpt.kind, model };
+  }
+  if (ckpt.kind === 'classifier') {
+    const model = new MnistClassifier(rng, ckpt.config as MnistClassifierOptions);
+    loadCheckpoint(folder, model);
+    return { entry, kind: 'classifier', model };
+  }
+  throw new DomainError('loadShipped', 'name', 'a unet, autoencoder or classifier checkpoint', `${name} (kind '${ckpt.kind}')`);
+}
+
+/** n test digits: all 10 000 in order when n = 10 000, otherwise n drawn without replacement with `rng`. */
+function testDigits(n: number, rng: Rng, side: number): { x: tf.Tensor4D; labels: Int32Array } {
+  const test = loadMnist('test');
+  const all = mnistTensor(test, side);
+  if (n === test.count) return { x: all, labels: test.labels };
+  const order = Int32Array.from({ length: test.count }, (_, i) => i);
+  for (let i = 0; i < n; i++) {
+    const j = rng.int(i, test.count - 1); // a partial Fisher–Yates shuffle: the first n are a uniform subset
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const pick = order.slice(0, n);
+  const x = tf.tidy(() => tf.gather(all, tf.tensor1d(pick, 'int32')) as tf.Tensor4D);
+  all.dispose();
+  return { x, labels: Int32Array.from(pick, (i) => test.labels[i]!) };
+}
+
+/**
+ * Measure one figure of a shipped model by its protocol on `n` draws with `seed`: the value the manifest records
+ * (with the recorded n and seed) or the tests' smaller re-measurement (the figure's `check`). `judge` is the
+ * classifier that reads samples (the shipped `classifier`).
+ */
+export function measureFigure(loaded: LoadedShipped, protocol: FigureProtocol, n: number, seed: number, judge?: MnistClassifier): Estimate {
+  const fn = 'measureFigure';
+  assertCount(fn, 'n', n, 2, 10000);
+  assertIntegerInRange(fn, 'seed', seed, 0, 2 ** 32 - 1);
+  const rng = createRng(seed);
+  const needJudge = (): MnistClassifier => {
+    if (!judge) throw new DomainError(fn, 'judge', `the classifier that reads samples (for '${protocol.measure}')`, 'undefined');
+    return judge;
+  };
+  const wrong = (kind: string) => new DomainError(fn, 'loaded', `a shipped ${kind} (for '${protocol.measure}')`, `'${loaded.entry.name}' (${loaded.kind})`);
+  switch (protocol.measure) {
+    case 'classifierAccuracy': {
+      if (loaded.kind !== 'classifier') throw wrong('classifier');
+      const { x, labels } = testDigits(n, rng, loaded.model.size);
+      const result = classifierAccuracy(loaded.model, x, labels);
+      x.dispose();
+      return result;
+    }
+    case 'reconstructionError':
+    case 'elbo': {
+      if (loaded.kind !== 'ae' && loaded.kind !== 'vae' && loaded.kind !== 'cvae') throw wrong('autoencoder');
+      const { x, labels } = testDigits(n, rng, 32);
+      const cvaeLabels = loaded.kind === 'cvae' ? labels : null;
+      try {
+        if (protocol.measure === 'reconstructionError') return reconstructionError(loaded.model, x, cvaeLabels);
+        const e = heldOutElbo(loaded.model, x, cvaeLabels, rng, { decoderVariance: protocol.decoderVariance });
+        return { value: e.elbo, standardError: e.standardError, n: e.images };
+      } finally {
+        x.dispose();
+      }
+    }
+    case 'cvaePriorAccuracy': {
+      if (loaded.kind !== 'cvae') throw wrong('cvae');
+      if (n % 10) throw new DomainError(fn, 'n', 'a multiple of 10 (n/10 samples per digit)', n);
+      return cvaePriorAccuracy(loaded.model, needJudge(), rng, n / 10);
+    }
+    case 'guidedAccuracy': {
+      if (loaded.kind !== 'unet') throw wrong('conditional UNet');
+      if (n % 10) throw new DomainError(fn, 'n', 'a multiple of 10 (n/10 samples per digit)', n);
+      const { guidance, ddimSteps, eta } = protocol;
+      return guidedAccuracy(loaded.model, loaded.schedule, needJudge(), rng, { perDigit: n / 10, guidance, ddimSteps, eta });
+    }
+    case 'digitShare': {
+      if (loaded.kind !== 'unet') throw wrong('UNet');
+      return digitShare(loaded.model, loaded.schedule, needJudge(), rng, { n, ddimSteps: protocol.ddimSteps, eta: protocol.eta });
+    }
+    default:
+      throw new DomainError(fn, 'protocol', 'a known measure', JSON.stringify(protocol));
+  }
+}
+
+/** Free a loaded model's weights. */
+export function disposeShipped(loaded: LoadedShipped): void {
+  loaded.model.params.dispose();
+}
