@@ -9,14 +9,14 @@
  * classifier's 32×32 by bilinear upsampling; the classifier's accuracy on real test digits sent through the same
  * 32 → 16 → 32 round trip is printed as the ceiling a perfect sampler would reach.
  *
- * Options: --checkpoint DIR (default checkpoints/cddpm) --classifier DIR (default checkpoints/classifier)
+ * Options: --checkpoint DIR (default checkpoints/cddpm) --classifier DIR (default weights/classifier, the shipped judge)
  * --n N samples per digit and weight (default 20) --weights 0,1,2,3,5 --ddim STEPS (default 50) --eta η (default 1, as the pnpm train grids) --seed N
  * --grid FILE (a PNG: one row per weight, one sample per digit) --backend NAME.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, mnistTensor } from '../src/data/mnist.js';
-import { DEFAULT_CLASSIFIER_DIR, loadOrTrainClassifier } from '../src/models/classifier.js';
+import { loadOrTrainClassifier } from '../src/models/classifier.js';
 import { UNet, type UNetOptions } from '../src/models/unet.js';
 import { describeBackend, selectBackend, type BackendName } from '../src/nn/backend.js';
 import { createRng } from '../src/random/rng.js';
@@ -25,14 +25,14 @@ import { loadCheckpoint, readManifest } from '../src/train/checkpoint.js';
 import { sampleModel } from '../src/train/ddpm.js';
 import { imageGridPng, writePng } from '../src/train/png.js';
 import { asClassifierInput } from './judge.js';
-import { etaOption, intOption } from './options.js';
+import { defaultJudgeDir, etaOption, intOption } from './options.js';
 
 // `pnpm … quality:cfg -- --n 50` passes the `--` through; parseArgs would read everything after it as positionals.
 const argv = process.argv.slice(2);
 const { values } = parseArgs({
   args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
-    checkpoint: { type: 'string', default: 'checkpoints/cddpm' }, classifier: { type: 'string', default: DEFAULT_CLASSIFIER_DIR },
+    checkpoint: { type: 'string', default: 'checkpoints/cddpm' }, classifier: { type: 'string', default: defaultJudgeDir() },
     n: { type: 'string', default: '20' }, weights: { type: 'string', default: '0,1,2,3,5' }, ddim: { type: 'string', default: '50' },
     seed: { type: 'string', default: '0' }, grid: { type: 'string' }, backend: { type: 'string' }, eta: { type: 'string', default: '1' },
   },

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, mnistTensor } from '../src/data/mnist.js';
-import { DEFAULT_CLASSIFIER_DIR, loadOrTrainClassifier } from '../src/models/classifier.js';
+import { loadOrTrainClassifier } from '../src/models/classifier.js';
 import { UNet, type UNetOptions } from '../src/models/unet.js';
 import { describeBackend, selectBackend, type BackendName } from '../src/nn/backend.js';
 import { createRng } from '../src/random/rng.js';
@@ -25,13 +25,13 @@ import { loadCheckpoint, readManifest } from '../src/train/checkpoint.js';
 import { sampleModel } from '../src/train/ddpm.js';
 import { imageGridPng, writePng } from '../src/train/png.js';
 import { asClassifierInput } from './judge.js';
-import { etaOption, intOption } from './options.js';
+import { defaultJudgeDir, etaOption, intOption } from './options.js';
 
 const argv = process.argv.slice(2);
 const { values } = parseArgs({
   args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
-    checkpoint: { type: 'string', default: 'checkpoints/ddpm' }, classifier: { type: 'string', default: DEFAULT_CLASSIFIER_DIR },
+    checkpoint: { type: 'string', default: 'checkpoints/ddpm' }, classifier: { type: 'string', default: defaultJudgeDir() },
     n: { type: 'string', default: '200' }, ddim: { type: 'string', default: '50' }, seed: { type: 'string', default: '0' },
     grid: { type: 'string' }, backend: { type: 'string' }, eta: { type: 'string', default: '1' }, sampler: { type: 'string', default: 'ddim' },
   },

@@ -14,7 +14,8 @@ import { PNG } from 'pngjs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, mnistTensor } from '../src/data/mnist.js';
-import { accuracy, DEFAULT_CLASSIFIER_DIR, loadOrTrainClassifier } from '../src/models/classifier.js';
+import { accuracy, loadOrTrainClassifier } from '../src/models/classifier.js';
+import { defaultJudgeDir } from './options.js';
 import type { ConvAutoencoder } from '../src/models/autoencoder.js';
 import { describeBackend, selectBackend } from '../src/nn/backend.js';
 import { createRng } from '../src/random/rng.js';
@@ -33,7 +34,7 @@ const xTrain = mnistTensor(train);
 const binomialSe = (p: number, n: number) => Math.sqrt((p * (1 - p)) / n);
 
 // The classifier.
-const clf = loadOrTrainClassifier(DEFAULT_CLASSIFIER_DIR, createRng(2026), {
+const clf = loadOrTrainClassifier(defaultJudgeDir(), createRng(2026), {
   onStep: ({ step, loss }) => {
     if (step % 250 === 0) console.log(`classifier step ${step}: loss ${loss.toFixed(3)}`);
   },

@@ -5,6 +5,8 @@
  * figures on the full protocol and write them with the command, seed, training time and backend into
  * weights/manifest.json. The classifier comes first: it judges the other models' samples.
  *
+ * `--table` only prints weights/manifest.json as the table of docs/BENCHMARKS.md.
+ *
  * Names: classifier ae vae vae2d cvae cddpm ddpm (default: all). About 30 minutes of training on 2 idle cores
  * (ddpm's 5000 steps are 13 of them) and 5 of measuring.
  */
@@ -86,8 +88,9 @@ const coreDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const repoRoot = path.resolve(coreDir, '../..');
 
 const argv = process.argv.slice(2);
-const { values, positionals } = parseArgs({ args: argv[0] === '--' ? argv.slice(1) : argv, allowPositionals: true, options: { train: { type: 'boolean' } } });
-const names = positionals.length ? positionals : RECIPES.map((r) => r.name);
+const { values, positionals } = parseArgs({ args: argv[0] === '--' ? argv.slice(1) : argv, allowPositionals: true, options: { train: { type: 'boolean' }, table: { type: 'boolean' } } });
+// --table only prints the manifest as docs/BENCHMARKS.md's table.
+const names = values.table ? [] : positionals.length ? positionals : RECIPES.map((r) => r.name);
 for (const n of names) if (!RECIPES.some((r) => r.name === n)) throw new RangeError(`ship-weights: unknown model '${n}'; known: ${RECIPES.map((r) => r.name).join(' ')}`);
 
 const choice = await selectBackend();
@@ -154,4 +157,14 @@ for (const recipe of RECIPES.filter((r) => names.includes(r.name))) {
   // Written after each model, so an interrupted run keeps what it finished.
   writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
 }
-console.log(`\n${manifestFile}: ${manifest.models.map((m) => m.name).join(', ')}`);
+console.log(`\n${manifestFile}: ${manifest.models.map((m) => m.name).join(', ')}\n`);
+// The table docs/BENCHMARKS.md shows ("Shipped weights").
+const fmt = (f: ShippedFigure) => (f.protocol.measure === 'elbo' || f.protocol.measure === 'reconstructionError'
+  ? `${f.value.toFixed(1)} ± ${f.standardError.toFixed(1)}`
+  : `${(100 * f.value).toFixed(1)} % ± ${(100 * f.standardError).toFixed(1)}`);
+console.log('| model | command | parameters | weights | training | figure (n) |');
+console.log('|---|---|---|---|---|---|');
+for (const m of manifest.models) {
+  const figures = m.figures.map((f) => `${f.label}: **${fmt(f)}** (${f.n})`).join('; ');
+  console.log(`| ${m.name} | \`${m.command}\` | ${m.parameters.toLocaleString('en')} | ${(m.bytes / 1e6).toFixed(2)} MB | ${m.trainSeconds} s, ${m.workers} thread${m.workers > 1 ? 's' : ''} | ${figures} |`);
+}

@@ -17,3 +17,5 @@ export declare function histogramPlot(o: { samples: ArrayLike<number>; curves?: 
 export declare function scatterPlot(o: { sets: Record<string, ArrayLike<number>>; title?: string; width?: number; height?: number }): string;
 export declare function heatmapPlot(o: { xs: number[]; ys: number[]; z: (x: number, y: number) => number; x?: string; y?: string; title?: string; width?: number; height?: number }): string;
 export declare function imageGridPlot(o: { images: ArrayLike<number>[]; h: number; w: number; labels?: string[]; title?: string; cell?: number }): string;
+/** A labelled grid of digit images (core's PNG grid scaled up by nearest neighbour), as an SVG string. */
+export declare function digitGrid(o: { images: import('@tensorflow/tfjs-core').Tensor4D; cols: number; rowLabels?: (string | number)[]; colLabels?: (string | number)[]; title?: string; scale?: number; rowTitle?: string; colTitle?: string }): string;
