@@ -185,7 +185,7 @@ function displayMathBlocks(md) {
     .replace(/\n{3,}/g, '\n\n');
 }
 const slug = (s) => s.toLowerCase().replace(/<[^>]+>/g, '').replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '');
-const derivedIn = new Map(); // ID → { page, anchor, heading }
+const derivedIn = new Map(); // ID → [{ page, anchor, heading }]: the notebook sections deriving it, then those using it on data
 const notebookPages = [];
 const fence = (body, lang = '', meta = '') => {
   const ticks = '`'.repeat(Math.max(3, ...[...body.matchAll(/`+/g)].map((m) => m[0].length + 1)));
@@ -218,7 +218,7 @@ for (const [n, file] of notebookFiles.entries()) {
         }
         const ids = leadingIds(h[2]);
         const anchor = ids[0] ?? slug(h[2]);
-        for (const id of ids) if (!derivedIn.has(id)) derivedIn.set(id, { page: `/notebooks/${base}`, anchor, heading: h[2] });
+        for (const id of ids) derivedIn.set(id, [...(derivedIn.get(id) ?? []), { page: `/notebooks/${base}`, anchor, heading: h[2] }]);
         const extra = ids.slice(1).map((id) => `<a id="${id}"></a>`).join('');
         return `${h[1]} ${h[2]} {#${anchor}}${extra ? `\n\n${extra}` : ''}`;
       });
@@ -315,7 +315,7 @@ for (const s of sections) {
   for (const e of s.entries) {
     const impl = functions.filter((f) => f.ids.includes(e.id));
     const checks = tests.filter((t) => t.ids.includes(e.id));
-    const nb = derivedIn.get(e.id);
+    const [nb, ...alsoIn] = derivedIn.get(e.id) ?? [];
     cat.push('<div className="formula-row">', '<div className="formula-text">', '');
     cat.push(`### ${e.id} ${mdxText(shortTitle(e.body))} {#${e.id}}`, '');
     cat.push(mdxText(e.body), '');
@@ -327,7 +327,9 @@ for (const s of sections) {
       if (checks.length > 6) cat.push(`- … and ${checks.length - 6} more in ${[...new Set(checks.slice(6).map((t) => `[${t.file}](${codePage(t.file)})`))].join(', ')}`);
       cat.push('');
     }
-    if (nb) cat.push(`**Derived in** [${mdxText(nb.heading.replace(/[[\]]/g, ''))}](${nb.page}#${nb.anchor})`, '');
+    const sectionLink = (n) => `[${mdxText(n.heading.replace(/[[\]]/g, ''))}](${n.page}#${n.anchor})`;
+    if (nb) cat.push(`**Derived in** ${sectionLink(nb)}`, '');
+    if (alsoIn.length) cat.push(`**At work in** ${alsoIn.map(sectionLink).join(', ')}`, '');
     cat.push('</div>', '<div className="formula-code">', '');
     for (const f of impl.slice(0, 3)) {
       cat.push(fence(f.source.replace(/^\n+/, ''), 'ts', `title=${jsxString(`${f.file}:${f.line} — ${f.name}`)}`), '');

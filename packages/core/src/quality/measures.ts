@@ -34,7 +34,7 @@ export function classifierAccuracy(classifier: MnistClassifier, x: tf.Tensor4D, 
   return shareReadAsAsked(judgeDigits(classifier, x), labels);
 }
 
-/** B1 — the mean per-image reconstruction error ‖x − x̂‖² of an AE (z = the encoder's output), with its standard error over the images. */
+/** The mean per-image reconstruction error ‖x − x̂‖² (B1 before its batch mean) of an AE (z = the encoder's output), with its standard error over the images. */
 export function reconstructionError(model: ConvAutoencoder, x: tf.Tensor4D, labels: Int32Array | null = null): Estimate {
   if (!(model instanceof ConvAutoencoder)) throw new DomainError('reconstructionError', 'model', 'a ConvAutoencoder', model);
   const side = model.config['size'] as number;
@@ -128,7 +128,7 @@ export function digitShare(model: DenoiserModel, schedule: NoiseSchedule, classi
 }
 
 /**
- * F6 — the share of a conditional model's guided samples read as the digit asked for: `perDigit` samples of each digit
+ * The share of a conditional model's guided samples read as the digit asked for: `perDigit` samples of each digit
  * 0–9 at guidance weight w (0 = the unconditional model ε(x, ∅) alone, one pass a step; 1 = plain conditioning), DDIM.
  * Also the rate of each digit.
  */
