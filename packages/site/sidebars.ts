@@ -20,6 +20,7 @@ const sidebars: SidebarsConfig = {
     { type: 'category', label: 'Derivations (notebooks)', collapsed: false, items: notebooks },
     'notation',
     'errata',
+    's4-audit',
   ],
   api: [{ type: 'doc', id: 'api/index', label: 'Overview' }, ...(Array.isArray(api) ? api : [])],
 };

@@ -109,6 +109,9 @@ const ERRATA: Array<[string, RegExp]> = [
   ['S0/S4 σ_t = √β_t versus √β̃_t', /^H S0\/S4 σ_t/],
   ['S4 conditional sampler never mixes', /^H S4 its conditional sampler never mixes/],
   ['S4 label dropped per batch', /^H S4 drops the label for the whole batch/],
+  ['S4 decoder final conv with valid padding', /^H S4 the decoder's final 3×3 conv has 'valid' padding/],
+  ['S4 CVAE label reshaped below z', /^H S4 the CVAE joins the label to z by reshaping/],
+  ['S4 AE latent not low-dimensional', /^H S4 calls the AE latent low-dimensional/],
 ];
 
 describe('catalogue coverage', () => {

@@ -5,7 +5,7 @@
 //                                 docs/code/*.md (each test file, one anchored section per test)
 //   packages/notebooks/*.ipynb  → docs/notebooks/*.md (markdown, math, code as runnable blocks, outputs incl. SVG),
 //                                 static/notebooks/*.ipynb (download) and *.cells.json (for the runnable blocks)
-//   notebook 00's table + §N    → docs/notation.md;   docs/ERRATA.md → docs/errata.md
+//   notebook 00's table + §N    → docs/notation.md;   docs/ERRATA.md → docs/errata.md;   docs/S4-AUDIT.md → docs/s4-audit.md
 // Executed notebooks come from the notebooks package's runner (packages/notebooks/.executed); a notebook without a
 // current executed copy is executed first with that runner (smoke setting) when the tslab kernel is registered.
 import { execFileSync } from 'node:child_process';
@@ -361,16 +361,25 @@ writeFileSync(path.join(docs, 'notation.md'), [
   ...(notationSection?.notes ?? []).map((n) => `- ${n}`), '',
 ].join('\n'));
 
-const errata = readFileSync(path.join(repo, 'docs', 'ERRATA.md'), 'utf8')
-  .replace(/^# .*\n/, '')
-  .replace(/\]\(FORMULAS\.md\)/g, '](/catalogue)')
-  .replace(/\]\(\.\.\/packages\/core\/src\/([^)#]+\.ts)\)/g, (_, rel) => `](${existsSync(path.join(coreSrc, rel)) && testFiles.includes(rel) ? codePage(rel) : '/catalogue'})`)
-  .replace(/\]\(\.\.\/[^)]*\)/g, '](/catalogue)');
+/** A page of docs/ as the site shows it: links to the catalogue, the errata, the audit and core's test files mapped to their pages. */
+const siteMarkdown = (text) =>
+  text
+    .replace(/^# .*\n/, '')
+    .replace(/\]\(FORMULAS\.md\)/g, '](/catalogue)')
+    .replace(/\]\(ERRATA\.md\)/g, '](/errata)')
+    .replace(/\]\(S4-AUDIT\.md\)/g, '](/s4-audit)')
+    .replace(/\]\(\.\.\/packages\/core\/src\/([^)#]+\.ts)\)/g, (_, rel) => `](${existsSync(path.join(coreSrc, rel)) && testFiles.includes(rel) ? codePage(rel) : '/catalogue'})`)
+    .replace(/\]\(\.\.\/[^)]*\)/g, '](/catalogue)');
+const errata = siteMarkdown(readFileSync(path.join(repo, 'docs', 'ERRATA.md'), 'utf8'));
 const errataTests = tests.filter((t) => t.name.startsWith('H '));
 writeFileSync(path.join(docs, 'errata.md'), [
   '---', 'title: Errata in the source articles', '---', '', errata.trim(), '',
   '## Every erratum test {#tests}', '',
   ...errataTests.map((t) => `- [${t.name.replace(/[[\]]/g, '')}](${codePage(t.file)}#${t.anchor}) — \`${t.file}\``), '',
+].join('\n'));
+
+writeFileSync(path.join(docs, 's4-audit.md'), [
+  '---', `title: ${JSON.stringify("S4's code, audited line by line")}`, '---', '', siteMarkdown(readFileSync(path.join(repo, 'docs', 'S4-AUDIT.md'), 'utf8')).trim(), '',
 ].join('\n'));
 
 writeFileSync(path.join(docs, 'index.md'), [
