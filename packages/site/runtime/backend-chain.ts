@@ -14,11 +14,36 @@ export interface BackendPick {
   readonly skipped: { readonly name: string; readonly reason: string }[];
 }
 
-/** Why a backend cannot be tried at all in this browser, or undefined when it can. */
-function missingFeature(name: BrowserBackend): string | undefined {
-  const g = globalThis as { navigator?: { gpu?: unknown }; OffscreenCanvas?: unknown };
-  if (name === 'webgpu' && !g.navigator?.gpu) return 'navigator.gpu is not available';
-  if (name === 'webgl' && typeof g.OffscreenCanvas === 'undefined') return 'OffscreenCanvas is not available in workers';
+/** The WebGL renderer's name, when the browser tells it (e.g. 'ANGLE (…, SwiftShader Device …)'). */
+function webglRenderer(): string | undefined {
+  try {
+    const gl = new OffscreenCanvas(1, 1).getContext('webgl2') as WebGL2RenderingContext | null;
+    if (!gl) return undefined;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    return String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A GPU emulated on the CPU (SwiftShader, llvmpipe): it runs tfjs's shaders far slower than wasm does. */
+const SOFTWARE_GPU = /swiftshader|llvmpipe|softpipe|software/i;
+
+/** Why a backend cannot be tried at all in this browser, or is not worth it, or undefined when it can. */
+async function missingFeature(name: BrowserBackend): Promise<string | undefined> {
+  const g = globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ isFallbackAdapter?: boolean } | null> } }; OffscreenCanvas?: unknown };
+  if (name === 'webgpu') {
+    if (!g.navigator?.gpu) return 'navigator.gpu is not available';
+    const adapter = await g.navigator.gpu.requestAdapter().catch(() => null);
+    if (!adapter) return 'no WebGPU adapter (no usable GPU)';
+    if (adapter.isFallbackAdapter) return 'only a software (fallback) WebGPU adapter';
+  }
+  if (name === 'webgl') {
+    if (typeof g.OffscreenCanvas === 'undefined') return 'OffscreenCanvas is not available in workers';
+    const renderer = webglRenderer();
+    if (renderer === undefined) return 'no WebGL 2 context';
+    if (SOFTWARE_GPU.test(renderer)) return `the WebGL renderer is a CPU emulation (${renderer}), slower than wasm`;
+  }
   return undefined;
 }
 
@@ -34,7 +59,7 @@ export async function pickBackend(order: readonly BrowserBackend[], wasmBase: st
   setWasmPaths(wasmBase);
   const skipped: { name: string; reason: string }[] = [];
   for (const name of order) {
-    const missing = missingFeature(name);
+    const missing = await missingFeature(name);
     if (missing) {
       skipped.push({ name, reason: missing });
       continue;

@@ -4,7 +4,7 @@
 // Prints the time the worker measured around the sampler and the wall time from the click to the drawn result.
 // Options: --backends LIST (e.g. wasm or cpu; default: the page's own chain), --repeats N (default 3).
 import { parseArgs } from 'node:util';
-import { launchChromium, serveBuild } from '../test/serve.mjs';
+import { launchChromium, serveBuild } from './serve-build.mjs';
 
 const { values } = parseArgs({ options: { backends: { type: 'string' }, repeats: { type: 'string', default: '3' } } });
 const repeats = Number(values.repeats);

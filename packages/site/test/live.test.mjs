@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { buildDir, launchChromium, serveBuild, site } from './serve.mjs';
+import { buildDir, launchChromium, serveBuild, site } from '../scripts/serve-build.mjs';
 
 const repo = path.join(site, '..', '..');
 const shots = path.join(site, 'artifacts', 'screenshots');
