@@ -42,7 +42,8 @@ async function missingFeature(name: BrowserBackend): Promise<string | undefined>
     if (typeof g.OffscreenCanvas === 'undefined') return 'OffscreenCanvas is not available in workers';
     const renderer = webglRenderer();
     if (renderer === undefined) return 'no WebGL 2 context';
-    if (SOFTWARE_GPU.test(renderer)) return `the WebGL renderer is a CPU emulation (${renderer}), slower than wasm`;
+    const emulated = SOFTWARE_GPU.exec(renderer);
+    if (emulated) return `its renderer is a CPU emulation (${emulated[0]}), slower than wasm`;
   }
   return undefined;
 }
