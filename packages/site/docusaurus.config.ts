@@ -91,6 +91,7 @@ const config: Config = {
       items: [
         { type: 'docSidebar', sidebarId: 'derivations', position: 'left', label: 'Derivations' },
         { to: '/catalogue', label: 'Catalogue', position: 'left' },
+        { to: '/live', label: 'Live models', position: 'left' },
         { to: '/notation', label: 'Notation', position: 'left' },
         { to: '/errata', label: 'Errata', position: 'left' },
         { type: 'docSidebar', sidebarId: 'api', position: 'left', label: 'API' },

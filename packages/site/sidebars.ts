@@ -18,6 +18,7 @@ const sidebars: SidebarsConfig = {
     'index',
     'catalogue',
     { type: 'category', label: 'Derivations (notebooks)', collapsed: false, items: notebooks },
+    { type: 'category', label: 'Live models', collapsed: false, link: { type: 'doc', id: 'live/index' }, items: ['live/forward', 'live/sampler', 'live/latent', 'live/two-moons'] },
     'notation',
     'errata',
     's4-audit',

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, mnistTensor } from '../src/data/mnist.js';
-import { loadOrTrainClassifier } from '../src/models/classifier.js';
+import { asClassifierInput, loadOrTrainClassifier } from '../src/models/classifier.js';
 import { UNet, type UNetOptions } from '../src/models/unet.js';
 import { describeBackend, selectBackend, type BackendName } from '../src/nn/backend.js';
 import { createRng } from '../src/random/rng.js';
@@ -24,7 +24,6 @@ import { linearSchedule } from '../src/schedule/schedule.js';
 import { loadCheckpoint, readManifest } from '../src/train/checkpoint.js';
 import { sampleModel } from '../src/train/ddpm.js';
 import { imageGridPng, writePng } from '../src/train/png.js';
-import { asClassifierInput } from './judge.js';
 import { defaultJudgeDir, etaOption, intOption } from './options.js';
 
 const argv = process.argv.slice(2);

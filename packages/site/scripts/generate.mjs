@@ -390,6 +390,7 @@ writeFileSync(path.join(docs, 'index.md'), [
   'executed notebook.', '',
   '- [The formula catalogue](/catalogue): every formula by ID (`#C5`), beside the function that implements it and the tests that check it.',
   `- Derivations: ${notebookPages.map((p) => `[${p.title.replace(/\s*\(catalogue.*\)$/, '')}](/notebooks/${p.base})`).join(' · ')}`,
+  '- [Live models](/live): the shipped models in your browser — a digit noised over t, a sampler playground, the VAE latent plane, two moons trained live.',
   '- [Notation](/notation): how each source article writes the same quantities.',
   '- [Errata](/errata): what the source articles get wrong, and the test that shows it.',
   '- [API reference](/api): generated from the doc comments of `@ddpm-derived/core`.', '',
@@ -411,3 +412,6 @@ const missingTest = allIds.filter((id) => !tests.some((t) => t.ids.includes(id))
 console.log(`generate: ${allIds.length} catalogue IDs, ${functions.filter((f) => f.ids.length).length} documented functions, ${tests.length} tests, ${notebookPages.length} notebooks (${notebookFiles.length - stale.length} executed before this run)`);
 if (missingImpl.length) console.log(`generate: IDs without an implementing function: ${missingImpl.join(' ')}`);
 if (missingTest.length) console.log(`generate: IDs without a test: ${missingTest.join(' ')}`);
+
+// The live-model pages and their assets (digits, shipped weights).
+await import('./live-assets.mjs');

@@ -49,17 +49,49 @@ export function parseIdx(buf: Uint8Array): { dims: number[]; data: Uint8Array } 
  */
 export function loadMnist(split: MnistSplit = 'train', limit?: number, size = 32): MnistData {
   if (split !== 'train' && split !== 'test') throw new DomainError('loadMnist', 'split', "'train' or 'test'", split);
-  assertCount('loadMnist', 'size', size, 28, 2 ** 12);
-  if (limit !== undefined) assertCount('loadMnist', 'limit', limit, 1);
-  if ((size - 28) % 2) throw new DomainError('loadMnist', 'size', 'an even size ≥ 28 (equal padding on both sides)', size);
+  checkMnistSize('loadMnist', limit, size);
   const prefix = split === 'train' ? 'train' : 't10k';
   const dir = mnistDirectory();
-  const img = parseIdx(readFileSync(path.join(dir, `${prefix}-images-idx3-ubyte`)));
-  const lab = parseIdx(readFileSync(path.join(dir, `${prefix}-labels-idx1-ubyte`)));
+  return prepareMnist('loadMnist', readFileSync(path.join(dir, `${prefix}-images-idx3-ubyte`)), readFileSync(path.join(dir, `${prefix}-labels-idx1-ubyte`)), split, limit, size);
+}
+
+/**
+ * MNIST prepared as {@link loadMnist} prepares it, from the bytes of an images and a labels IDX file (any subset
+ * written in the IDX format, e.g. the site's few shipped test digits): no file system, so it also runs in a browser.
+ * @param limit - how many examples (default all in the file)
+ */
+export function mnistFromIdx(images: Uint8Array, labels: Uint8Array, limit?: number, size = 32): MnistData {
+  checkMnistSize('mnistFromIdx', limit, size);
+  return prepareMnist('mnistFromIdx', images, labels, 'given', limit, size);
+}
+
+function checkMnistSize(fn: string, limit: number | undefined, size: number): void {
+  assertCount(fn, 'size', size, 28, 2 ** 12);
+  if (limit !== undefined) assertCount(fn, 'limit', limit, 1);
+  if ((size - 28) % 2) throw new DomainError(fn, 'size', 'an even size ≥ 28 (equal padding on both sides)', size);
+}
+
+/** parseIdx for an argument of `fn`: its refusal is restated naming `fn` and the argument (loadMnist keeps parseIdx's). */
+function parseIdxAs(fn: string, arg: string, bytes: Uint8Array): { dims: number[]; data: Uint8Array } {
+  if (fn === 'loadMnist') return parseIdx(bytes);
+  try {
+    return parseIdx(bytes);
+  } catch (e) {
+    if (e instanceof DomainError) throw new DomainError(fn, arg, e.allowed, e.received);
+    throw e;
+  }
+}
+
+/** 28×28 bytes → `size`² floats in [−1, 1]: x/127.5 − 1, the digit centred on a background of −1 (S4's 32×32). */
+function prepareMnist(fn: string, imageBytes: Uint8Array, labelBytes: Uint8Array, split: string, limit: number | undefined, size: number): MnistData {
+  const img = parseIdxAs(fn, 'images', imageBytes);
+  const lab = parseIdxAs(fn, 'labels', labelBytes);
+  if (img.dims.length !== 3 || img.dims[1] !== 28 || img.dims[2] !== 28) throw new DomainError(fn, 'images', 'an IDX file of 28×28 images', `dims [${img.dims}]`);
+  if (lab.dims.length !== 1 || lab.dims[0] !== img.dims[0]) throw new DomainError(fn, 'labels', `an IDX file of ${img.dims[0]} labels (one per image)`, `dims [${lab.dims}]`);
   const total = img.dims[0]!;
   const n = limit ?? total;
-  assertInteger('loadMnist', 'limit', n, 1);
-  if (n > total) throw new DomainError('loadMnist', 'limit', `at most ${total} for the ${split} split`, n);
+  assertInteger(fn, 'limit', n, 1);
+  if (n > total) throw new DomainError(fn, 'limit', `at most ${total} for the ${split} split`, n);
   const [, h, w] = img.dims as [number, number, number];
   const pad = (size - 28) / 2;
   const images = new Float32Array(n * size * size).fill(-1);

@@ -8,7 +8,7 @@ import { selectBackend } from '../nn/backend.js';
 import { createRng } from '../random/rng.js';
 import { testSeed } from '../testing/expect-close.js';
 import { useCpuBackend } from '../testing/tf-setup.js';
-import { accuracy, loadOrTrainClassifier, MnistClassifier, trainClassifier } from './classifier.js';
+import { accuracy, asClassifierInput, loadOrTrainClassifier, MnistClassifier, trainClassifier } from './classifier.js';
 
 beforeAll(async () => {
   await selectBackend({ backend: 'wasm' });
@@ -68,5 +68,24 @@ describe('MNIST classifier (the judge of generated digits)', () => {
       /trainClassifier: argument 'labels' must be 3 labels/,
     );
     m.params.dispose();
+  });
+});
+
+describe('asClassifierInput', () => {
+  it('resizes 16×16 samples to the classifier side bilinearly and clips to [−1, 1]; leaves the classifier side alone', () => {
+    // A 2×2 image [[−3, 1], [1, 1]] at side 4 with half-pixel centres: the corner pixel is the corner value (then
+    // clipped to −1), an inner pixel is the 3:1 blend ¾·(−3) + ¼·1 across each axis, i.e. (9·(−3) + 3 + 3 + 1)/16.
+    const x = tf.tensor4d([-3, 1, 1, 1], [1, 2, 2, 1]);
+    const y = asClassifierInput(x, 4);
+    const v = y.dataSync();
+    expect(y.shape).toEqual([1, 4, 4, 1]);
+    expect(v[0]).toBe(-1);
+    expect(v[1 * 4 + 1]).toBe(-1); // (−27 + 7)/16 = −1.25, clipped
+    expect(v[3 * 4 + 3]).toBeCloseTo(1, 6);
+    expect(v[2 * 4 + 2]).toBeCloseTo((-3 + 3 + 3 + 9) / 16, 6); // ¼·¼·(−3) + … = 0.75
+    expect(asClassifierInput(y, 4)).toBe(y);
+    expect(() => asClassifierInput(x, 0)).toThrow(/asClassifierInput: argument 'classifierSide'/);
+    x.dispose();
+    y.dispose();
   });
 });

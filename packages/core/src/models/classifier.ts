@@ -242,3 +242,16 @@ export function trainAndSaveClassifier(dir: string, rng: Rng, options: LoadOrTra
   saveCheckpoint(dir, model, steps, { testAccuracy, testDigits: test.count, trainDigits: train.count, trainSeconds, batchSize, learningRate, backend: tf.getBackend(), ...meta });
   return { model, trained: true, testAccuracy, trainSeconds };
 }
+
+/**
+ * Images at a model's side as the classifier sees them: resized bilinearly (half-pixel centres) to the classifier's
+ * side and clipped to [−1, 1], or `x` itself when it already has that side. How the quality scripts and the site's
+ * judge show 16×16 samples to the 32×32 classifier, so that both read them alike.
+ */
+export function asClassifierInput(x: tf.Tensor4D, classifierSide: number): tf.Tensor4D {
+  assertTensor('asClassifierInput', 'x', x);
+  if (x.rank !== 4 || x.shape[3] !== 1) throw new DomainError('asClassifierInput', 'x', 'images [B, H, W, 1]', `[${x.shape}]`);
+  assertCount('asClassifierInput', 'classifierSide', classifierSide, 1, 2 ** 12);
+  if (x.shape[1] === classifierSide && x.shape[2] === classifierSide) return x;
+  return tf.tidy(() => tf.clipByValue(tf.image.resizeBilinear(x, [classifierSide, classifierSide], false, true), -1, 1));
+}

@@ -3,7 +3,7 @@
  * images with its binomial standard error. Used by the quality scripts, the notebooks and the shipped weights' tests.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { MnistClassifier } from '../models/classifier.js';
+import { asClassifierInput, MnistClassifier } from '../models/classifier.js';
 import { assertTensor } from '../util/tensor.js';
 import { assertArray, assertCount, assertInInterval, assertIntegerInRange, assertObject, DomainError } from '../util/validate.js';
 
@@ -37,14 +37,6 @@ export function assertClassLabels(fn: string, arg: string, labels: unknown, n: n
   const ls = labels as ArrayLike<number>;
   if (ls.length !== n) throw new DomainError(fn, arg, `${n} labels (one per image)`, ls.length);
   for (let i = 0; i < n; i++) assertIntegerInRange(fn, `${arg}[${i}]`, ls[i]!, 0, classes - 1);
-}
-
-/** Images at a model's side as the classifier sees them: bilinear resize to its side, clipped to [−1, 1] (or x itself). */
-export function asClassifierInput(x: tf.Tensor4D, classifierSide: number): tf.Tensor4D {
-  assertSquareImages('asClassifierInput', 'x', x);
-  assertCount('asClassifierInput', 'classifierSide', classifierSide, 1, 2 ** 12);
-  if (x.shape[1] === classifierSide) return x;
-  return tf.tidy(() => tf.clipByValue(tf.image.resizeBilinear(x, [classifierSide, classifierSide], false, true), -1, 1));
 }
 
 /** What the classifier reads in each image: its most likely digit and that digit's probability. */

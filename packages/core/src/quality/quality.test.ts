@@ -7,7 +7,7 @@ import { createRng } from '../random/rng.js';
 import { linearSchedule } from '../schedule/schedule.js';
 import { useCpuBackend } from '../testing/tf-setup.js';
 import { sampleModel } from '../train/ddpm.js';
-import { asClassifierInput, binomialEstimate, judgeDigits, shareReadAsAsked, shareReadAsDigit } from './judge.js';
+import { binomialEstimate, judgeDigits, shareReadAsAsked, shareReadAsDigit } from './judge.js';
 import { classifierAccuracy, cvaePriorAccuracy, digitShare, guidedAccuracy, reconstructionError } from './measures.js';
 
 // The measures are bookkeeping around the classifier and the samplers; each is checked against the same quantity
@@ -22,16 +22,6 @@ describe('judging samples', () => {
   it('binomialEstimate is hits/n with standard error √(p(1 − p)/n)', () => {
     expect(binomialEstimate(3, 10)).toEqual({ value: 0.3, standardError: Math.sqrt((0.3 * 0.7) / 10), n: 10 });
     expect(binomialEstimate(0, 4).standardError).toBe(0);
-  });
-
-  it('asClassifierInput leaves images of the classifier side alone and resizes others into [−1, 1]', () => {
-    const x = images(2);
-    expect(asClassifierInput(x, 8)).toBe(x);
-    const big = asClassifierInput(tf.mul(images(2, 4), 3) as tf.Tensor4D, 8);
-    expect(big.shape).toEqual([2, 8, 8, 1]);
-    const v = big.dataSync();
-    expect(Math.max(...v)).toBeLessThanOrEqual(1);
-    expect(Math.min(...v)).toBeGreaterThanOrEqual(-1);
   });
 
   it('judgeDigits in chunks gives each image its softmax argmax and top probability', () => {

@@ -23,78 +23,18 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { DenoiserModel } from '../models/types.js';
 import { packTensors } from '../util/tensor.js';
 import { DomainError } from '../util/validate.js';
 
-const FORMAT = 'ddpm-derived-checkpoint/2';
-const POINTER_FORMAT = 'ddpm-derived-checkpoint-pointer/1';
-const POINTER = 'checkpoint.json';
-const MANIFEST = 'model.json';
+import {
+  assignCheckpointWeights, checkDataFile, checkFinite, checkManifest, checkManifestAgainstPointer, checkManifestStep, checkModelMatches, checkPointer,
+  checkWeightsChoice, CHECKPOINT_FORMAT as FORMAT, CHECKPOINT_MANIFEST as MANIFEST, CHECKPOINT_POINTER as POINTER,
+  CHECKPOINT_POINTER_FORMAT as POINTER_FORMAT, firstNonFinite, float32LittleEndian, parseCheckpointJson,
+  type CheckpointManifest, type CheckpointModel, type CheckpointPointer as Pointer, type OptimizerRecord, type TensorEntry,
+} from './checkpoint-format.js';
 
-/** A tensor's place in a data file: `size` float32 values from `offset` (in values, not bytes). */
-export interface TensorEntry {
-  readonly name: string;
-  readonly shape: number[];
-  readonly offset: number;
-  readonly size: number;
-}
-
-/** A data file of a checkpoint: its length and SHA-256 (hex), checked on every load. */
-export interface FileEntry {
-  readonly bytes: number;
-  readonly sha256: string;
-}
-
-/**
- * An optimizer's complete state: tf's `getWeights()` (step count and, for Adam, both moments of every variable)
- * plus what `setWeights` would otherwise recompute. tfjs's Adam keeps β₁ᵗ and β₂ᵗ as running float32 products and
- * its `setWeights` rebuilds them as pow(β, t + 1) instead, which differs in the last bits; they are saved as the
- * exact float32 values (a float32 is exactly representable in JSON's float64) and put back as they were.
- */
-export interface OptimizerRecord {
-  /** tf's class name, e.g. 'Adam'. */
-  readonly className: string;
-  /** `getConfig()` of the optimizer (learning rate, β₁, β₂, ε for Adam). */
-  readonly config: Record<string, number>;
-  readonly iterations: number;
-  /** Adam's running products β₁ᵗ⁺¹ and β₂ᵗ⁺¹ (float32 values). */
-  readonly accBeta1?: number;
-  readonly accBeta2?: number;
-  /** The optimizer's variables in optimizer.bin, in `getWeights()` order. */
-  readonly weights: TensorEntry[];
-}
-
-export interface CheckpointManifest {
-  readonly format: typeof FORMAT;
-  readonly kind: string;
-  readonly config: Record<string, unknown>;
-  readonly step: number;
-  readonly variables: TensorEntry[];
-  readonly meta: Record<string, unknown>;
-  /** Every data file of the step directory, by name. */
-  readonly files: Record<string, FileEntry>;
-  readonly optimizer?: OptimizerRecord;
-  /** A weight average saved beside the weights (ema.bin, laid out as weights.bin): its decay and update count. */
-  readonly ema?: { readonly decay: number; readonly updates: number };
-}
-
-/** The pointer file: which step directory is the checkpoint, and the SHA-256 of its manifest. */
-interface Pointer {
-  readonly format: typeof POINTER_FORMAT;
-  readonly current: string;
-  readonly previous: string | null;
-  readonly step: number;
-  readonly manifestSha256: string;
-}
-
-/**
- * What a checkpoint needs of a model: its kind, constructor options and named variables (denoisers, autoencoders,
- * the classifier, or the `WeightAverage` of a model under that model's kind and config).
- */
-export interface CheckpointModel extends Pick<DenoiserModel, 'kind' | 'config'> {
-  readonly params: { readonly vars: ReadonlyMap<string, tf.Variable> };
-}
+// The format's types live in checkpoint-format.ts (shared with the browser loader); re-exported here for callers.
+export type { CheckpointManifest, CheckpointModel, FileEntry, OptimizerRecord, TensorEntry } from './checkpoint-format.js';
 
 /** An optimizer's state read out of it ({@link optimizerState}), ready to be saved with a checkpoint. */
 export interface OptimizerState {
@@ -177,17 +117,6 @@ function syncFolder(dir: string): void {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-}
-
-/** The first non-finite value of packed tensors, as `variable 'name' at index i is NaN`, or undefined. */
-function firstNonFinite(data: Float32Array, entries: readonly TensorEntry[]): string | undefined {
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i]!)) {
-      const e = entries.find((v) => i >= v.offset && i < v.offset + v.size);
-      return `${e ? `variable '${e.name}' at index ${i - e.offset}` : `value ${i}`} is ${data[i]}`;
-    }
-  }
-  return undefined;
 }
 
 function pack(fn: string, vars: ReadonlyMap<string, tf.Variable>, what: string): { data: Float32Array; entries: TensorEntry[] } {
@@ -289,7 +218,7 @@ export function saveCheckpoint(dir: string, model: CheckpointModel, step: number
   return manifest;
 }
 
-/** Parse a JSON file of a checkpoint, or refuse naming it. */
+/** Read and parse a JSON file of a checkpoint, or refuse naming it. */
 function readJson(fn: string, file: string): { text: string; value: unknown } {
   let text: string;
   try {
@@ -297,16 +226,8 @@ function readJson(fn: string, file: string): { text: string; value: unknown } {
   } catch (e) {
     throw new DomainError(fn, file, 'a readable file of the checkpoint', (e as NodeJS.ErrnoException).code ?? String(e));
   }
-  try {
-    return { text, value: JSON.parse(text) };
-  } catch (e) {
-    throw new DomainError(fn, file, 'valid JSON written by saveCheckpoint (the file is truncated or damaged)', `unparsable JSON (${(e as Error).message})`);
-  }
+  return { text, value: parseCheckpointJson(fn, file, text) };
 }
-
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
-const isHash = (x: unknown): x is string => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x);
 
 function readPointer(fn: string, dir: string): Pointer {
   const file = path.join(dir, POINTER);
@@ -317,54 +238,7 @@ function readPointer(fn: string, dir: string): Pointer {
     }
     throw new DomainError(fn, 'dir', `a folder holding a checkpoint (${POINTER})`, existsSync(dir) ? `${dir} (no ${POINTER} in it)` : `${dir} (no such folder)`);
   }
-  const { value: p } = readJson(fn, file);
-  const ok = isObject(p) && p.format === POINTER_FORMAT && typeof p.current === 'string' && /^step-\d+(-\d+)?$/.test(p.current) &&
-    (p.previous === null || typeof p.previous === 'string') && isCount(p.step) && isHash(p.manifestSha256);
-  if (!ok) throw new DomainError(fn, file, `a pointer { format: '${POINTER_FORMAT}', current: 'step-…', step, manifestSha256 }`, JSON.stringify(p).slice(0, 200));
-  return p as unknown as Pointer;
-}
-
-function checkEntries(fn: string, file: string, what: string, entries: unknown, fileEntry: FileEntry | undefined): TensorEntry[] {
-  if (!Array.isArray(entries)) throw new DomainError(fn, file, `${what}: a list of { name, shape, offset, size }`, JSON.stringify(entries));
-  let next = 0;
-  for (const e of entries) {
-    const ok = isObject(e) && typeof e.name === 'string' && Array.isArray(e.shape) && e.shape.every(isCount) && isCount(e.offset) && isCount(e.size) &&
-      e.size === (e.shape as number[]).reduce((a, b) => a * b, 1) && e.offset === next;
-    if (!ok) throw new DomainError(fn, file, `${what}: entries { name, shape, offset, size } laid end to end`, JSON.stringify(e));
-    next += e.size as number;
-  }
-  if (fileEntry && fileEntry.bytes !== 4 * next) throw new DomainError(fn, file, `${what}: ${fileEntry.bytes / 4} float32 values (the size of its file)`, next);
-  return entries as TensorEntry[];
-}
-
-/** Check every field of a manifest, so that a damaged or hand-edited one is refused by name, not misread. */
-function checkManifest(fn: string, file: string, m: unknown): CheckpointManifest {
-  if (!isObject(m)) throw new DomainError(fn, file, 'a JSON object', JSON.stringify(m));
-  if (m.format !== FORMAT) throw new DomainError(fn, `${file}: format`, `'${FORMAT}'`, String(m.format));
-  if (typeof m.kind !== 'string' || m.kind === '') throw new DomainError(fn, `${file}: kind`, 'a model kind (a string)', JSON.stringify(m.kind));
-  if (!isObject(m.config)) throw new DomainError(fn, `${file}: config`, 'an object', JSON.stringify(m.config));
-  if (!isCount(m.step)) throw new DomainError(fn, `${file}: step`, 'an integer >= 0', JSON.stringify(m.step));
-  if (!isObject(m.meta)) throw new DomainError(fn, `${file}: meta`, 'an object', JSON.stringify(m.meta));
-  if (!isObject(m.files) || !Object.values(m.files).every((f) => isObject(f) && isCount(f.bytes) && f.bytes % 4 === 0 && isHash(f.sha256))) {
-    throw new DomainError(fn, `${file}: files`, 'sizes (multiples of 4 bytes) and SHA-256 hashes of the data files', JSON.stringify(m.files));
-  }
-  const files = m.files as Record<string, FileEntry>;
-  if (!files['weights.bin']) throw new DomainError(fn, `${file}: files`, "an entry for 'weights.bin'", Object.keys(files).join(', ') || 'none');
-  checkEntries(fn, file, 'variables', m.variables, files['weights.bin']);
-  if (m.optimizer !== undefined) {
-    const o = m.optimizer;
-    const ok = isObject(o) && typeof o.className === 'string' && isObject(o.config) && isCount(o.iterations) && !!files['optimizer.bin'] &&
-      (o.className !== 'Adam' || (typeof o.accBeta1 === 'number' && Math.fround(o.accBeta1) === o.accBeta1 && typeof o.accBeta2 === 'number' && Math.fround(o.accBeta2) === o.accBeta2));
-    if (!ok) throw new DomainError(fn, `${file}: optimizer`, '{ className, config, iterations, accBeta1, accBeta2 (float32, Adam), weights } and optimizer.bin', JSON.stringify(o).slice(0, 200));
-    checkEntries(fn, file, 'optimizer.weights', o.weights, files['optimizer.bin']);
-  }
-  if (m.ema !== undefined) {
-    const e = m.ema;
-    if (!(isObject(e) && typeof e.decay === 'number' && e.decay >= 0 && e.decay < 1 && isCount(e.updates) && files['ema.bin']?.bytes === files['weights.bin'].bytes)) {
-      throw new DomainError(fn, `${file}: ema`, '{ decay in [0, 1), updates >= 0 } and an ema.bin the size of weights.bin', JSON.stringify(e));
-    }
-  }
-  return m as unknown as CheckpointManifest;
+  return checkPointer(fn, file, readJson(fn, file).value);
 }
 
 /** Whether `dir` holds a checkpoint (a pointer file; whether it loads is checked by the loaders). */
@@ -385,11 +259,9 @@ export function readManifest(dir: string): CheckpointManifest {
   const pointer = readPointer('readManifest', dir);
   const file = path.join(dir, pointer.current, MANIFEST);
   const { text, value } = readJson('readManifest', file);
-  if (sha256(text) !== pointer.manifestSha256) {
-    throw new DomainError('readManifest', file, `the SHA-256 recorded in ${path.join(dir, POINTER)} (the file was changed or damaged after saving)`, `a file with SHA-256 ${sha256(text)}`);
-  }
+  checkManifestAgainstPointer('readManifest', file, path.join(dir, POINTER), pointer, sha256(text));
   const m = checkManifest('readManifest', file, value);
-  if (m.step !== pointer.step) throw new DomainError('readManifest', file, `step ${pointer.step} (as ${POINTER} says)`, m.step);
+  checkManifestStep('readManifest', file, pointer, m);
   return m;
 }
 
@@ -402,20 +274,13 @@ function readDataFile(fn: string, dir: string, name: string): Float32Array {
   if (!entry) throw new DomainError(fn, file, 'a file listed in the manifest', 'a file the manifest does not list');
   if (!existsSync(file)) throw new DomainError(fn, file, `a file of ${entry.bytes} bytes (listed in ${MANIFEST})`, 'no such file');
   const buf = readFileSync(file);
-  if (buf.byteLength !== entry.bytes) {
-    throw new DomainError(fn, file, `${entry.bytes} bytes (as ${MANIFEST} says; the file was truncated or extended)`, `${buf.byteLength} bytes`);
-  }
-  const hash = sha256(buf);
-  if (hash !== entry.sha256) throw new DomainError(fn, file, `SHA-256 ${entry.sha256} (as ${MANIFEST} says; the file was changed or damaged)`, `SHA-256 ${hash}`);
-  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  checkDataFile(fn, file, entry, buf.byteLength, sha256(buf));
+  return float32LittleEndian(buf);
 }
 
 /** Read verified packed tensors and refuse a non-finite value by file and variable (e.g. a run saved mid-divergence). */
 function readFiniteTensors(fn: string, dir: string, name: string, entries: readonly TensorEntry[]): Float32Array {
-  const data = readDataFile(fn, dir, name);
-  const bad = firstNonFinite(data, entries);
-  if (bad) throw new DomainError(fn, path.join(checkpointFolder(dir), name), 'finite values only', bad);
-  return data;
+  return checkFinite(fn, path.join(checkpointFolder(dir), name), readDataFile(fn, dir, name), entries);
 }
 
 /**
@@ -424,21 +289,13 @@ function readFiniteTensors(fn: string, dir: string, name: string, entries: reado
  * average instead (to sample with it, or into a `WeightAverage` to continue it).
  */
 export function loadCheckpoint(dir: string, model: CheckpointModel, options: { weights?: 'model' | 'ema' } = {}): CheckpointManifest {
-  const which = options.weights ?? 'model';
-  if (which !== 'model' && which !== 'ema') throw new DomainError('loadCheckpoint', 'weights', "'model' or 'ema'", String(which));
+  checkWeightsChoice('loadCheckpoint', options.weights ?? 'model');
   const m = readManifest(dir);
   if (m.kind !== model.kind) throw new DomainError('loadCheckpoint', 'model', `a '${m.kind}' model`, model.kind);
-  if (which === 'ema' && !m.ema) throw new DomainError('loadCheckpoint', 'weights', `'model' (the checkpoint in ${dir} holds no weight average)`, which);
-  if (m.variables.length !== model.params.vars.size) throw new DomainError('loadCheckpoint', 'model', `${m.variables.length} variables`, model.params.vars.size);
-  for (const v of m.variables) {
-    const target = model.params.vars.get(v.name);
-    if (!target || target.shape.join() !== v.shape.join()) throw new DomainError('loadCheckpoint', `variable '${v.name}'`, `shape [${v.shape}]`, target ? `[${target.shape}]` : 'missing');
-  }
+  const which = checkWeightsChoice('loadCheckpoint', options.weights ?? 'model', m, `the checkpoint in ${dir}`);
+  checkModelMatches('loadCheckpoint', m, model);
   const data = readFiniteTensors('loadCheckpoint', dir, which === 'ema' ? 'ema.bin' : 'weights.bin', m.variables);
-  for (const v of m.variables) {
-    const target = model.params.vars.get(v.name)!;
-    tf.tidy(() => target.assign(tf.tensor(data.subarray(v.offset, v.offset + v.size), v.shape)));
-  }
+  assignCheckpointWeights(m, model, data);
   return m;
 }
 

@@ -1,5 +1,6 @@
 export * from './ddpm.js';
 export * from './checkpoint.js';
+export * from './checkpoint-format.js';
 export * from './png.js';
 export * from './autoencoder.js';
 export * from './ema.js';

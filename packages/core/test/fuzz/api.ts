@@ -375,7 +375,6 @@ export const ENTRIES: readonly Entry[] = [
   // quality/: judging samples with the classifier, and the measures built on it.
   // n is held at 10: hits' range depends on it, and a random n below hits is refused naming hits.
   e('binomialEstimate', [['hits', integer(0, 10, 3)], ['n', fixed(() => 10)]], core.binomialEstimate),
-  e('asClassifierInput', [['x', tensor([B, 4, 4, 1], { wrong: [[B, 4, 5, 1], [B, 4, 4, 2]] })], ['classifierSide', count(1, 8, 64)]], core.asClassifierInput),
   e('judgeDigits', [['classifier', fixed(() => models().clf)], ['x', tensor([B, 4, 4, 1], { wrong: [[B, 4, 5, 1], [B, 4, 4, 2]] })], ['batchSize', optional(count(1, 1, 16))]], (c: core.MnistClassifier, x: tf.Tensor4D, b: number) => core.judgeDigits(c, x, b)),
   e('shareReadAsDigit', [['judged', judgement()], ['threshold', optional(probability(0.9))]], core.shareReadAsDigit),
   e('shareReadAsAsked', [['judged', judgement()], ['asked', intArray([1, 0, 2], 0, 2 ** 31 - 1)]], core.shareReadAsAsked),
@@ -422,6 +421,12 @@ export const ENTRIES: readonly Entry[] = [
   e('pointsTensor', [['points', numbers([1, 2, 3, 4], { bad: [[1, 2, 3]] })]], core.pointsTensor),
   e('randomBatch', [['x', tensor([3, 2], { wrong: [[0, 2]] })], ['labels', { valid: () => Int32Array.from([0, 1, 2]), bad: () => [Int32Array.from([0, 1]), 5, 'x', {}], extreme: () => [null] }], ['size', count(1, 2, 16)], ['rng', rng()]], core.randomBatch),
   e('parseIdx', [['buf', { valid: () => idx([2, 2], [1, 2, 3, 4]), bad: () => [new Uint8Array(3), idx([2, 2], [1, 2, 3]), Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), 5, null, undefined, 'abc', [1, 2]], extreme: () => [idx([0], [])] }]], core.parseIdx),
+  e('mnistFromIdx', [
+    ['images', { valid: () => idx([2, 28, 28], Array.from({ length: 2 * 784 }, (_, k) => k % 256)), bad: () => [idx([2, 2], [1, 2, 3, 4]), new Uint8Array(3), null, 'abc'], extreme: () => [] }],
+    ['labels', { valid: () => idx([2], [3, 7]), bad: () => [idx([3], [1, 2, 3]), idx([2, 1], [1, 2]), null, 5], extreme: () => [] }],
+    ['limit', optional(count(1, 2, 2))], ['size', optional(integer(28, 32, 28))],
+  ], (i: Uint8Array, l: Uint8Array, n: number, z: number) => core.mnistFromIdx(i, l, n, z)),
+  e('asClassifierInput', [['x', tensor([B, 4, 4, 1], { wrong: [[B, 4, 4, 2], [B, 4]] })], ['classifierSide', count(1, 8, 16)]], (x: tf.Tensor4D, s: number) => core.asClassifierInput(x, s)),
   e('loadMnist', [['split', optional(choice(['test', 'train']))], ['limit', optional(count(1, 2, 100))], ['size', optional(integer(28, 32, 28))]], (s: core.MnistSplit, l: number, z: number) => core.loadMnist(s === undefined ? 'test' : s, l === undefined ? 2 : l, z)),
   e(
     'mnistTensor',
