@@ -1,5 +1,5 @@
 // A static server for build/ like any host (/x → /x/index.html, 404.html otherwise) and a headless Chromium, shared
-// by the live-model tests and the live benchmark (scripts/bench-live.mjs).
+// by the browser tests (test/*.test.mjs) and the live benchmark (scripts/bench-live.mjs).
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core';
 export const site = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const buildDir = path.join(site, 'build');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.wasm': 'application/wasm', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf', '.txt': 'text/plain', '.xml': 'application/xml' };
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.wasm': 'application/wasm', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf', '.ipynb': 'application/x-ipynb+json', '.txt': 'text/plain', '.xml': 'application/xml' };
 
 /** Serve build/ on 127.0.0.1 (a free port); resolves with { base, close }. */
 export async function serveBuild() {

@@ -3,19 +3,13 @@
 // a runnable block runs in its Web Worker and shows its result, and the local search finds a formula by its ID.
 // Screenshots of key pages go to artifacts/screenshots/ (git-ignored).
 import assert from 'node:assert/strict';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import http from 'node:http';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { buildDir, launchChromium, serveBuild, site } from '../scripts/serve-build.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const site = path.join(here, '..');
-const buildDir = path.join(site, 'build');
 const shots = path.join(site, 'artifacts', 'screenshots');
 const repo = path.join(site, '..', '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The catalogue IDs, read exactly as core's coverage test reads them: `- C5 …` bullets and `…; C6 …` inside one. */
 function catalogueIds(markdown) {
@@ -28,8 +22,7 @@ function catalogueIds(markdown) {
 }
 const IDS = catalogueIds(readFileSync(path.join(repo, 'docs', 'FORMULAS.md'), 'utf8'));
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.wasm': 'application/wasm', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf', '.ipynb': 'application/x-ipynb+json', '.txt': 'text/plain', '.xml': 'application/xml' };
-let server;
+let closeServer;
 let base;
 let browser;
 
@@ -45,27 +38,15 @@ function htmlPages(dir, out = []) {
 before(async () => {
   assert.ok(existsSync(path.join(buildDir, 'index.html')), 'build/ is missing: run `pnpm --filter @ddpm-derived/site build:site` first');
   mkdirSync(shots, { recursive: true });
-  // A static server like any host: /x → /x/index.html, 404.html otherwise.
-  server = http.createServer((req, res) => {
-    const url = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    let file = path.join(buildDir, url);
-    if (!file.startsWith(buildDir)) return res.writeHead(403).end();
-    if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    if (!existsSync(file)) return res.writeHead(404, { 'content-type': 'text/html' }).end(readFileSync(path.join(buildDir, '404.html')));
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(res);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
+  const served = await serveBuild();
+  base = served.base;
+  closeServer = served.close;
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  server?.close();
+  closeServer?.();
 });
 
 /** A page that records console errors, uncaught exceptions and failed requests. */

@@ -14,7 +14,7 @@ import { describeBackend, selectBackend, type BackendName } from '../nn/backend.
 import { createRng, restoreRng, type Rng, type RngState } from '../random/rng.js';
 import { mean, standardError } from '../stats/descriptive.js';
 import { assertInteger, assertIntegerInRange, assertPositive, DomainError } from '../util/validate.js';
-import { MAX_BATCH, MAX_STEPS, numberOption, TrainingStopped } from './options.js';
+import { MAX_BATCH, MAX_STEPS, numberOption, refuseBadOptions, TrainingStopped } from './options.js';
 import { assertCheckpointWritable, loadCheckpoint, loadOptimizerState, optimizerState, readManifest, saveCheckpoint } from './checkpoint.js';
 import { trainingProgressBar } from './progress.js';
 import { imageGridPng, writePng } from './png.js';
@@ -60,9 +60,8 @@ export interface AutoencoderRunOptions {
  * naming the option for an unknown model, option or malformed value.
  */
 export function parseAutoencoderArgs(argv: readonly string[]): AutoencoderRunOptions | null {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const { values, positionals } = refuseBadOptions(() =>
+    parseArgs({
       args: [...argv],
       allowPositionals: true,
       options: {
@@ -70,11 +69,8 @@ export function parseAutoencoderArgs(argv: readonly string[]): AutoencoderRunOpt
         limit: { type: 'string' }, out: { type: 'string' }, every: { type: 'string' }, resume: { type: 'boolean' },
         backend: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' },
       },
-    });
-  } catch (e) {
-    throw new DomainError('pnpm train', 'options', `among those listed by --help`, e instanceof Error ? e.message : String(e));
-  }
-  const { values, positionals } = parsed;
+    }),
+  );
   if (values.help) return null;
   const kind = positionals[0] as AutoencoderKind;
   if (!AUTOENCODER_KINDS.includes(kind)) throw new DomainError('pnpm train', 'model', "'ae', 'vae' or 'cvae'", positionals[0] ?? '(none)');

@@ -10,7 +10,7 @@ import { describeBackend, selectBackend, type BackendName } from '../nn/backend.
 import { createRng } from '../random/rng.js';
 import { DomainError } from '../util/validate.js';
 import { assertCheckpointWritable } from './checkpoint.js';
-import { MAX_BATCH, MAX_STEPS, numberOption } from './options.js';
+import { MAX_BATCH, MAX_STEPS, numberOption, refuseBadOptions } from './options.js';
 import { trainingProgressBar } from './progress.js';
 
 export const CLASSIFIER_HELP = `Usage: pnpm train classifier [options]
@@ -35,20 +35,16 @@ export interface ClassifierCliResult extends LoadedClassifier {
  * a DomainError naming the option.
  */
 export async function runClassifierCli(argv: readonly string[], log: (line: string) => void = console.log): Promise<ClassifierCliResult | undefined> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const { values, positionals } = refuseBadOptions(() =>
+    parseArgs({
       args: [...argv],
       allowPositionals: true,
       options: {
         steps: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, limit: { type: 'string' },
         out: { type: 'string' }, backend: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' },
       },
-    });
-  } catch (e) {
-    throw new DomainError('pnpm train', 'options', 'among those listed by --help', e instanceof Error ? e.message : String(e));
-  }
-  const { values, positionals } = parsed;
+    }),
+  );
   if (values.help) {
     log(CLASSIFIER_HELP);
     return undefined;

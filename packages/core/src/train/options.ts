@@ -1,8 +1,17 @@
 /**
- * Numeric command-line options shared by both `pnpm train` front ends (train/cli.ts for the DDPMs,
- * train/autoencoder.ts for AE/VAE/CVAE), so they accept and refuse the same spellings.
+ * Command-line options shared by the `pnpm train` front ends (train/cli.ts for the DDPMs, train/autoencoder.ts for
+ * AE/VAE/CVAE, train/classifier.ts for the judge), so they accept and refuse the same spellings.
  */
 import { DomainError } from '../util/validate.js';
+
+/** Run an option parser (node:util's parseArgs), refusing an unknown or malformed option as a DomainError naming `--help`. */
+export function refuseBadOptions<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new DomainError('pnpm train', 'options', 'among those listed by --help', e instanceof Error ? e.message : String(e));
+  }
+}
 
 /**
  * Upper bounds of the options that size arrays or loops, so that a typo (`--steps 99999999999999999999`) is refused
