@@ -64,8 +64,9 @@ const RECIPES: readonly Recipe[] = [
   },
   { name: 'vae', description: "S4's VAE at width 16, latent d = 16.", args: ['vae'], out: 'checkpoints/vae', figures: [elbo] },
   {
-    name: 'vae2d', description: "S4's VAE with a 2-D latent, so its latent plane can be drawn (notebook 09, the site's latent explorer).",
-    args: ['vae', '--latent', '2', '--out', 'checkpoints/vae2d'], out: 'checkpoints/vae2d', figures: [elbo],
+    name: 'vae2d', description: "S4's VAE with a 2-D latent and a 64-unit head, so its latent plane can be drawn (notebook 09, the site's latent explorer).",
+    // S4's head (Dense(2d) + ReLU) is 4 units wide at d = 2 and confined the means to a cone; 64 units fill the plane.
+    args: ['vae', '--latent', '2', '--head', '64', '--out', 'checkpoints/vae2d'], out: 'checkpoints/vae2d', figures: [elbo],
   },
   {
     name: 'cvae', description: "S4's conditional VAE at width 16, latent d = 16: the label joins encoder and decoder (B6).",

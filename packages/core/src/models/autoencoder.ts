@@ -28,6 +28,11 @@ export interface ConvAutoencoderOptions {
   readonly layers?: number;
   /** Latent size d (VAE/CVAE; the AE's latent is the feature map itself flattened through a Dense of this size). */
   readonly latent?: number;
+  /**
+   * Width of the hidden Dense + ReLU layer in front of μ and log σ² (VAE/CVAE; S4: 2·latent, the default). With a
+   * 2-D latent S4's 4 ReLU units, followed by a Dense without bias, confine μ to a cone of the plane.
+   */
+  readonly head?: number;
   readonly size?: number;
   readonly numClasses?: number;
 }
@@ -72,17 +77,19 @@ export class ConvAutoencoder {
     assertRng('ConvAutoencoder', 'rng', rng);
     assertObject('ConvAutoencoder', 'options', options);
     const { kind = 'vae', dim = 64, layers = 3, latent = 16, size = 32, numClasses = 10 } = options;
+    const head = options.head === undefined ? 2 * latent : options.head; // S4's width unless asked otherwise
     if (!['ae', 'vae', 'cvae'].includes(kind)) throw new DomainError('ConvAutoencoder', 'kind', "'ae', 'vae' or 'cvae'", kind);
     // Widths up to 2^12 (a 3×3 conv of 2^12 → 2^12 channels is 151 M weights) and images up to 2^12 pixels a side.
     assertCount('ConvAutoencoder', 'dim', dim, 1, 2 ** 12);
     assertCount('ConvAutoencoder', 'layers', layers, 1, 12);
     assertCount('ConvAutoencoder', 'latent', latent, 1, 2 ** 16);
+    assertCount('ConvAutoencoder', 'head', head, 1, 2 ** 16);
     assertCount('ConvAutoencoder', 'size', size, 1, 2 ** 12);
     assertCount('ConvAutoencoder', 'numClasses', numClasses, 1, 2 ** 16);
-    if ((size / 2 ** layers) ** 2 * dim * 2 * latent > MAX_COUNT) throw new DomainError('ConvAutoencoder', 'size', `a size with (size/2^layers)²·dim·2·latent <= 2^28 weights`, size);
+    if ((size / 2 ** layers) ** 2 * dim * Math.max(head, latent) > MAX_COUNT) throw new DomainError('ConvAutoencoder', 'size', `a size with (size/2^layers)²·dim·max(head, latent) <= 2^28 weights`, size);
     if (size % 2 ** layers) throw new DomainError('ConvAutoencoder', 'size', `a multiple of 2^${layers}`, size);
     this.kind = kind;
-    this.config = { kind, dim, layers, latent, size, numClasses };
+    this.config = { kind, dim, layers, latent, head, size, numClasses };
     this.latent = latent;
     this.numClasses = kind === 'cvae' ? numClasses : 0;
     this.size = size;
@@ -92,8 +99,8 @@ export class ConvAutoencoder {
     const cond = kind === 'cvae';
     const flat = this.small * this.small * dim;
     for (let i = 0; i < layers; i++) this.enc.push(conv(ps, `enc${i}`, 3, i === 0 ? (cond ? 2 : 1) : dim, dim));
-    this.toLatent = kind === 'ae' ? [dense(ps, 'z', flat, latent)] : [dense(ps, 'mu1', flat, 2 * latent), dense(ps, 'mu2', 2 * latent, latent, false)];
-    this.logVarHead = kind === 'ae' ? [] : [dense(ps, 'lv1', flat, 2 * latent), dense(ps, 'lv2', 2 * latent, latent, false)];
+    this.toLatent = kind === 'ae' ? [dense(ps, 'z', flat, latent)] : [dense(ps, 'mu1', flat, head), dense(ps, 'mu2', head, latent, false)];
+    this.logVarHead = kind === 'ae' ? [] : [dense(ps, 'lv1', flat, head), dense(ps, 'lv2', head, latent, false)];
     const yDim = cond ? 16 : 0;
     this.fromLatent = dense(ps, 'dec/dense', latent + yDim, flat);
     for (let i = 0; i < layers; i++) this.dec.push(conv(ps, `dec${i}`, 3, dim, dim));

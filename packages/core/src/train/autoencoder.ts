@@ -27,6 +27,8 @@ export const AUTOENCODER_HELP = `Usage: pnpm train <ae|vae|cvae> [options]
   --lr X             Adam learning rate (default 1e-3)
   --dim N            channels of every conv layer (default 16; S4 uses 64, ~4× slower per step)
   --latent N         latent size d (default 16)
+  --head N           VAE/CVAE: width of the hidden layer before μ and log σ² (default 2d, as S4; a 2-D latent wants
+                     more, e.g. 64: S4's 4 units confine μ to a cone of the plane)
   --limit N          MNIST training images to use (default 60000)
   --out DIR          checkpoint folder (default checkpoints/<model>, git-ignored)
   --every N          checkpoint + PNG grid every N steps (default 200)
@@ -46,6 +48,8 @@ export interface AutoencoderRunOptions {
   readonly learningRateGiven?: boolean;
   readonly dim: number;
   readonly latent: number;
+  /** Hidden width of the μ / log σ² heads (default 2·latent, S4's). */
+  readonly head?: number;
   /** Training digits (undefined = all 60 000). */
   readonly limit: number | undefined;
   readonly out: string;
@@ -65,7 +69,7 @@ export function parseAutoencoderArgs(argv: readonly string[]): AutoencoderRunOpt
       args: [...argv],
       allowPositionals: true,
       options: {
-        steps: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, dim: { type: 'string' }, latent: { type: 'string' },
+        steps: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, dim: { type: 'string' }, latent: { type: 'string' }, head: { type: 'string' },
         limit: { type: 'string' }, out: { type: 'string' }, every: { type: 'string' }, resume: { type: 'boolean' },
         backend: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' },
       },
@@ -87,6 +91,7 @@ export function parseAutoencoderArgs(argv: readonly string[]): AutoencoderRunOpt
     learningRateGiven: values.lr !== undefined,
     dim: numberOption('dim', values.dim, 16, { integer: true, min: 1, max: 1024 }),
     latent: numberOption('latent', values.latent, 16, { integer: true, min: 1, max: 4096 }),
+    ...(values.head === undefined ? {} : { head: numberOption('head', values.head, 0, { integer: true, min: 1, max: 4096 }) }),
     limit: values.limit === undefined ? undefined : numberOption('limit', values.limit, 0, { integer: true, min: 1, max: 60000 }),
     out: path.resolve(values.out ?? path.join('checkpoints', kind)),
     every: numberOption('every', values.every, 200, { integer: true, min: 1 }),
@@ -223,6 +228,10 @@ export async function runAutoencoderTraining(
   assertPositive(fn, 'learningRate', options.learningRate);
   assertInteger(fn, 'dim', options.dim, 1);
   assertInteger(fn, 'latent', options.latent, 1);
+  if (options.head !== undefined) {
+    assertInteger(fn, 'head', options.head, 1);
+    if (kind === 'ae') throw new DomainError('pnpm train', '--head', 'used with vae or cvae (the AE has no μ / log σ² head)', options.head);
+  }
   if (options.limit !== undefined) assertIntegerInRange(fn, 'limit', options.limit, 1, 60000);
   assertInteger(fn, 'every', every, 1);
   assertIntegerInRange(fn, 'seed', options.seed, 0, 2 ** 32 - 2);
@@ -251,7 +260,7 @@ export async function runAutoencoderTraining(
     const why = await loadOptimizerState(out, optimizer);
     if (why) notResumed.push(`${why}: Adam restarts`);
   } else {
-    model = new ConvAutoencoder(rng, { kind, dim: options.dim, latent: options.latent });
+    model = new ConvAutoencoder(rng, { kind, dim: options.dim, latent: options.latent, ...(options.head === undefined ? {} : { head: options.head }) });
   }
   // Found now rather than at the first checkpoint: a read-only or full --out.
   assertCheckpointWritable('pnpm train', '--out', out, 3 * 4 * model.params.count + 1e6);

@@ -356,7 +356,7 @@ export const ENTRIES: readonly Entry[] = [
   e('UNet.predict', [['xt', tensor([1, 4, 4, 1], { wrong: [[1, 4, 4, 2], [4, 4, 1]] })], ['t', modelSteps], ['labels', labelsTensor(1, 3)]], (x: tf.Tensor, t: number, l: tf.Tensor) => models().unet.predict(x, t, l)),
   e(
     'ConvAutoencoder',
-    [['rng', rng()], ['options', options({ kind: optional(choice(['vae', 'ae', 'cvae'])), dim: optional(count(1, 2, 16)), layers: optional(count(1, 1, 8)), latent: optional(count(1, 2, 16)), size: optional(count(2, 4, 16)), numClasses: optional(count(1, 3, 16)) })]],
+    [['rng', rng()], ['options', options({ kind: optional(choice(['vae', 'ae', 'cvae'])), dim: optional(count(1, 2, 16)), layers: optional(count(1, 1, 8)), latent: optional(count(1, 2, 16)), head: optional(count(1, 4, 16)), size: optional(count(2, 4, 16)), numClasses: optional(count(1, 3, 16)) })]],
     (r: core.Rng, o: core.ConvAutoencoderOptions) => new core.ConvAutoencoder(r, o),
   ),
   e('ConvAutoencoder.encode', [['x', tensor([B, 4, 4, 1], { wrong: [[B, 4, 4, 2], [B, 8, 8, 1]] })], ['labels', labelsTensor(B, 4)]], (x: tf.Tensor4D, l: tf.Tensor) => models().cvae.encode(x, l)),
