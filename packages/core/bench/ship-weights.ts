@@ -152,6 +152,8 @@ for (const recipe of RECIPES.filter((r) => names.includes(r.name))) {
   }
   model.params.dispose();
   judge?.params.dispose();
+  // Read again before writing: another ship-weights run may have added a model meanwhile.
+  if (existsSync(manifestFile)) manifest = readShippedManifest(weightsDir);
   const models = [...manifest.models.filter((m) => m.name !== recipe.name), { ...entry, figures }];
   models.sort((a, b) => RECIPES.findIndex((r) => r.name === a.name) - RECIPES.findIndex((r) => r.name === b.name));
   manifest = { format: 1, machine: `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${describeBackend(choice)}`, models };
