@@ -52,7 +52,9 @@ function plotSvg(spec, { title, legend = [] } = {}) {
   const marks = [...(spec.marks ?? [])];
   if (title) marks.push(Plot.text([title], { frameAnchor: 'top-left', dy: -22, fontSize: 13, fontWeight: 'bold', textAnchor: 'start', facet: 'super' }));
   legend.forEach((name, i) => marks.push(Plot.text([{ series: name }], { text: 'series', fill: 'series', frameAnchor: 'top-right', dx: -6, dy: 6 + 14 * i, textAnchor: 'end', fontSize: 11 })));
-  const node = Plot.plot({ marginTop: title ? 34 : 20, ...spec, marks, document });
+  // With a title, the y axis's label goes beside the axis (rotated) instead of into the top margin under the title.
+  const ySpec = title && spec.y?.label ? { y: { ...spec.y, labelAnchor: 'center' }, marginLeft: Math.max(spec.marginLeft ?? 0, 60) } : {};
+  const node = Plot.plot({ marginTop: title ? 34 : 20, ...spec, ...ySpec, marks, document });
   if (node.tagName.toLowerCase() !== 'svg') throw new Error('plotSvg: Plot returned a <figure>; pass title/legend through plotSvg’s options');
   node.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   return node.outerHTML;
