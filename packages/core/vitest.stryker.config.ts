@@ -4,8 +4,9 @@ import { defineConfig } from 'vitest/config';
  * The vitest config Stryker runs (`pnpm mutation`, see stryker.config.mjs). Stryker 9's vitest runner puts every run
  * in one worker thread (it overrides the forks pool of vitest.config.ts), and each mutant reruns the tests that reach
  * it, so the slow end-to-end tests would cost minutes per mutant:
- * - formula folders: their unit tests only — not the training, model and end-to-end files (the formulas' own tests
- *   must catch a wrong formula without a 15-second training run to notice it);
+ * - formula folders: their unit tests and test/reference (every float64 scalar against mpmath, in ulps; < 1 s) —
+ *   not the training, model and end-to-end files (the formulas' own tests must catch a wrong formula without a
+ *   15-second training run to notice it), nor test/fuzz (one 15-second test that reaches nearly every mutant);
  * - train/: the fast tests of the mutated train/ files (stryker.config.mjs, TRAIN_FILES): tiny models, a few steps
  *   each (≤ 2 s). Left out: ddpm-training.test.ts (two real training runs, 15–80 s each), cli.test.ts,
  *   autoencoder.test.ts and parallel.test.ts (smoke runs of the CLIs and of worker threads, seconds to minutes each,
@@ -18,7 +19,7 @@ const TRAIN_TESTS = ['ddpm', 'ema', 'checkpoint', 'options', 'validation'].map((
 
 export default defineConfig({
   test: {
-    include: trainRun ? TRAIN_TESTS : ['src/**/*.test.ts'],
+    include: trainRun ? TRAIN_TESTS : ['src/**/*.test.ts', 'test/reference/*.test.ts'],
     exclude: trainRun ? [] : ['src/train/**', 'src/models/**', 'src/nn/**', 'src/data/**', 'src/sampling/end-to-end.test.ts'],
     testTimeout: trainRun ? 120_000 : 60_000,
     // One module graph for all files of a run: tfjs is loaded once per run instead of once per test file (the formula
