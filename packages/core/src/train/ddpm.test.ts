@@ -7,8 +7,10 @@ import { createRng } from '../random/rng.js';
 import { linearSchedule } from '../schedule/schedule.js';
 import { assertAllClose, assertClose, testSeed } from '../testing/expect-close.js';
 import { toFloat64, useCpuBackend } from '../testing/tf-setup.js';
-import { ddimSample, ddimTimesteps, ddpmSample, type EpsModel } from '../sampling/samplers.js';
-import { ddpmLoss, ddpmTrainStep, ddpmVlbTerms, drawTrainingNoise, sampleModel, trainDdpm } from './ddpm.js';
+import { ddimSample, ddimTimesteps, ddpmSample, ddpmSampleLearnedVariance, type EpsModel } from '../sampling/samplers.js';
+import { perExampleVlbTerm, trainingInput } from '../objective/objective.js';
+import { learnedLogVariance } from '../posterior/posterior.js';
+import { accumulateGradients, ddpmLoss, ddpmTrainStep, ddpmVlbTerms, drawTrainingNoise, epsVarianceModelOf, sampleModel, trainDdpm } from './ddpm.js';
 
 beforeAll(async () => {
   await selectBackend({ backend: 'wasm' });
@@ -174,6 +176,91 @@ describe('F6 classifier-free guidance in training and sampling', () => {
       assertAllClose(got, want, { abs: 1e-4 }, `${options.sampler ?? 'ddpm'} guided sample`);
       expect(Math.max(...got.map((x, i) => Math.abs(x - wrong[i]!)))).toBeGreaterThan(1e-2);
     }
+    labels.dispose();
+    model.params.dispose();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Mutation testing (docs/BENCHMARKS.md, "Reliability"): fast checks of what ddpm-training.test.ts alone reached.
+
+describe('E1/D7 ddpmVlbTerms and the training loop’s controls (tiny models, a few steps)', () => {
+  const schedule = linearSchedule(10, 1e-3, 0.2);
+
+  it('E1/D7 ddpmVlbTerms with σ² = β_t is v ≡ 1, with β̃_t v ≡ 0, in perExampleVlbTerm (D7’s log-variance mix)', () => {
+    const rng = createRng(testSeed(45));
+    const model = new MlpDenoiser(createRng(2), { hidden: 8 });
+    const x0 = pointsTensor(toy2d('twoMoons', 6, rng));
+    const t = Float64Array.from([1, 2, 4, 6, 8, 10]);
+    const eps = rng.normalTensor([6, 2]);
+    const xt = trainingInput(schedule, x0, t, eps);
+    const epsPred = model.predict(xt, t, null);
+    for (const [variance, v] of [['beta', 1], ['betaTilde', 0]] as const) {
+      const got = toFloat64(ddpmVlbTerms(model, schedule, x0, t, eps, variance));
+      const want = toFloat64(perExampleVlbTerm(schedule, x0, xt, t, epsPred, learnedLogVariance(schedule, t, tf.fill([6, 2], v))));
+      got.forEach((g, i) => assertClose(g, want[i]!, { rel: 1e-5, abs: 1e-5 }, `${variance}[${i}]`)); // the same float32 ops
+    }
+    expect(() => ddpmVlbTerms(model, schedule, x0, t, eps, 'learned')).toThrow(/^ddpmVlbTerms: argument 'variance' must be 'beta' or 'betaTilde' for a model without a variance head/);
+    expect(() => ddpmVlbTerms(model, schedule, x0, t, eps, 'sigma' as never)).toThrow(/^ddpmVlbTerms: argument 'variance' must be 'learned', 'beta' or 'betaTilde'/);
+    model.params.dispose();
+  });
+
+  it('E4 trainDdpm: onStep sees steps startStep + 1, …; returning false stops after that step with its losses', () => {
+    const rng = createRng(testSeed(46));
+    const model = new MlpDenoiser(createRng(3), { hidden: 8 });
+    const data = { x: pointsTensor(toy2d('twoMoons', 32, rng)) };
+    const seen: number[] = [];
+    const result = trainDdpm(model, data, rng, { schedule, steps: 5, batchSize: 8, startStep: 7, onStep: ({ step, loss }) => (seen.push(step), expect(Number.isFinite(loss)).toBe(true), step < 9) });
+    expect(seen).toEqual([8, 9]);
+    expect(result.step).toBe(9);
+    expect(result.losses.length).toBe(2);
+    expect(Array.from(result.losses).every((l) => Number.isFinite(l) && l > 0)).toBe(true);
+    const full = trainDdpm(model, data, rng, { schedule, steps: 3, batchSize: 8 });
+    expect([full.step, full.losses.length]).toEqual([3, 3]);
+    data.x.dispose();
+    model.params.dispose();
+  });
+
+  it('E4 trainDdpm refuses a batch that micro-batches do not divide, labels of the wrong count, an empty dataset, a bad objective or λ', () => {
+    const model = new MlpDenoiser(createRng(3), { hidden: 8 });
+    const x = tf.zeros([8, 2]);
+    const base = { schedule, steps: 1, batchSize: 4 };
+    expect(() => trainDdpm(model, { x }, createRng(1), { ...base, microBatches: 3 })).toThrow(/^trainDdpm: argument 'microBatches' must be a divisor of the batch size 4; received 3/);
+    expect(() => trainDdpm(model, { x, labels: new Int32Array(7) }, createRng(1), base)).toThrow(/^trainDdpm: argument 'data.labels' must be 8 labels \(one per example\); received 7/);
+    expect(() => trainDdpm(model, { x: tf.zeros([0, 2]) }, createRng(1), base)).toThrow(/^trainDdpm: argument 'data.x' must be a tensor of examples \[N ≥ 1, …\]/);
+    expect(() => trainDdpm(model, { x: tf.zeros([8]) }, createRng(1), base)).toThrow(/^trainDdpm: argument 'data.x' must be a tensor of examples \[N ≥ 1, …\]/);
+    expect(() => trainDdpm(model, { x }, createRng(1), { ...base, objective: 'vlb' as never })).toThrow(/^trainDdpm: argument 'objective' must be 'simple' or 'hybrid'; received vlb/);
+    expect(() => trainDdpm(model, { x }, createRng(1), { ...base, objective: 'hybrid' })).toThrow(/^trainDdpm: argument 'objective' must be 'simple' for a model without a variance head/);
+    expect(() => trainDdpm(model, { x }, createRng(1), { ...base, vlbWeight: -1 })).toThrow(/^trainDdpm: argument 'vlbWeight' must be a finite number >= 0; received -1/);
+    expect(() => trainDdpm(model, { x }, createRng(1), { ...base, batchSize: 0 })).toThrow(/^trainDdpm: argument 'batchSize' must be an integer in 1\.\./);
+    expect(() => trainDdpm(model, { x }, createRng(1), { ...base, startStep: Number.MAX_SAFE_INTEGER })).toThrow(/^trainDdpm: argument 'startStep' must be an integer in 0\.\./);
+    expect(() => ddpmTrainStep(model, tf.train.sgd(1), schedule, x, null, createRng(1), { microBatches: 3 })).toThrow(/^ddpmTrainStep: argument 'microBatches' must be a divisor of the batch size 8; received 3/);
+    expect(() => accumulateGradients(model, schedule, x, { t: new Float64Array(8).fill(1), eps: tf.zeros([8, 2]), labels: null }, 1, 3)).toThrow(/^accumulateGradients: argument 'microBatches' must be a divisor of the batch size 8; received 3/);
+    expect(() => drawTrainingNoise(new MlpDenoiser(createRng(1), { hidden: 8, numClasses: 3 }), schedule, [4, 2], null, createRng(1))).toThrow(/^drawTrainingNoise: argument 'labels' must be int labels for a conditional model/);
+    model.params.dispose();
+  });
+
+  it('F6 + D7 a guided learned-variance sample mixes ε as F6 and takes v from the conditional pass', () => {
+    const model = new MlpDenoiser(createRng(testSeed(47)), { hidden: 16, numClasses: 3, learnVariance: true });
+    const n = 4;
+    const classes = [0, 1, 2, 1];
+    const labels = tf.tensor1d(Int32Array.from(classes), 'int32');
+    const w = 2.5;
+    const written = (xt: tf.Tensor, t: number) => {
+      const u = model.predict(xt, t, null);
+      const c = model.predictWithVariance(xt, t, labels);
+      const eps = tf.add(u, tf.mul(tf.sub(c.eps, u), w));
+      u.dispose();
+      c.eps.dispose();
+      return { eps, v: c.v };
+    };
+    const seed = testSeed(48);
+    const got = toFloat64(sampleModel(model, schedule, n, createRng(seed), { labels: classes, guidance: w }));
+    const want = toFloat64(ddpmSampleLearnedVariance(schedule, written, [n, 2], createRng(seed)));
+    assertAllClose(got, want, { abs: 1e-4 }, 'guided learned-variance sample'); // float32 over 10 steps
+    const plain = toFloat64(sampleModel(model, schedule, n, createRng(seed), { labels: classes }));
+    expect(Math.max(...plain.map((x, i) => Math.abs(x - got[i]!)))).toBeGreaterThan(1e-3);
+    expect(() => epsVarianceModelOf(new MlpDenoiser(createRng(1), { hidden: 8 }))).toThrow(/^epsVarianceModelOf: argument 'model' must be a model with a variance head/);
     labels.dispose();
     model.params.dispose();
   });
