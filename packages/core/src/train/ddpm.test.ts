@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pointsTensor, toy2d, TOY_2D_NAMES } from '../data/toy2d.js';
+import { randomBatch } from '../data/batch.js';
 import { MlpDenoiser } from '../models/mlp.js';
 import { selectBackend } from '../nn/backend.js';
 import { createRng } from '../random/rng.js';
@@ -262,6 +263,85 @@ describe('E1/D7 ddpmVlbTerms and the training loop’s controls (tiny models, a 
     expect(Math.max(...plain.map((x, i) => Math.abs(x - got[i]!)))).toBeGreaterThan(1e-3);
     expect(() => epsVarianceModelOf(new MlpDenoiser(createRng(1), { hidden: 8 }))).toThrow(/^epsVarianceModelOf: argument 'model' must be a model with a variance head/);
     labels.dispose();
+    model.params.dispose();
+  });
+});
+
+describe('E4/F1/F4/D7 sampleModel’s paths and the step’s bookkeeping (tiny models)', () => {
+  const schedule = linearSchedule(10, 1e-3, 0.2);
+
+  it('F1/F4/D7 each path of sampleModel is the sampler it names, with its options passed on', () => {
+    const plain = new MlpDenoiser(createRng(testSeed(49)), { hidden: 8 });
+    const learned = new MlpDenoiser(createRng(testSeed(50)), { hidden: 8, learnVariance: true, numClasses: 2 });
+    const seed = testSeed(51);
+    const eps: EpsModel = (x, t) => plain.predict(x, t, null);
+    const same = (a: tf.Tensor, b: tf.Tensor, what: string) => assertAllClose(toFloat64(a), toFloat64(b), { abs: 1e-5 }, what);
+    same(sampleModel(plain, schedule, 3, createRng(seed)), ddpmSample(schedule, eps, [3, 2], createRng(seed)), 'ddpm, β');
+    same(sampleModel(plain, schedule, 3, createRng(seed), { variance: 'betaTilde' }), ddpmSample(schedule, eps, [3, 2], createRng(seed), { variance: 'betaTilde' }), 'ddpm, β̃');
+    same(
+      sampleModel(plain, schedule, 3, createRng(seed), { sampler: 'ddim', ddimSteps: 4, eta: 1 }),
+      ddimSample(schedule, eps, [3, 2], createRng(seed), { timesteps: ddimTimesteps(10, 4), eta: 1 }),
+      'ddim, η = 1',
+    );
+    const steps: number[] = [];
+    same(
+      sampleModel(learned, schedule, 3, createRng(seed), { onStep: ({ t }) => steps.push(t) }),
+      ddpmSampleLearnedVariance(schedule, (x, t) => learned.predictWithVariance(x, t, null), [3, 2], createRng(seed)),
+      'learned Σ, unconditional',
+    );
+    expect(steps).toEqual([10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
+    const labels = tf.tensor1d(Int32Array.from([0, 1, 1]), 'int32');
+    same(
+      sampleModel(learned, schedule, 3, createRng(seed), { labels: [0, 1, 1] }),
+      ddpmSampleLearnedVariance(schedule, (x, t) => learned.predictWithVariance(x, t, labels), [3, 2], createRng(seed)),
+      'learned Σ, conditional (w = 1)',
+    );
+    labels.dispose();
+    expect(() => sampleModel(learned, schedule, 2, createRng(1), { labels: [0] })).toThrow(/^sampleModel: argument 'labels' must be 2 labels \(one per sample\); received 1/);
+    expect(() => sampleModel(learned, schedule, 2, createRng(1), { labels: 5 as never })).toThrow(/^sampleModel: argument 'labels' must be an array/);
+    expect(() => sampleModel(plain, schedule, 2, createRng(1), { onStep: 5 as never })).toThrow(/^sampleModel: argument 'onStep' must be a function/);
+    [plain, learned].forEach((m) => m.params.dispose());
+  });
+
+  it('E4 a training step and a sample leave no tensors behind (micro-batches, labels, guidance)', () => {
+    const model = new MlpDenoiser(createRng(4), { hidden: 8, numClasses: 3 });
+    const x0 = pointsTensor(toy2d('twoMoons', 8, createRng(5)));
+    const labels = Int32Array.from([0, 1, 2, 0, 1, 2, 0, 1]);
+    const opt = tf.train.sgd(1e-3);
+    ddpmTrainStep(model, opt, schedule, x0, labels, createRng(6)); // creates the optimizer's state once
+    const before = tf.memory().numTensors;
+    for (const microBatches of [1, 4]) ddpmTrainStep(model, opt, schedule, x0, labels, createRng(6), { microBatches });
+    expect(tf.memory().numTensors).toBe(before);
+    const noise = drawTrainingNoise(model, schedule, x0.shape, labels, createRng(7));
+    const { grads } = accumulateGradients(model, schedule, x0, noise, 1, 1);
+    grads.forEach((g) => g.dispose());
+    // The caller owns the noise: still usable after the gradients were taken.
+    expect(toFloat64(noise.eps).length).toBe(16);
+    noise.eps.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    const s = sampleModel(model, schedule, 3, createRng(8), { labels: [0, 1, 2], guidance: 2 });
+    s.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    x0.dispose();
+    opt.dispose();
+    model.params.dispose();
+  });
+
+  it('E4/D7 the loss trainDdpm reports for a step is L_simple, or L_hybrid with the λ asked for, of the batch and noise it drew', () => {
+    const model = new MlpDenoiser(createRng(testSeed(52)), { hidden: 8, learnVariance: true });
+    const data = { x: pointsTensor(toy2d('twoMoons', 64, createRng(9))) };
+    for (const [objective, vlbWeight] of [['simple', 0.001], ['hybrid', 0.5]] as const) {
+      // The draws of the first step, in trainDdpm's order: the batch, then t and ε (drawTrainingNoise).
+      const r = createRng(testSeed(53));
+      const { x: batch } = randomBatch(data.x, null, 16, r);
+      const noise = drawTrainingNoise(model, schedule, batch.shape, null, r);
+      const want = ddpmLoss(model, schedule, batch, noise.t, noise.eps, null, { objective, vlbWeight }).dataSync()[0]!;
+      const got = trainDdpm(model, data, createRng(testSeed(53)), { schedule, steps: 1, batchSize: 16, learningRate: 1e-9, objective, vlbWeight }).losses[0]!;
+      assertClose(got, want, { rel: 1e-6 }, `${objective}, λ = ${vlbWeight}`); // the same float32 graph
+      batch.dispose();
+      noise.eps.dispose();
+    }
+    data.x.dispose();
     model.params.dispose();
   });
 });
