@@ -552,6 +552,9 @@ describe('A13 log Φ and log P(a < X ≤ b) on every path, against mpmath', () =
     assertClose(logNormalCdf(-1e154), -5e307, { rel: 4 * EPS }, 'log Φ(−1e154)');
     expect(() => logNormalCdf(-2e154)).toThrow(/logNormalCdf: argument 'x' must be values >= -1e\+154/);
     assertClose(logNormalCdf(5), -2.8665161296376359338e-7, { rel: 8 * EPS }, 'log Φ(5) (mpmath)');
+    // The far lower tail to 45 ulps of mpmath (of the float64 −37.3): x²/2 ≈ 696 is formed without rounding there
+    // (Dekker's split), whose rounding alone could cost up to 696·2⁻⁵³ ≈ 8e-14 relative.
+    assertClose(normalCdf(-37.3), 8.2054948449307733469e-305, { rel: 1e-14 }, 'Φ(−37.3) (mpmath)');
   });
 
   it('A13 log P(a < X ≤ b): straddling 0, in either tail (both ways of forming the log-ratio), narrow, half-infinite', () => {
