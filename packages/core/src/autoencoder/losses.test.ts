@@ -216,6 +216,8 @@ describe('B1–B6 batches of scalars, and the refusals', () => {
 
   it('B5 refuses an infinite decoder variance; B2 refuses fewer than 2 draws and likelihoods that are negative, NaN or overflow', () => {
     expect(() => gaussianElbo(tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), Infinity)).toThrow(/^gaussianElbo: argument 'decoderVariance' must be a finite number >= 1e-30/);
+    // The bound itself is allowed: x = x̂, so the ELBO is −½ log(2π·1e-30) ≈ 33.6 (float32).
+    assertClose(gaussianElbo(tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), 1e-30).dataSync()[0]!, -0.5 * Math.log(2 * Math.PI * 1e-30), { rel: 1e-6 }, 'ELBO at s² = 1e-30');
     expect(() => marginalLikelihoodMonteCarlo(() => 1, [0.5])).toThrow("marginalLikelihoodMonteCarlo: argument 'priorDraws' must be at least 2 draws; received length 1");
     expect(() => marginalLikelihoodMonteCarlo(() => -0.1, [0, 1])).toThrow("marginalLikelihoodMonteCarlo: argument 'likelihood' must be a finite density >= 0; received -0.1");
     expect(() => marginalLikelihoodMonteCarlo(() => Number.NaN, [0, 1])).toThrow(/argument 'likelihood' must be a finite density >= 0; received NaN/);
