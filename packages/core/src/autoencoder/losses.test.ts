@@ -193,3 +193,48 @@ describe('B4 the stable VAE KL', () => {
     gLv!.dataSync().forEach((g, i) => assertClose(g, 0.5 * Math.expm1(v[i]!), { abs: 2e-7 }, `∂/∂v[${i}]`));
   });
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Mutation testing (docs/BENCHMARKS.md, "Reliability"): checks for branches and refusals the tests above left open.
+
+describe('B1–B6 batches of scalars, and the refusals', () => {
+  it('B1/B4/B5 a rank-1 batch (one number per example) is its own per-example sum', () => {
+    const x = tf.tensor1d([1, 2, -1]);
+    const xHat = tf.tensor1d([0, 2, 1]);
+    // squared errors 1, 0, 4: S4's reduction averages them over the batch, as meanOverAll does.
+    assertClose(reconstructionLoss(x, xHat).dataSync()[0]!, 5 / 3, { rel: 1e-6 }, 'B1 [B]');
+    const mu = tf.tensor1d([0.5, 0, -1]);
+    const lv = tf.tensor1d([0, 0.2, -1]);
+    const kl = toFloat64(klToStandardNormal(mu, lv));
+    [0.5, 0, -1].forEach((m, i) => assertClose(kl[i]!, klDiagonalGaussian([m], [Math.exp([0, 0.2, -1][i]!)], [0], 1), { rel: 1e-6, abs: 1e-7 }, `B4 [${i}]`));
+    const elbo = toFloat64(gaussianElbo(x, xHat, mu, lv, 0.5));
+    [1, 2, -1].forEach((xi, i) => {
+      const want = diagonalGaussianLogPdf([xi], [[0, 2, 1][i]!], 0.5) - kl[i]!;
+      assertClose(elbo[i]!, want, { rel: 1e-6, abs: 1e-6 }, `B5 [${i}]`);
+    });
+  });
+
+  it('B5 refuses an infinite decoder variance; B2 refuses fewer than 2 draws and likelihoods that are negative, NaN or overflow', () => {
+    expect(() => gaussianElbo(tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), Infinity)).toThrow(/^gaussianElbo: argument 'decoderVariance' must be a finite number >= 1e-30/);
+    // The bound itself is allowed: x = x̂, so the ELBO is −½ log(2π·1e-30) ≈ 33.6 (float32).
+    assertClose(gaussianElbo(tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), tf.zeros([1, 1]), 1e-30).dataSync()[0]!, -0.5 * Math.log(2 * Math.PI * 1e-30), { rel: 1e-6 }, 'ELBO at s² = 1e-30');
+    expect(() => marginalLikelihoodMonteCarlo(() => 1, [0.5])).toThrow("marginalLikelihoodMonteCarlo: argument 'priorDraws' must be at least 2 draws; received length 1");
+    expect(() => marginalLikelihoodMonteCarlo(() => -0.1, [0, 1])).toThrow("marginalLikelihoodMonteCarlo: argument 'likelihood' must be a finite density >= 0; received -0.1");
+    expect(() => marginalLikelihoodMonteCarlo(() => Number.NaN, [0, 1])).toThrow(/argument 'likelihood' must be a finite density >= 0; received NaN/);
+    expect(() => marginalLikelihoodMonteCarlo(() => 1e200, [0, 1])).toThrow(/^marginalLikelihoodMonteCarlo: argument 'likelihood' must be densities whose squares sum to a finite number/);
+    expect(marginalLikelihoodMonteCarlo(() => 0, [0, 1]).estimate).toBe(0);
+  });
+
+  it('B2 the estimate is the mean of p(x|z_i) and its SE sd/√n with the n − 1 variance, exactly for given draws', () => {
+    // p(x|z) = z for draws 1, 2, 3, 4: mean 5/2, unbiased variance 5/3, SE √(5/12).
+    const mc = marginalLikelihoodMonteCarlo((z) => z, [1, 2, 3, 4]);
+    assertClose(mc.estimate, 2.5, { rel: 2 ** -52 }, 'estimate');
+    assertClose(mc.standardError, Math.sqrt(5 / 12), { rel: 4 * 2 ** -52 }, 'SE');
+  });
+
+  it('B6 the label embedding must have the rank of x and its leading axes', () => {
+    expect(() => concatCondition(tf.zeros([3, 4, 2]), tf.zeros([3, 2]))).toThrow(/^concatCondition: argument 'labelEmbedding' must be a tensor of rank 3 whose leading axes match x \[3, 4, \*\]/);
+    expect(() => concatCondition(tf.zeros([3, 4, 2]), tf.zeros([3, 5, 1]))).toThrow(/^concatCondition: argument 'labelEmbedding' must be a tensor of rank 3/);
+    expect(concatCondition(tf.zeros([3, 4, 2]), tf.zeros([3, 4, 5])).shape).toEqual([3, 4, 7]);
+  });
+});

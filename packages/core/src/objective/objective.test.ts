@@ -4,6 +4,7 @@ import { createRng } from '../random/rng.js';
 import { linearSchedule } from '../schedule/schedule.js';
 import { gaussianLogPdf } from '../probability/gaussian.js';
 import { klDiagonalGaussian, klGaussian, klMonteCarlo } from '../probability/kl.js';
+import { logNormalCdf, logNormalIntervalProbability, normalCdfTanh } from '../probability/normal-cdf.js';
 import {
   clippedLogPosteriorVariance,
   learnedLogVariance,
@@ -553,5 +554,118 @@ describe('E7 the discretised decoder L_0', () => {
     );
     expect(() => discretizedGaussianLogLikelihood(1.5, 0, 0)).toThrow(/argument 'x'/);
     expect(() => discretizedGaussianLogLikelihood(0, 0, 0, 'logistic' as never)).toThrow(/'exact' or 'tanh'/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Mutation testing (docs/BENCHMARKS.md, "Reliability"): checks for what the first Stryker run of objective/ left open.
+
+describe('E5 S2’s two estimators, term by term for given noise', () => {
+  const schedule = linearSchedule(1000);
+  const t = 400;
+  const [a, b] = [Math.sqrt(schedule.alphas[t]!), Math.sqrt(schedule.betas[t]!)];
+  const [aBar, bBar, bBarPrev] = [Math.sqrt(schedule.alphaBars[t]!), Math.sqrt(1 - schedule.alphaBars[t]!), Math.sqrt(1 - schedule.alphaBars[t - 1]!)];
+  const x0 = [0.7, -1.2];
+  const epsBarPrev = [0.4, -0.9];
+  const epsT = [-1.1, 0.3];
+  const eps = [0.8, 1.5];
+  const epsTheta = (xt: Float64Array) => xt.map((x) => 0.6 * x - 0.1);
+  // Each side is a few float64 roundings of O(1) terms: 1e-14 relative.
+  const tol = { rel: 1e-14, abs: 1e-15 };
+
+  it('E5 two-noise form: x_t = √ᾱ_t x_0 + √α_t √(1 − ᾱ_{t−1}) ε̄_{t−1} + √β_t ε_t, loss ‖ε_t − ε_θ(x_t)‖²', () => {
+    let seen: Float64Array = new Float64Array(0);
+    const loss = s2TwoNoiseLoss(schedule, t, x0, epsBarPrev, epsT, (xt) => epsTheta((seen = xt)));
+    const xt = x0.map((x, i) => aBar * x + a * bBarPrev * epsBarPrev[i]! + b * epsT[i]!);
+    xt.forEach((x, i) => assertClose(seen[i]!, x, tol, `x_t[${i}]`));
+    assertClose(loss, xt.reduce((s, x, i) => s + (epsT[i]! - (0.6 * x - 0.1)) ** 2, 0), tol, 'loss');
+  });
+
+  it('E5 rotated form: x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε, loss ‖(b_t/b̄_t) ε − ε_θ(x_t)‖² + d (a_t b̄_{t−1}/b̄_t)²', () => {
+    let seen: Float64Array = new Float64Array(0);
+    const loss = s2RotatedLoss(schedule, t, x0, eps, (xt) => epsTheta((seen = xt)));
+    const xt = x0.map((x, i) => aBar * x + bBar * eps[i]!);
+    xt.forEach((x, i) => assertClose(seen[i]!, x, tol, `x_t[${i}]`));
+    const expected = xt.reduce((s, x, i) => s + ((b / bBar) * eps[i]! - (0.6 * x - 0.1)) ** 2, 0) + 2 * ((a * bBarPrev) / bBar) ** 2;
+    assertClose(loss, expected, tol, 'loss');
+  });
+
+  it('E5 t = 2 is the first step with an ε̄_{t−1}: accepted by both', () => {
+    expect(Number.isFinite(s2RotatedLoss(schedule, 2, x0, eps, epsTheta))).toBe(true);
+    expect(Number.isFinite(s2TwoNoiseLoss(schedule, 2, x0, epsBarPrev, epsT, epsTheta))).toBe(true);
+  });
+});
+
+describe('E6 reductionRatio: the shapes it accepts', () => {
+  it('E6 a batch axis alone is ratio 1; every axis must be an integer in 1..2³¹ − 1, one bad axis is enough to refuse', () => {
+    expect(reductionRatio([3])).toBe(1);
+    expect(reductionRatio([2, 2 ** 31 - 1])).toBe(2 ** 31 - 1);
+    for (const shape of [[2, 0], [2, 1.5], [2, 2 ** 31], [2, 3, -1], [4, 4, 0, 4], [Number.NaN]]) {
+      expect(() => reductionRatio(shape), `[${shape}]`).toThrow(/^reductionRatio: argument 'shape' must be a shape \[B, …\] of positive integers/);
+    }
+  });
+});
+
+describe('E7 the discretised decoder: edge bins, tanh form, refusals', () => {
+  const h = 1 / 255;
+
+  it('E7 the edge bins are x < −0.999 and x > 0.999, as in the reference code: ±0.999 themselves are interior bins', () => {
+    const [mean, logScale] = [-0.9, -2];
+    const s = Math.exp(logScale);
+    for (const x of [-0.999, 0.999]) {
+      assertClose(discretizedGaussianLogLikelihood(x, mean, logScale), logNormalIntervalProbability((x - mean - h) / s, (x - mean + h) / s), { rel: 8 * EPS }, `x = ${x}`);
+    }
+    assertClose(discretizedGaussianLogLikelihood(-1, mean, logScale), logNormalCdf((-1 - mean + h) / s), { rel: 8 * EPS }, 'x = −1');
+    assertClose(discretizedGaussianLogLikelihood(1, mean, logScale), logNormalCdf(-(1 - mean - h) / s), { rel: 8 * EPS }, 'x = 1');
+  });
+
+  it("E7 cdf 'tanh' is the reference code's formula: log max(Φ̃(hi) − Φ̃(lo), 1e-12) with Ho et al.'s tanh Φ̃", () => {
+    const [x, mean, logScale] = [0.2, 0.05, -3];
+    const s = Math.exp(logScale);
+    const [lo, hi] = [(x - mean - h) / s, (x - mean + h) / s];
+    const got = discretizedGaussianLogLikelihood(x, mean, logScale, 'tanh');
+    assertClose(got, Math.log(normalCdfTanh(hi) - normalCdfTanh(lo)), { rel: 1e-12 }, 'tanh bin');
+    // Not the exact Φ: the two differ by far more than rounding here.
+    expect(Math.abs(got - discretizedGaussianLogLikelihood(x, mean, logScale))).toBeGreaterThan(1e-4);
+    // A bin 30σ out: the floor 1e-12 binds in the tanh form; the exact form keeps going (−450 nats).
+    expect(discretizedGaussianLogLikelihood(0.9, -0.6, Math.log(0.05), 'tanh')).toBe(Math.log(1e-12));
+    expect(discretizedGaussianLogLikelihood(0.9, -0.6, Math.log(0.05))).toBeLessThan(-400);
+  });
+
+  it('E7 refuses a bin whose ends in units of σ are not finite, or that has no width, naming why', () => {
+    // σ = e^−800: (x − mean ± 1/255)/σ overflows at both ends.
+    expect(() => discretizedGaussianLogLikelihood(0, 0.5, -800)).toThrow(/^discretizedGaussianLogLikelihood: argument 'mean\/logScale' must be values for which \(x − mean ± 1\/255\)\/σ is finite/);
+    // σ = e^709.78·…: 1/σ is finite, (1 − 1/255)/σ is finite, (1 + 1/255)/σ is not — one end alone is enough.
+    expect(() => discretizedGaussianLogLikelihood(0, -1, -709.78)).toThrow(/argument 'mean\/logScale' must be values for which \(x − mean ± 1\/255\)\/σ is finite/);
+    // σ = e^800: both ends are 0 in units of σ; an interior bin has no width, an edge bin is still half the line.
+    expect(() => discretizedGaussianLogLikelihood(0, 0, 800)).toThrow(/^discretizedGaussianLogLikelihood: argument 'logScale' must be values for which the bin width 2\/\(255σ\) is nonzero/);
+    assertClose(discretizedGaussianLogLikelihood(-1, 0, 800), Math.log(0.5), { rel: 2 * EPS }, 'x = −1, σ = e^800');
+    assertClose(discretizedGaussianLogLikelihood(1, 0, 800), Math.log(0.5), { rel: 2 * EPS }, 'x = 1, σ = e^800');
+  });
+
+  it('E7 refuses, by its own name, a mean more than 1e154 σ from the bin (the log-likelihood is beyond float64)', () => {
+    const far = /^discretizedGaussianLogLikelihood: argument 'mean\/logScale' must be values with \|x − mean\|\/σ below 1e\+154/;
+    // σ = e^−330 ≈ 4.5e-144 and |x − mean| ≈ 1e13: the ends are ≈ 2.2e156 σ out and the bin still has a width in
+    // float64 (a larger |x − mean| would merge its two ends, which is refused as a bin without width instead).
+    const ls = -330;
+    expect(() => discretizedGaussianLogLikelihood(0, 1e13, ls)).toThrow(far); // both ends far below the mean
+    expect(() => discretizedGaussianLogLikelihood(0, -1e13, ls)).toThrow(far); // both ends far above
+    expect(() => discretizedGaussianLogLikelihood(-1, 1e13, ls)).toThrow(far); // lowest bin, mean far above
+    expect(() => discretizedGaussianLogLikelihood(1, -1e13, ls)).toThrow(far); // highest bin, mean far below
+    // The edge bins on the mean's side hold all the mass: log 1 = 0.
+    expect(Math.abs(discretizedGaussianLogLikelihood(-1, -1e13, ls))).toBe(0);
+    expect(Math.abs(discretizedGaussianLogLikelihood(1, 1e13, ls))).toBe(0);
+  });
+
+  it('E7 the image NLL checks every pixel and takes one log σ per pixel', () => {
+    const img = [-1, 0.2, 1];
+    const means = [-0.8, 0.1, 0.7];
+    const logScales = [-2, -1, -3];
+    const perPixel = img.reduce((s, x, i) => s - discretizedGaussianLogLikelihood(x, means[i]!, logScales[i]!), 0);
+    assertClose(discretizedGaussianDecoderNll(img, means, logScales), perPixel, { rel: 4 * EPS }, 'per-pixel σ');
+    expect(() => discretizedGaussianDecoderNll([0, 1.5], [0, 0], -1)).toThrow(/^discretizedGaussianDecoderNll: argument 'x\[1\]' must be a number in \[-1, 1\]/);
+    expect(() => discretizedGaussianDecoderNll([0, 0], [0, 0], [-1, Number.NaN])).toThrow(/^discretizedGaussianDecoderNll: argument 'logScales\[1\]' must be a finite number/);
+    expect(() => discretizedGaussianDecoderNll([0, 0], [0, 0], [-1])).toThrow(/^discretizedGaussianDecoderNll: argument 'logScales' must be an array of the same length/);
+    expect(() => discretizedGaussianDecoderNll([0, 0], [0, 0], Number.NaN)).toThrow(/^discretizedGaussianDecoderNll: argument 'logScales' must be a finite number/);
   });
 });

@@ -368,3 +368,230 @@ describe('A13 the standard normal CDF', () => {
     expect(() => logNormalIntervalProbability(1, 1)).toThrow(/argument 'b'/);
   });
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Mutation testing (docs/BENCHMARKS.md, "Reliability"): each check below pins a branch, a bound or a refusal that
+// the tests above left open. Reference values marked "mpmath" are from Debian's python3 + mpmath at 60 digits.
+
+describe('A1 Bayes: the pair form and its refusals', () => {
+  it('A1 P(A|B) = P(A)P(B|A)/P(B) reaches 1 exactly when P(B) = P(A)P(B|A); a smaller P(B) is refused, naming P(A)·P(B|A)', () => {
+    expect(bayesRule(0.25, 1, 0.25)).toBe(1);
+    expect(bayesRule(0.5, 0.5, 0.5)).toBe(0.5);
+    expect(() => bayesRule(0.5, 0.5, 0.2)).toThrow("bayesRule: argument 'pB' must be at least P(A)·P(B|A) = 0.25; received 0.2");
+    expect(() => bayesPosterior([0.5, 0.5], [0.5, 1.5])).toThrow(/bayesPosterior: argument 'likelihood\[1\]' must be a number in \[0, 1\]/);
+  });
+});
+
+describe('A2, A3 Gaussians where a square overflows', () => {
+  it('A3 a² may overflow where a²σ² does not: a = 1e200, σ² = 1e-300 gives (1e200·1e-150)² = 1e100', () => {
+    // Three roundings (√σ², the product, the square): 8 ulps.
+    assertClose(affineGaussian({ mean: 0, variance: 1e-300 }, 1e200, 1).variance, 1e100, { rel: 8 * EPS }, 'a²σ²');
+  });
+
+  it('A2 log N(x; μ, σ²) where (x − μ)² overflows but the log-density does not: through z = (x − μ)/σ', () => {
+    // x − μ = 3e154, σ² = 1e308: (x − μ)² = 9e308 overflows, z = 3, so log N = −½ log(2π·1e308) − 9/2.
+    const expected = -0.5 * (Math.log(2 * Math.PI) + Math.log(1e308)) - 4.5;
+    assertClose(gaussianLogPdf(2e154, -1e154, 1e308), expected, { rel: 8 * EPS }, 'log N');
+  });
+
+  it('A2 the diagonal form refuses a per-coordinate variance that is not > 0 or not one per coordinate', () => {
+    expect(() => diagonalGaussianLogPdf([1, 2], [0, 0], [1, 0])).toThrow(/diagonalGaussianLogPdf: argument 'variance\[1\]' must be a finite number > 0; received 0/);
+    expect(() => diagonalGaussianLogPdf([1, 2], [0, 0], [1])).toThrow(/diagonalGaussianLogPdf: argument 'variance' must be an array of the same length/);
+    expect(() => diagonalGaussianLogPdf([1, 2], [0, 0], [1, Number.NaN])).toThrow("diagonalGaussianLogPdf: argument 'variance[1]' must be a finite number; received NaN");
+  });
+});
+
+describe('A5 mixture: zero weights, underflow and the sampler', () => {
+  const mix = { weights: [0.2, 0.5, 0.3], means: [-2, 0, 3], variances: [0.3, 1, 0.5] };
+
+  it('A5 a component of weight 0 adds nothing to the density', () => {
+    const withZero = { weights: [0, 0.4, 0.6], means: [5, 0, 1], variances: [1, 1, 2] };
+    const direct = 0.4 * gaussianPdf(0.7, 0, 1) + 0.6 * gaussianPdf(0.7, 1, 2);
+    assertClose(mixturePdf(withZero, 0.7), direct, { rel: 8 * EPS }, 'P(x)');
+    assertClose(mixtureLogPdf(withZero, 0.7), Math.log(direct), { abs: 8 * EPS }, 'log P(x)');
+  });
+
+  it('A5 a density below float64 everywhere is 0, and its log is refused by name (not NaN)', () => {
+    // (x − μ)/σ = 1e300/1e-150 overflows: every term's log is −∞.
+    const narrow = { weights: [0.5, 0.5], means: [0, 1], variances: [1e-300, 1e-300] };
+    expect(mixturePdf(narrow, 1e300)).toBe(0);
+    expect(() => mixtureLogPdf(narrow, 1e300)).toThrow(/mixtureLogPdf: argument 'x' must be .*; received log-density -Infinity/);
+  });
+
+  it('A5 the sampler has the mixture CDF Σ w_i Φ((x − μ_i)/σ_i) (one-sample KS by the A13 Φ, level 1e-3)', () => {
+    const rng = createRng(testSeed(40));
+    const n = 4000;
+    const xs = Array.from(sampleMixture(mix, n, rng)).sort((a, b) => a - b);
+    const cdf = (x: number) => mix.weights.reduce((s, w, i) => s + w * normalCdf((x - mix.means[i]!) / Math.sqrt(mix.variances[i]!)), 0);
+    let d = 0;
+    xs.forEach((x, i) => (d = Math.max(d, Math.abs(cdf(x) - i / n), Math.abs(cdf(x) - (i + 1) / n))));
+    // Kolmogorov: P(√n D > 1.95) ≈ 1e-3.
+    expect(Math.sqrt(n) * d).toBeLessThan(1.95);
+  });
+
+  it('A5 n draws and then n more from one generator are the 2n draws of one call (the sampler uses n draws, no more)', () => {
+    const both = sampleMixture(mix, 10, createRng(testSeed(41)));
+    const r = createRng(testSeed(41));
+    const first = sampleMixture(mix, 5, r);
+    const second = sampleMixture(mix, 5, r);
+    expect([...first, ...second]).toEqual([...both]);
+  });
+});
+
+describe('A6, A7 KL estimators: validation and the exact arithmetic of each rule', () => {
+  const logUniform = (x: number) => (x >= 0 && x <= 1 ? 0 : -Infinity);
+  /** q(x) = e^{−x}/(1 − e^{−1}) on [0, 1]: log p − log q = x + log(1 − e^{−1}) is linear, so the trapezoid is exact. */
+  const logTruncatedExp = (x: number) => -x - Math.log(1 - Math.exp(-1));
+
+  it('A7 trapezoid rule: exact (to rounding) for a linear integrand, with half weights at both ends', () => {
+    // KL(U[0,1] ‖ q) = ∫₀¹ (x + log(1 − e^{−1})) dx = ½ + log(1 − e^{−1}).
+    const exact = 0.5 + Math.log(1 - Math.exp(-1));
+    assertClose(klQuadrature(logUniform, logTruncatedExp, 0, 1, 10), exact, { abs: 16 * EPS }, 'KL, 10 nodes');
+    assertClose(klQuadrature(logUniform, logTruncatedExp, 0, 1, 2), exact, { abs: 16 * EPS }, 'KL, 2 nodes');
+  });
+
+  it('A7 points where log p = −∞ (outside the support) contribute 0 (0·log 0 = 0), not NaN', () => {
+    // Over [−1, 2] with p = U[0, 1] and q = N(0, 1): ∫₀¹ −log N(x; 0, 1) dx = ½ log 2π + 1/6. The trapezoid's error
+    // comes from the jumps of p at 0 and 1: at most h·max|integrand| = 3/30000 · 1.42.
+    const got = klQuadrature(logUniform, (x) => gaussianLogPdf(x, 0, 1), -1, 2, 30000);
+    assertClose(got, 0.5 * Math.log(2 * Math.PI) + 1 / 6, { abs: 2e-4 }, 'KL(U ‖ N)');
+  });
+
+  it('A7 quadrature refuses an empty or infinite interval and a log-density that is NaN or +∞', () => {
+    const logN = (x: number) => gaussianLogPdf(x, 0, 1);
+    expect(() => klQuadrature(logN, logN, 1, 1)).toThrow("klQuadrature: argument 'hi' must be a number > lo (1); received 1");
+    expect(() => klQuadrature(logN, logN, 1, 0)).toThrow(/argument 'hi' must be a number > lo/);
+    expect(() => klQuadrature(logN, logN, -1e308, 1e308)).toThrow(/klQuadrature: argument 'hi' must be a number with hi − lo finite/);
+    expect(() => klQuadrature(() => Number.NaN, logN, 0, 1)).toThrow(/klQuadrature: argument 'logP' must be a log-density/);
+    expect(() => klQuadrature(() => Infinity, logN, 0, 1)).toThrow(/klQuadrature: argument 'logP' must be a log-density/);
+    expect(() => klQuadrature(logN, () => Number.NaN, 0, 1)).toThrow(/klQuadrature: argument 'logQ' must be a log-density \(not NaN\)/);
+  });
+
+  it('A7 Monte Carlo: the mean of the n log-ratios and sd/√n with the n − 1 variance, exactly for given draws', () => {
+    // A "sampler" returning 1, 2, 3, 4 with log p − log q = x: mean 5/2, unbiased variance 5/3, SE √(5/12).
+    const draws = [1, 2, 3, 4];
+    let k = 0;
+    const mc = klMonteCarlo(() => 0, (x) => -x, () => draws[k++]!, 4, createRng(1));
+    expect(k).toBe(4);
+    assertClose(mc.estimate, 2.5, { rel: 2 * EPS }, 'estimate');
+    assertClose(mc.standardError, Math.sqrt(5 / 12), { rel: 4 * EPS }, 'SE');
+    expect(mc.n).toBe(4);
+  });
+
+  it('A7 Monte Carlo refuses a log-ratio that is not finite, or whose squares overflow', () => {
+    expect(() => klMonteCarlo(() => 0, () => -Infinity, (r) => r.normal(), 10, createRng(1))).toThrow(/klMonteCarlo: argument 'logQ' must be finite wherever p has mass/);
+    expect(() => klMonteCarlo(() => 1e200, () => 0, (r) => r.normal(), 10, createRng(1))).toThrow(/klMonteCarlo: argument 'logQ' must be log-ratios whose squares sum to a finite number/);
+  });
+});
+
+describe('A9, A10 Gaussian KL: each evaluation path against mpmath', () => {
+  it('A9 near, moderately apart and far apart variances (series of e^ℓ − 1 − ℓ, and r − 1 − log r)', () => {
+    // [μ₁, σ₁², μ₂, σ₂², mpmath KL]. σ² = 10 and 20 check that the series is chosen by the ratio, not by σ² ≤ 2.
+    const cases = [
+      [0, 10 * (1 + 1e-9), 0, 10, 2.500000412035205e-19],
+      [0.5, 20.000001, 0, 20, 0.006250000000000625],
+      [0, 0.3, 0, 0.2, 0.047267445945917785881],
+      [0, 0.2, 0, 0.3, 0.036065887387415508903],
+      [0, 1.7, 0, 1, 0.084685874468914792741],
+      [0, 1, 0, 1.7, 0.059431772589908722149],
+    ] as const;
+    // Series path: ≤ 2 ulps (kl.ts); r − 1 − log r with r ∈ [1/2, 2]: a few roundings of O(1) terms, 16 ulps.
+    for (const [m1, v1, m2, v2, ref] of cases) assertClose(klGaussian(m1, v1, m2, v2), ref, { rel: 16 * EPS }, `KL(${m1},${v1}‖${m2},${v2})`);
+  });
+
+  it('A9/A10 a KL beyond float64 is refused as +∞, never NaN; per-coordinate variances are checked one by one', () => {
+    expect(() => klGaussian(0, 1e300, 0, 1e-300)).toThrow(/klGaussian: argument 'mean1\/var1\/mean2\/var2' must be values for which the KL fits in float64; received KL Infinity/);
+    expect(() => klDiagonalGaussian([0, 0], [1, 0], [0, 0], 1)).toThrow(/klDiagonalGaussian: argument 'var1\[1\]' must be a finite number > 0/);
+    expect(() => klDiagonalGaussian([0, 0], 1, [0, 0], [1, -1])).toThrow(/klDiagonalGaussian: argument 'var2\[1\]' must be a finite number > 0/);
+    expect(() => klDiagonalGaussian([0, 0], [1], [0, 0], 1)).toThrow(/klDiagonalGaussian: argument 'var1' must be an array of the same length/);
+    expect(() => klDiagonalGaussian([0, 0], [1, Number.NaN], [0, 0], 1)).toThrow("klDiagonalGaussian: argument 'var1[1]' must be a finite number; received NaN");
+  });
+});
+
+describe('A11, A12 where sums overflow and series take over', () => {
+  it('A11/A12 the model is checked: finite a and b, noise variance > 0', () => {
+    expect(() => linearGaussianLogEvidence({ a: Number.NaN, b: 0, noiseVariance: 1 }, 0)).toThrow(/linearGaussianLogEvidence: argument 'model.a'/);
+    expect(() => linearGaussianLogEvidence({ a: 1, b: Infinity, noiseVariance: 1 }, 0)).toThrow(/argument 'model.b'/);
+    expect(() => linearGaussianPosterior({ a: 1, b: 0, noiseVariance: 0 }, 0)).toThrow(/linearGaussianPosterior: argument 'model.noiseVariance' must be a finite number > 0/);
+  });
+
+  it('A11 the exact posterior mean a(x − b)/(a² + s²) where a(x − b) overflows but the mean does not', () => {
+    // a = 1e150, x − b = 1e200: a(x − b) = 1e350, a² + s² = 1e300 + 1, mean = 1e50, variance 1e-300. Four roundings.
+    const post = linearGaussianPosterior({ a: 1e150, b: -1e199, noiseVariance: 1 }, 9e199);
+    assertClose(post.mean, 1e50, { rel: 8 * EPS }, 'posterior mean');
+    assertClose(post.variance, 1e-300, { rel: 2 * EPS }, 'posterior variance');
+  });
+
+  it('A11 Jensen gap: its evaluation near equality (series) and where the sum overflows (scaled mean)', () => {
+    // |y| < 0.1 for every value: the series branch. mpmath values; the difference of logs written out in float64 would
+    // itself be off by 2e-12 relative for the second (the cancellation the series avoids).
+    assertClose(jensenGap([1, 1.1]), 0.0011350742672695749659, { rel: 1e-14 }, 'gap{1, 1.1}');
+    assertClose(jensenGap([1, 1.02, 0.99]), 0.000077026278448578668978, { rel: 1e-14 }, 'gap{1, 1.02, 0.99}');
+    // The gap is scale-free: {1.5, 0.5}·1e308, whose sum overflows, has the gap of {1.5, 0.5}, −½ log(3/4).
+    assertClose(jensenGap([1.5e308, 0.5e308]), -0.5 * Math.log(0.75), { rel: 1e-14 }, 'gap{1.5e308, 0.5e308}');
+    assertClose(jensenGap([0.5e308, 1.5e308, 1e308]), Math.log(1) - (Math.log(0.5) + Math.log(1.5)) / 3, { rel: 1e-14 }, 'gap, 3 huge values');
+    expect(() => jensenGap([1, 0])).toThrow("jensenGap: argument 'xs[1]' must be a number > 0; received 0");
+  });
+
+  it('A12 the ML Gaussian refuses data without spread, also where the sum overflows (not a variance overflow)', () => {
+    expect(() => gaussianMaximumLikelihood([2, 2, 2])).toThrow("gaussianMaximumLikelihood: argument 'xs' must be at least two distinct values; received all equal");
+    expect(() => gaussianMaximumLikelihood([1e308, 1e308])).toThrow(/must be at least two distinct values/);
+  });
+
+  it('A12 Σ p_i log q_i skips p_i = 0 (0·log 0 = 0) and is −∞ where q_i = 0 < p_i', () => {
+    expect(expectedLogLikelihoodDiscrete([1, 0], [1, 0])).toBe(0);
+    assertClose(expectedLogLikelihoodDiscrete([0.5, 0, 0.5], [0.25, 0, 0.75]), 0.5 * Math.log(0.25) + 0.5 * Math.log(0.75), { abs: 4 * EPS }, 'Σ p log q');
+  });
+});
+
+describe('A13 log Φ and log P(a < X ≤ b) on every path, against mpmath', () => {
+  it('A13 Φ and log Φ beyond the tails: Φ(±1e301) is 0 and 1 (not NaN), log Φ accepts its bound and refuses below it', () => {
+    expect(normalCdf(1e301)).toBe(1);
+    expect(normalCdf(-1e301)).toBe(0);
+    // log Φ(x) ≈ −x²/2 at x = −1e154: −5e307 (the −log(−x√(2π)) term, 355, is below half an ulp of it).
+    assertClose(logNormalCdf(-1e154), -5e307, { rel: 4 * EPS }, 'log Φ(−1e154)');
+    expect(() => logNormalCdf(-2e154)).toThrow(/logNormalCdf: argument 'x' must be values >= -1e\+154/);
+    assertClose(logNormalCdf(5), -2.8665161296376359338e-7, { rel: 8 * EPS }, 'log Φ(5) (mpmath)');
+    // The far lower tail to 45 ulps of mpmath (of the float64 −37.3): x²/2 ≈ 696 is formed without rounding there
+    // (Dekker's split), whose rounding alone could cost up to 696·2⁻⁵³ ≈ 8e-14 relative.
+    assertClose(normalCdf(-37.3), 8.2054948449307733469e-305, { rel: 1e-14 }, 'Φ(−37.3) (mpmath)');
+  });
+
+  it('A13 log P(a < X ≤ b): straddling 0, in either tail (both ways of forming the log-ratio), narrow, half-infinite', () => {
+    // [a, b, mpmath log(Φ(b) − Φ(a))]
+    const cases = [
+      [-2, 1.5, -0.093824350733989966932],
+      [2, 4, -3.7845774380253265525],
+      [-4, -2, -3.7845774380253265525],
+      [0.3, 2.5, -0.97848822872124216701],
+      [-2.5, -0.3, -0.97848822872124216701],
+      [-2, 0, -0.73971509285233547296],
+      [0, 2, -0.73971509285233547296],
+      [3, 3 + 2 ** -30, -26.213353951400015886],
+      [-3 - 2 ** -30, -3, -26.213353951400015886],
+    ] as const;
+    // A few roundings of O(1) logs and of log1mexp: 1e-14 relative (≈ 45 ulps) is far inside what a wrong branch
+    // costs (the tail paths lose 1e-7 on the bin of width 2⁻³⁰, the others are off by O(1)).
+    for (const [a, b, ref] of cases) assertClose(logNormalIntervalProbability(a, b), ref, { rel: 1e-14 }, `(${a}, ${b}]`);
+    expect(logNormalIntervalProbability(-Infinity, Infinity)).toBe(0);
+    assertClose(logNormalIntervalProbability(-Infinity, -1), logNormalCdf(-1), { rel: 2 * EPS }, '(−∞, −1]');
+    assertClose(logNormalIntervalProbability(-Infinity, 1), logNormalCdf(1), { rel: 2 * EPS }, '(−∞, 1]');
+    assertClose(logNormalIntervalProbability(2, Infinity), logNormalCdf(-2), { rel: 2 * EPS }, '(2, ∞)');
+    // Both ends ~1e154 out: log Φ(a) and log Φ(b) are each −∞-close, the ratio of continued fractions is not.
+    assertClose(logNormalIntervalProbability(-2e154, -1e154), -5e307, { rel: 4 * EPS }, '(−2e154, −1e154]');
+    assertClose(logNormalIntervalProbability(1e154, 2e154), -5e307, { rel: 4 * EPS }, '(1e154, 2e154]');
+  });
+
+  it('A13 log P(a < X ≤ b) refuses NaN, a = +∞, b = −∞, b ≤ a, and an interval wholly beyond ±1e154', () => {
+    const f = logNormalIntervalProbability;
+    expect(() => f(Number.NaN, 1)).toThrow("logNormalIntervalProbability: argument 'a' must be a number < +∞; received NaN");
+    expect(() => f(Infinity, Infinity)).toThrow(/argument 'a' must be a number < \+∞; received Infinity/);
+    expect(() => f('0' as unknown as number, 1)).toThrow(/argument 'a' must be a number < \+∞/);
+    expect(() => f(0, Number.NaN)).toThrow("logNormalIntervalProbability: argument 'b' must be a number > −∞; received NaN");
+    expect(() => f(-Infinity, -Infinity)).toThrow(/argument 'b' must be a number > −∞; received -Infinity/);
+    expect(() => f(0, '1' as unknown as number)).toThrow(/argument 'b' must be a number > −∞/);
+    const beyond = /logNormalIntervalProbability: argument 'a\/b' must be an interval reaching above -1e\+154 and below 1e\+154/;
+    expect(() => f(-3e154, -2e154)).toThrow(beyond);
+    expect(() => f(2e154, 3e154)).toThrow(beyond);
+  });
+});

@@ -6,7 +6,9 @@ import { learnedVariance, posteriorMeanFromEps, posteriorVariance } from '../pos
 import { assertClose, EPS, testSeed } from '../testing/expect-close.js';
 import { toFloat64, useCpuBackend } from '../testing/tf-setup.js';
 import { classifierFreeGuidance, classifierGuidedMean, dropLabels, guidedEpsModel } from './guidance.js';
-import { gaussianMixtureEpsModel } from './gaussian-mixture-denoiser.js';
+import { gaussianMixtureEpsModel, sampleIsotropicMixture } from './gaussian-mixture-denoiser.js';
+import { normalCdf } from '../probability/normal-cdf.js';
+import { mean, standardError, variance, varianceStandardError } from '../stats/descriptive.js';
 import { ancestralStep, ddimSample, ddimSigma, ddimStep, ddimTimesteps, ddpmSample, ddpmSampleLearnedVariance, greedyStep, learnedVarianceStep } from './samplers.js';
 
 beforeAll(useCpuBackend);
@@ -270,5 +272,145 @@ describe('F1 + D7 sampling with the learned variance', () => {
       for (let i = 0; i < learned.length; i++) assertClose(learned[i]!, want[i]!, { abs: 1e-4 }, `v=${value} [${i}]`);
     }
     expect(() => ddpmSampleLearnedVariance(sch, (xt, t) => ({ eps: eps(xt, t), v: tf.zerosLike(xt) }), [], createRng(1))).toThrow(/^ddpmSampleLearnedVariance: argument 'shape'/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Mutation testing (docs/BENCHMARKS.md, "Reliability"): checks for what the first Stryker run of sampling/ left open.
+
+describe('F1, F4 the samplers’ arguments, their callbacks and the steps they take', () => {
+  const small = linearSchedule(10, 0.01, 0.2);
+  const zeros = (x: tf.Tensor) => tf.zerosLike(x);
+
+  it('F1/F4 a shape is an array with a batch axis ([B] alone is one) and at most 2^28 values, checked before x_T is formed', () => {
+    expect(() => ddpmSample(small, zeros, 'ab' as never, createRng(1))).toThrow("ddpmSample: argument 'shape' must be a shape [B, …] (an array); received ab");
+    expect(ddpmSample(small, zeros, [3], createRng(1)).shape).toEqual([3]);
+    // 2^15 · 2^15 = 2^30 values: refused as a shape, before the given x_T is compared with it (nothing is allocated).
+    expect(() => ddpmSample(small, zeros, [2 ** 15, 2 ** 15], createRng(1), { xT: tf.zeros([1, 1]) })).toThrow(/^ddpmSample: argument 'shape' must be at most 2\^28 values in all/);
+    expect(() => ddimSample(small, zeros, [2 ** 20, 2 ** 9], createRng(1), { xT: tf.zeros([1, 1]) })).toThrow(/^ddimSample: argument 'shape' must be at most 2\^28 values/);
+  });
+
+  it('F1/F4 x_T must be a tensor of the requested shape (also of another rank); onStep a function', () => {
+    expect(() => ddpmSample(small, zeros, [2, 1], createRng(1), { xT: [1, 2] as never })).toThrow(/^ddpmSample: argument 'xT' must be a tensor; received/);
+    expect(() => ddpmSample(small, zeros, [2, 1], createRng(1), { xT: tf.zeros([2]) })).toThrow("ddpmSample: argument 'xT' must be a tensor of the requested shape [2, 1]; received shape [2]");
+    expect(() => ddpmSample(small, zeros, [2, 1], createRng(1), { onStep: 5 as never })).toThrow(/^ddpmSample: argument 'onStep' must be a function/);
+  });
+
+  it('F1 the callback sees each step t and the step it reached, t − 1, down to x_0', () => {
+    const seen: [number, number][] = [];
+    ddpmSample(linearSchedule(4, 0.01, 0.2), zeros, [1, 1], createRng(1), { onStep: ({ t, next }) => seen.push([t, next]) });
+    expect(seen).toEqual([[4, 3], [3, 2], [2, 1], [1, 0]]);
+  });
+
+  it('F4 ddimStep refuses a τ_{i−1} that is not earlier than t, in its own name', () => {
+    const x = tf.zeros([1, 1]);
+    expect(() => ddimStep(small, x, 5, 5, x, 0, x)).toThrow("ddimStep: argument 'tPrev' must be an integer in 0..4 (earlier than t); received 5");
+    expect(() => ddimStep(small, x, 5, 6, x, 0, x)).toThrow(/^ddimStep: argument 'tPrev'/);
+  });
+
+  it('F4 ddimSample: every step of τ down to x_0 (τ_1 → 0 included), with η > 0 drawing z for each, callbacks (t, τ_{i−1})', () => {
+    const model = (x: tf.Tensor) => tf.mul(x, 0.3);
+    const xT = tf.tensor2d([[0.4], [-1.3]]);
+    const taus = [3, 7, 10];
+    for (const eta of [0, 1]) {
+      const seen: [number, number][] = [];
+      const got = toFloat64(ddimSample(small, model, [2, 1], createRng(testSeed(12)), { xT, eta, timesteps: taus, onStep: ({ t, next }) => seen.push([t, next]) }));
+      expect(seen).toEqual([[10, 7], [7, 3], [3, 0]]);
+      // The same chain written out with ddimStep: z from the same generator, in the same order, when η > 0.
+      const rng = createRng(testSeed(12));
+      let x: tf.Tensor = xT;
+      for (const [t, tPrev] of [[10, 7], [7, 3], [3, 0]] as const) {
+        const z = eta > 0 ? rng.normalTensor([2, 1]) : tf.zerosLike(x);
+        x = ddimStep(small, x, t, tPrev, model(x), eta, z);
+      }
+      const want = toFloat64(x);
+      want.forEach((w, i) => assertClose(got[i]!, w, { abs: 1e-6 }, `η=${eta} x_0[${i}]`)); // the same float32 ops
+    }
+  });
+
+  it('F4 ddimSample without x_T runs from T; its τ is checked: null, not numbers, empty, repeated, not ending at T', () => {
+    expect(ddimSample(small, zeros, [2, 1], createRng(1), { timesteps: [2, 6, 10] }).shape).toEqual([2, 1]);
+    expect(ddimSample(small, zeros, [2, 1], createRng(1)).shape).toEqual([2, 1]);
+    const f = (timesteps: unknown) => () => ddimSample(small, zeros, [2, 1], createRng(1), { timesteps: timesteps as number[] });
+    expect(f(null)).toThrow("ddimSample: argument 'timesteps' must be an increasing sequence in 1..T, or undefined for every step; received null");
+    expect(f('abc')).toThrow("ddimSample: argument 'timesteps' must be a non-empty increasing sequence in 1..T; received abc");
+    expect(f([])).toThrow("ddimSample: argument 'timesteps' must be a non-empty increasing sequence in 1..T; received []");
+    expect(f([5, 5, 10])).toThrow("ddimSample: argument 'timesteps[1]' must be greater than timesteps[0] = 5 (strictly increasing); received 5");
+    expect(f([2, 6, 9])).toThrow("ddimSample: argument 'timesteps' must be a sequence ending at T = 10 (or pass xT, the state at its last step); received a sequence ending at 9");
+  });
+});
+
+describe('F5, F6 guidance: its bounds', () => {
+  it('F5 the guided shift s·Σ may be up to 1e6 (float32), s and Σ enter as their product', () => {
+    const x = tf.tensor2d([[0.5, -0.2]]);
+    const logClassifier = (v: tf.Tensor) => tf.sum(v) as tf.Scalar; // ∇ = 1
+    const shifted = (scale: number, variance: number) => toFloat64(classifierGuidedMean(x, x, logClassifier, variance, scale));
+    expect(Array.from(shifted(1e6, 1))).toEqual(Array.from(toFloat64(tf.add(x, 1e6))));
+    assertClose(shifted(2e6, 0.25)[0]!, 0.5 + 5e5, { rel: 1e-7 }, 's·Σ = 5e5');
+    expect(() => shifted(1e3, 1e4)).toThrow("classifierGuidedMean: argument 'scale' must be a number with scale·variance <= 1000000 (float32: a larger shift overflows or swamps the mean); received 1000 (scale·variance = 10000000)");
+    expect(() => shifted(1e7, 1)).toThrow(/argument 'scale' must be a number with scale·variance <= 1000000/);
+  });
+
+  it('F6 labels and ∅ are stored as int32: 2^31 − 1 is accepted, 2^31 refused; p = 0 never drops, even when u = 0', () => {
+    expect(Array.from(dropLabels([2 ** 31 - 1], 0, createRng(1), 0))).toEqual([2 ** 31 - 1]);
+    expect(Array.from(dropLabels([0], 1, createRng(1), 2 ** 31 - 1))).toEqual([2 ** 31 - 1]);
+    expect(() => dropLabels([0], 0.5, createRng(1), 2 ** 31)).toThrow(/^dropLabels: argument 'nullLabel' must be an integer in 0\.\.2147483647/);
+    expect(() => dropLabels([2 ** 31], 0.5, createRng(1), 0)).toThrow(/^dropLabels: argument 'labels\[0\]' must be an integer in 0\.\.2147483647/);
+    // A generator whose uniform() returns 0, a value the 53-bit generator can return: dropped with probability p = 0 is never.
+    const zeroUniform = Object.assign(Object.create(createRng(1)), { uniform: () => 0 });
+    expect(Array.from(dropLabels([1, 2, 3], 0, zeroUniform, 9))).toEqual([1, 2, 3]);
+  });
+});
+
+describe('F1 the Gaussian-mixture denoiser: its mixture and its inputs', () => {
+  const schedule = linearSchedule(100, 1e-3, 0.1);
+  const mix = { weights: [0.3, 0.7], means: [[1, -1], [-2, 0.5]], variances: [0.2, 0.5] };
+
+  it('F1 the mixture is checked: means an array of K vectors of one length, K variances > 0, finite', () => {
+    const f = (m: unknown) => () => gaussianMixtureEpsModel(schedule, m as typeof mix);
+    expect(f({ ...mix, means: 5 })).toThrow(/^gaussianMixtureEpsModel: argument 'mixture.means' must be an array of mean vectors/);
+    expect(f({ ...mix, means: [[1, -1]] })).toThrow(/^gaussianMixtureEpsModel: argument 'mixture.means' must be 2 mean vectors \(one per weight\)/);
+    expect(f({ ...mix, variances: [0.2] })).toThrow(/^gaussianMixtureEpsModel: argument 'mixture.variances' must be 2 variances \(one per weight\)/);
+    expect(f({ ...mix, means: [[1, Number.NaN], [0, 0]] })).toThrow(/^gaussianMixtureEpsModel: argument 'mixture.means\[0\]\[1\]' must be a finite number/);
+    expect(f({ ...mix, means: [[1, -1], [0]] })).toThrow(/^gaussianMixtureEpsModel: argument 'mixture.means\[1\]' must be length 2 like means\[0\]/);
+    expect(f({ ...mix, variances: [0.2, 0] })).toThrow(/^gaussianMixtureEpsModel: argument 'mixture.variances\[1\]' must be a finite number > 0/);
+    // float32 bounds of the tensors it builds
+    expect(f({ ...mix, means: [[1, -1], [2e15, 0]] })).toThrow(/^gaussianMixtureEpsModel: argument 'mixture.means\[1\]\[0\]' must be a number in \[-1000000000000000, 1000000000000000\]/);
+    expect(f({ ...mix, variances: [0.2, 1e-31] })).toThrow(/^gaussianMixtureEpsModel: argument 'mixture.variances\[1\]' must be a number in \[1e-30, 1000000000000000\]/);
+    expect(f({ ...mix, variances: [2e15, 0.5] })).toThrow(/^gaussianMixtureEpsModel: argument 'mixture.variances\[0\]'/);
+  });
+
+  it('F1 ε*(x_t) takes x_t of shape [B, d] only; a component of weight 0 changes nothing', () => {
+    const eps = gaussianMixtureEpsModel(schedule, mix);
+    expect(() => eps(tf.zeros([4]), 10)).toThrow("gaussianMixtureEpsModel: argument 'xt' must be a tensor of shape [B, 2]; received shape [4]");
+    expect(() => eps(tf.zeros([4, 3]), 10)).toThrow("gaussianMixtureEpsModel: argument 'xt' must be a tensor of shape [B, 2]; received shape [4, 3]");
+    const withZero = gaussianMixtureEpsModel(schedule, { weights: [0.3, 0, 0.7], means: [[1, -1], [5, 5], [-2, 0.5]], variances: [0.2, 0.1, 0.5] });
+    const xt = tf.tensor2d([[0.3, -0.4], [4.9, 5.1], [-1, 1]]);
+    for (const t of [1, 50, 100]) {
+      const [a, b] = [toFloat64(eps(xt, t)), toFloat64(withZero(xt, t))];
+      a.forEach((v, i) => assertClose(b[i]!, v, { abs: 1e-6 }, `t=${t} [${i}]`)); // float32
+    }
+  });
+
+  it('F1 sampleIsotropicMixture: n points of d coordinates with the mixture’s mean and variance per coordinate (6 SE), normal shape', () => {
+    const n = 20000;
+    const xs = sampleIsotropicMixture(mix, n, createRng(testSeed(75)));
+    expect(xs.length).toBe(2 * n);
+    for (const j of [0, 1]) {
+      const col = Float64Array.from({ length: n }, (_, i) => xs[2 * i + j]!);
+      const m = 0.3 * mix.means[0]![j]! + 0.7 * mix.means[1]![j]!;
+      const second = 0.3 * (0.2 + mix.means[0]![j]! ** 2) + 0.7 * (0.5 + mix.means[1]![j]! ** 2);
+      expect(Math.abs(mean(col) - m), `mean[${j}]`).toBeLessThan(6 * standardError(col));
+      expect(Math.abs(variance(col) - (second - m * m)), `variance[${j}]`).toBeLessThan(6 * varianceStandardError(col));
+    }
+    // One component: each coordinate is N(μ_j, s²); KS against Φ (√n D < 1.95 at level 1e-3).
+    const one = sampleIsotropicMixture({ weights: [1], means: [[3, -2]], variances: [0.25] }, 4000, createRng(testSeed(76)));
+    for (const j of [0, 1]) {
+      const z = Array.from({ length: 4000 }, (_, i) => (one[2 * i + j]! - [3, -2][j]!) / 0.5).sort((a, b) => a - b);
+      let d = 0;
+      z.forEach((v, i) => (d = Math.max(d, Math.abs(normalCdf(v) - i / 4000), Math.abs(normalCdf(v) - (i + 1) / 4000))));
+      expect(Math.sqrt(4000) * d, `coordinate ${j}`).toBeLessThan(1.95);
+    }
+    expect(() => sampleIsotropicMixture(mix, 2 ** 27 + 1, createRng(1))).toThrow(/^sampleIsotropicMixture: argument 'n' must be an integer in 0\.\.134217728/);
   });
 });

@@ -13,6 +13,7 @@ import { useCpuBackend } from '../testing/tf-setup.js';
 import { DomainError } from '../util/validate.js';
 import { assertCheckpointWritable, checkpointFolder, loadCheckpoint, loadOptimizerState, optimizerState, readManifest, saveCheckpoint, verifyCheckpoint } from './checkpoint.js';
 import { imageGridPng } from './png.js';
+import { WeightAverage } from './ema.js';
 
 beforeAll(async () => {
   await selectBackend({ backend: 'wasm' });
@@ -243,5 +244,103 @@ describe('checkpoints', () => {
     expect(px(8, 2)).toBe(255); // second tile, white
     expect(px(2, 8)).toBe(128); // third tile (second row), mid grey: round(127.5)
     expect(() => imageGridPng(tf.zeros([2, 2]))).toThrow(/imageGridPng: argument 'images' must be a tensor \[N, H, W, 1 or 3\]/);
+  });
+});
+
+// Mutation testing (docs/BENCHMARKS.md, "Reliability"): every field of the manifest and the pointer that the loader
+// checks, each edited alone with the checksums updated (as a buggy writer would), is refused naming its file.
+describe('checkpoint verification, field by field', () => {
+  type M = Record<string, any>;
+  /** Replace the whole manifest (checksum updated). */
+  function rewriteManifestTo(dir: string, value: unknown): void {
+    const file = path.join(checkpointFolder(dir), 'model.json');
+    const text = JSON.stringify(value);
+    writeFileSync(file, text);
+    const pointer = JSON.parse(readFileSync(path.join(dir, 'checkpoint.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(path.join(dir, 'checkpoint.json'), JSON.stringify({ ...pointer, manifestSha256: sha256(text) }));
+  }
+  async function savedWithEma(): Promise<string> {
+    const dir = tmp('ckpt-fields-');
+    const model = new MlpDenoiser(createRng(1), { hidden: 8, layers: 1 });
+    const opt = tf.train.adam(1e-2);
+    opt.applyGradients(Object.fromEntries(model.params.list.map((v) => [v.name, tf.onesLike(v)])));
+    const avg = new WeightAverage(model.params, 0.9, 3);
+    saveCheckpoint(dir, model, 7, { note: 'x' }, { optimizer: await optimizerState(opt), ema: { vars: avg.vars, decay: 0.9, updates: 3 } });
+    avg.dispose();
+    opt.dispose();
+    model.params.dispose();
+    return dir;
+  }
+  const field = (name: string) => new RegExp(`^readManifest: argument '.*model\\.json: ${name.replace(/[.]/g, '\\.')}' must be`);
+
+  it.each<[string, (m: M) => unknown, RegExp]>([
+    ['an array instead of an object', () => [], /^readManifest: argument '.*model\.json' must be a JSON object/],
+    ['another format', (m) => ({ ...m, format: 'x' }), field('format')],
+    ['an empty kind', (m) => ({ ...m, kind: '' }), field('kind')],
+    ['a kind that is not a string', (m) => ({ ...m, kind: 5 }), field('kind')],
+    ['config null', (m) => ({ ...m, config: null }), field('config')],
+    ['config an array', (m) => ({ ...m, config: [1] }), field('config')],
+    ['step −1', (m) => ({ ...m, step: -1 }), field('step')],
+    ['step 1.5', (m) => ({ ...m, step: 1.5 }), field('step')],
+    ['meta a string', (m) => ({ ...m, meta: 'x' }), field('meta')],
+    ['files null', (m) => ({ ...m, files: null }), field('files')],
+    ['a file size that is not a multiple of 4', (m) => ({ ...m, files: { ...m.files, 'weights.bin': { ...m.files['weights.bin'], bytes: m.files['weights.bin'].bytes + 2 } } }), field('files')],
+    ['a negative file size', (m) => ({ ...m, files: { ...m.files, 'weights.bin': { ...m.files['weights.bin'], bytes: -4 } } }), field('files')],
+    ['a hash that is not SHA-256 hex', (m) => ({ ...m, files: { ...m.files, 'weights.bin': { ...m.files['weights.bin'], sha256: 'abc' } } }), field('files')],
+    ['a file entry that is not an object', (m) => ({ ...m, files: { ...m.files, 'optimizer.bin': 4 } }), field('files')],
+    ['no weights.bin entry', (m) => { const { ['weights.bin']: _w, ...rest } = m.files; return { ...m, files: rest }; }, /model\.json: files' must be an entry for 'weights\.bin'/],
+    ['variables not a list', (m) => ({ ...m, variables: {} }), /model\.json' must be variables: a list of \{ name, shape, offset, size \}/],
+    ['a variable whose name is not a string', (m) => ({ ...m, variables: m.variables.map((v: M, i: number) => (i ? v : { ...v, name: 3 })) }), /model\.json' must be variables: entries \{ name, shape, offset, size \} laid end to end/],
+    ['a variable with a negative dimension', (m) => ({ ...m, variables: m.variables.map((v: M, i: number) => (i ? v : { ...v, shape: [-1, ...v.shape.slice(1)] })) }), /must be variables: entries .* laid end to end/],
+    ['a variable whose size is not its shape’s product', (m) => ({ ...m, variables: m.variables.map((v: M, i: number) => (i ? v : { ...v, size: v.size + 1 })) }), /must be variables: entries .* laid end to end/],
+    ['variables not end to end', (m) => ({ ...m, variables: m.variables.map((v: M, i: number) => (i === 1 ? { ...v, offset: v.offset + 1 } : v)) }), /must be variables: entries .* laid end to end/],
+    ['fewer variables than weights.bin holds', (m) => ({ ...m, variables: m.variables.slice(0, -1) }), /model\.json' must be variables: \d+ float32 values \(the size of its file\)/],
+    ['an optimizer without a class name', (m) => ({ ...m, optimizer: { ...m.optimizer, className: 5 } }), field('optimizer')],
+    ['an optimizer config null', (m) => ({ ...m, optimizer: { ...m.optimizer, config: null } }), field('optimizer')],
+    ['optimizer iterations −1', (m) => ({ ...m, optimizer: { ...m.optimizer, iterations: -1 } }), field('optimizer')],
+    ['an Adam β₁ product that is not a float32', (m) => ({ ...m, optimizer: { ...m.optimizer, accBeta1: 0.1 } }), field('optimizer')],
+    ['an Adam β₂ product that is not a number', (m) => ({ ...m, optimizer: { ...m.optimizer, accBeta2: '0.5' } }), field('optimizer')],
+    ['an optimizer without optimizer.bin', (m) => { const { ['optimizer.bin']: _o, ...rest } = m.files; return { ...m, files: rest }; }, field('optimizer')],
+    ['optimizer weights not end to end', (m) => ({ ...m, optimizer: { ...m.optimizer, weights: m.optimizer.weights.map((v: M, i: number) => (i === 1 ? { ...v, offset: v.offset + 1 } : v)) } }), /must be optimizer\.weights: entries .* laid end to end/],
+    ['ema decay 1', (m) => ({ ...m, ema: { ...m.ema, decay: 1 } }), field('ema')],
+    ['ema decay −0.1', (m) => ({ ...m, ema: { ...m.ema, decay: -0.1 } }), field('ema')],
+    ['ema decay not a number', (m) => ({ ...m, ema: { ...m.ema, decay: '0.9' } }), field('ema')],
+    ['ema updates 1.5', (m) => ({ ...m, ema: { ...m.ema, updates: 1.5 } }), field('ema')],
+    ['an ema without ema.bin', (m) => { const { ['ema.bin']: _e, ...rest } = m.files; return { ...m, files: rest }; }, field('ema')],
+    ['an ema.bin of another size than weights.bin', (m) => ({ ...m, files: { ...m.files, 'ema.bin': { ...m.files['ema.bin'], bytes: m.files['ema.bin'].bytes - 4 } } }), field('ema')],
+  ])('refuses a manifest with %s', async (_what, edit, message) => {
+    const dir = await savedWithEma();
+    const m = readManifest(dir) as unknown as M;
+    expect(m.ema).toEqual({ decay: 0.9, updates: 3 });
+    rewriteManifestTo(dir, edit(JSON.parse(JSON.stringify(m))));
+    expect(() => readManifest(dir)).toThrow(message);
+    expect(() => readManifest(dir)).toThrow(DomainError);
+  });
+
+  it.each<[string, (p: M) => unknown]>([
+    ['another format', (p) => ({ ...p, format: 'x' })],
+    ['a current that is not a step folder', (p) => ({ ...p, current: '../elsewhere' })],
+    ['a current that is not a string', (p) => ({ ...p, current: 7 })],
+    ['a previous that is a number', (p) => ({ ...p, previous: 5 })],
+    ['step −1', (p) => ({ ...p, step: -1 })],
+    ['a manifest hash that is not SHA-256 hex', (p) => ({ ...p, manifestSha256: 'xyz' })],
+    ['an array', () => []],
+  ])('refuses a pointer with %s', async (_what, edit) => {
+    const dir = await savedWithEma();
+    const file = path.join(dir, 'checkpoint.json');
+    writeFileSync(file, JSON.stringify(edit(JSON.parse(readFileSync(file, 'utf8')))));
+    expect(() => readManifest(dir)).toThrow(/^readManifest: argument '.*checkpoint\.json' must be a pointer \{ format: /);
+  });
+
+  it('a pointer whose previous is null (the first save) is accepted; a repeated step gets a new folder with a suffix', async () => {
+    const dir = await savedWithEma();
+    expect(JSON.parse(readFileSync(path.join(dir, 'checkpoint.json'), 'utf8')).previous).toBeNull();
+    const model = new MlpDenoiser(createRng(1), { hidden: 8, layers: 1 });
+    saveCheckpoint(dir, model, 7);
+    expect(path.basename(checkpointFolder(dir))).toBe('step-000007-2');
+    // Neither the current folder nor the spare it keeps is reused.
+    saveCheckpoint(dir, model, 7);
+    expect(path.basename(checkpointFolder(dir))).toBe('step-000007-3');
+    model.params.dispose();
   });
 });

@@ -199,7 +199,9 @@ export function accumulateGradients(
     const lb = noise.labels ? tf.tensor1d(noise.labels.subarray(j * mb, (j + 1) * mb), 'int32') : null;
     const { value, grads } = tf.variableGrads(() => tf.mul(ddpmLoss(model, schedule, xb, t, eps, lb, lossOptions), weight / m) as tf.Scalar, vars);
     loss += value.dataSync()[0]!;
-    const g = vars.map((v) => grads[v.name]!);
+    // A variable the loss does not reach (the variance head under objective 'simple') gets no gradient from tfjs:
+    // its gradient is zero, not missing.
+    const g = vars.map((v) => grads[v.name] ?? tf.zerosLike(v));
     if (!acc) acc = g;
     else {
       const next = acc.map((a, i) => tf.add(a, g[i]!));

@@ -95,3 +95,22 @@ describe('weight average (EMA) used for sampling', () => {
     fresh.params.dispose();
   });
 });
+
+// Mutation testing (docs/BENCHMARKS.md, "Reliability"): the decay's lower end, and what the average owns.
+describe('weight average: bounds and ownership', () => {
+  it('a negative decay is refused (d ∈ [0, 1)); θ̄ is not trainable; dispose frees θ̄ and leaves θ', () => {
+    expect(() => emaDecayAt(-0.1, 1)).toThrow(/^emaDecayAt: argument 'decay' must be a number in \[0, 1\); received -0\.1/);
+    const model = new MlpDenoiser(createRng(3), { hidden: 8, layers: 1 });
+    expect(() => new WeightAverage(model.params, -0.5)).toThrow(/^WeightAverage: argument 'decay' must be a number in \[0, 1\)/);
+    const before = tf.memory().numTensors;
+    const avg = new WeightAverage(model.params, 0.9);
+    expect(tf.memory().numTensors - before).toBe(model.params.vars.size);
+    // An optimizer minimising without a variable list trains every trainable variable: θ̄ must not be one of them.
+    expect([...avg.vars.values()].every((v) => !v.trainable)).toBe(true);
+    avg.dispose();
+    expect(avg.vars.size).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(model.params.list.every((v) => !v.isDisposed)).toBe(true);
+    model.params.dispose();
+  });
+});
