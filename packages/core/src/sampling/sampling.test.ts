@@ -411,6 +411,10 @@ describe('F1 the Gaussian-mixture denoiser: its mixture and its inputs', () => {
       z.forEach((v, i) => (d = Math.max(d, Math.abs(normalCdf(v) - i / 4000), Math.abs(normalCdf(v) - (i + 1) / 4000))));
       expect(Math.sqrt(4000) * d, `coordinate ${j}`).toBeLessThan(1.95);
     }
+    // The d coordinates of a point come from one component: with means (5, 5) and (−5, −5) and s² = 0.01 both
+    // coordinates of every point have the same sign.
+    const apart = sampleIsotropicMixture({ weights: [0.5, 0.5], means: [[5, 5], [-5, -5]], variances: [0.01, 0.01] }, 500, createRng(testSeed(77)));
+    for (let i = 0; i < 500; i++) expect(apart[2 * i]! * apart[2 * i + 1]!, `point ${i}`).toBeGreaterThan(0);
     expect(() => sampleIsotropicMixture(mix, 2 ** 27 + 1, createRng(1))).toThrow(/^sampleIsotropicMixture: argument 'n' must be an integer in 0\.\.134217728/);
   });
 });
