@@ -16,14 +16,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { ConvAutoencoder, type ConvAutoencoderOptions } from '../src/models/autoencoder.js';
-import { MnistClassifier, type MnistClassifierOptions } from '../src/models/classifier.js';
-import { UNet, type UNetOptions } from '../src/models/unet.js';
+import type { MnistClassifier } from '../src/models/classifier.js';
 import { describeBackend, selectBackend } from '../src/nn/backend.js';
-import { createRng } from '../src/random/rng.js';
-import { linearSchedule } from '../src/schedule/schedule.js';
-import { checkpointFolder, hasCheckpoint, loadCheckpoint, readManifest, saveCheckpoint } from '../src/train/checkpoint.js';
+import { checkpointFolder, hasCheckpoint, readManifest, saveCheckpoint } from '../src/train/checkpoint.js';
 import {
+  loadModelFolder,
   loadShipped,
   measureFigure,
   readShippedManifest,
@@ -101,17 +98,6 @@ let manifest: ShippedManifest = existsSync(manifestFile)
   ? readShippedManifest(weightsDir)
   : { format: 1, machine: '', models: [] };
 
-/** Rebuild the model a training checkpoint holds, with its weights (verified by the loader). */
-function loadTrained(dir: string): LoadedShipped['model'] {
-  const m = readManifest(dir);
-  const rng = createRng(0);
-  const model = m.kind === 'unet' ? new UNet(rng, m.config as UNetOptions)
-    : m.kind === 'classifier' ? new MnistClassifier(rng, m.config as MnistClassifierOptions)
-    : new ConvAutoencoder(rng, m.config as ConvAutoencoderOptions);
-  loadCheckpoint(dir, model);
-  return model;
-}
-
 for (const recipe of RECIPES.filter((r) => names.includes(r.name))) {
   const command = `pnpm train ${recipe.args.join(' ')}`;
   const trainedDir = path.join(coreDir, recipe.out);
@@ -123,7 +109,8 @@ for (const recipe of RECIPES.filter((r) => names.includes(r.name))) {
   const trained = readManifest(trainedDir);
   const trainSeconds = trained.meta['trainSeconds'];
   if (typeof trainSeconds !== 'number') throw new Error(`ship-weights: ${trainedDir} records no training time (trained before checkpoints kept it): rerun with --train`);
-  const model = loadTrained(trainedDir);
+  const trainedModel = loadModelFolder(trainedDir, 'ship-weights');
+  const model = trainedModel.model;
   // Weights only: Adam's moments would triple the size and only matter to a run that goes on training.
   const { rngState: _stream, ...meta } = trained.meta;
   const shippedDir = path.join(weightsDir, recipe.name);
@@ -137,11 +124,7 @@ for (const recipe of RECIPES.filter((r) => names.includes(r.name))) {
     seed: Number(meta['seed'] ?? 0), steps: trained.step, trainSeconds: Math.round(trainSeconds),
     backend: String(meta['backend']), workers: Number(meta['workers'] ?? 1), parameters: model.params.count, bytes, figures: [],
   };
-  const loaded = (m: ShippedModel): LoadedShipped => {
-    if (trained.kind === 'unet') return { entry: m, kind: 'unet', model: model as UNet, schedule: linearSchedule((meta['schedule'] as { T: number }).T) };
-    if (trained.kind === 'classifier') return { entry: m, kind: 'classifier', model: model as MnistClassifier };
-    return { entry: m, kind: trained.kind as 'ae' | 'vae' | 'cvae', model: model as ConvAutoencoder };
-  };
+  const loaded = (m: ShippedModel) => ({ entry: m, ...trainedModel }) as LoadedShipped;
   const judge = recipe.name === 'classifier' ? undefined : (loadShipped('classifier', weightsDir).model as MnistClassifier);
   const figures: ShippedFigure[] = [];
   for (const f of recipe.figures) {

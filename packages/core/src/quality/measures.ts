@@ -15,7 +15,7 @@ import { sampleModel } from '../train/ddpm.js';
 import { assertSchedule } from '../schedule/schedule.js';
 import { assertRank } from '../util/tensor.js';
 import { assertCount, assertInInterval, assertObject, DomainError } from '../util/validate.js';
-import { assertClassLabels, assertSquareImages, judgeDigits, shareReadAsAsked, shareReadAsDigit, type Estimate } from './judge.js';
+import { assertClassLabels, assertSquareImages, CONFIDENT_PROBABILITY, judgeDigits, shareReadAsAsked, shareReadAsDigit, type Estimate } from './judge.js';
 
 /** Samples are drawn (and judged) this many at a time: the activations of a few hundred 16×16 images fit anywhere. */
 const CHUNK = 200;
@@ -112,7 +112,7 @@ function assertSampling(fn: string, model: DenoiserModel, schedule: NoiseSchedul
 
 /**
  * The share of an unconditional model's n samples (DDIM, `ddimSteps`, η) that read as a digit: the classifier gives
- * one digit probability ≥ 0.9 ({@link shareReadAsDigit}). Also the count of such samples per digit 0–9.
+ * one digit probability ≥ {@link CONFIDENT_PROBABILITY} = 0.9 ({@link shareReadAsDigit}). Also the count of such samples per digit 0–9.
  */
 export function digitShare(model: DenoiserModel, schedule: NoiseSchedule, classifier: MnistClassifier, rng: Rng, options: DdimSettings & { readonly n: number }): Estimate & { readonly perDigit: Int32Array } {
   const sampler = assertSampling('digitShare', model, schedule, classifier, rng, options);
@@ -122,7 +122,7 @@ export function digitShare(model: DenoiserModel, schedule: NoiseSchedule, classi
   const share = shareReadAsDigit(judged);
   const perDigit = new Int32Array(10);
   judged.digits.forEach((d, i) => {
-    if (judged.topProbability[i]! >= 0.9) perDigit[d]!++;
+    if (judged.topProbability[i]! >= CONFIDENT_PROBABILITY) perDigit[d]!++;
   });
   return { ...share, perDigit };
 }

@@ -109,28 +109,38 @@ export function readShippedManifest(dir: string = shippedWeightsDir()): ShippedM
 export function loadShipped(name: string, dir: string = shippedWeightsDir()): LoadedShipped {
   const entry = readShippedManifest(dir).models.find((m) => m.name === name);
   if (!entry) throw new DomainError('loadShipped', 'name', `one of the models in ${path.join(dir, 'manifest.json')}`, name);
-  const folder = path.join(dir, name);
+  return { entry, ...loadModelFolder(path.join(dir, name), 'loadShipped') } as LoadedShipped;
+}
+
+/**
+ * The model a checkpoint folder holds (a training run's or a shipped one), built from its recorded kind and
+ * configuration and loaded verified; a UNet also with the linear schedule of its recorded T.
+ */
+export function loadModelFolder(folder: string, fn = 'loadModelFolder'): DistributiveOmit<LoadedShipped, 'entry'> {
   const ckpt = readManifest(folder);
   const rng = createRng(0); // the initial weights are overwritten by the checkpoint's
   if (ckpt.kind === 'unet') {
     const model = new UNet(rng, ckpt.config as UNetOptions);
     loadCheckpoint(folder, model);
     const T = (ckpt.meta.schedule as { T?: number } | undefined)?.T;
-    if (typeof T !== 'number') throw new DomainError('loadShipped', 'name', 'a UNet checkpoint that records its schedule (meta.schedule.T)', name);
-    return { entry, kind: 'unet', model, schedule: linearSchedule(T) };
+    if (typeof T !== 'number') throw new DomainError(fn, 'folder', 'a UNet checkpoint that records its schedule (meta.schedule.T)', folder);
+    return { kind: 'unet', model, schedule: linearSchedule(T) };
   }
   if (ckpt.kind === 'ae' || ckpt.kind === 'vae' || ckpt.kind === 'cvae') {
     const model = new ConvAutoencoder(rng, ckpt.config as ConvAutoencoderOptions);
     loadCheckpoint(folder, model);
-    return { entry, kind: ckpt.kind, model };
+    return { kind: ckpt.kind, model };
   }
   if (ckpt.kind === 'classifier') {
     const model = new MnistClassifier(rng, ckpt.config as MnistClassifierOptions);
     loadCheckpoint(folder, model);
-    return { entry, kind: 'classifier', model };
+    return { kind: 'classifier', model };
   }
-  throw new DomainError('loadShipped', 'name', 'a unet, autoencoder or classifier checkpoint', `${name} (kind '${ckpt.kind}')`);
+  throw new DomainError(fn, 'folder', 'a unet, autoencoder or classifier checkpoint', `${folder} (kind '${ckpt.kind}')`);
 }
+
+/** Omit from each member of a union (TypeScript's Omit would merge the members). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** n test digits: all 10 000 in order when n = 10 000, otherwise n drawn without replacement with `rng`. */
 function testDigits(n: number, rng: Rng, side: number): { x: tf.Tensor4D; labels: Int32Array } {
