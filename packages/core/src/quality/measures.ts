@@ -221,7 +221,13 @@ export function classifierGuidedAccuracy(
   const topProbability = new Float64Array(asked.length);
   for (let s = 0; s < asked.length; s += CHUNK) {
     const m = Math.min(CHUNK, asked.length - s);
-    const x = sampleClassifierGuided(model, schedule, classifier, asked.subarray(s, s + m), rng, { scale: options.scale, sampler, ddimSteps }) as tf.Tensor4D;
+    let x: tf.Tensor4D;
+    try {
+      x = sampleClassifierGuided(model, schedule, classifier, asked.subarray(s, s + m), rng, { scale: options.scale, sampler, ddimSteps }) as tf.Tensor4D;
+    } catch (e) {
+      if (e instanceof DomainError && e.arg === 'scale') throw new DomainError(fn, 'scale', e.allowed, e.received);
+      throw e;
+    }
     const judged = judgeDigits(judge, x);
     x.dispose();
     digits.set(judged.digits, s);

@@ -168,10 +168,20 @@ export function ddpmSample(
   });
 }
 
+/** One step inside a tidy; if it throws (a refused argument, a guided chain that overflowed), the state x is freed too. */
+function stepOrDispose(x: tf.Tensor, step: () => tf.Tensor): tf.Tensor {
+  try {
+    return tf.tidy(step);
+  } catch (e) {
+    x.dispose();
+    throw e;
+  }
+}
+
 /** Runs `step` (inside a tidy) for t = T..1 from x, disposing each superseded state. */
 function reverseChain(schedule: NoiseSchedule, x: tf.Tensor, onStep: StepCallback | undefined, step: (x: tf.Tensor, t: number) => tf.Tensor): tf.Tensor {
   for (let t = schedule.T; t >= 1; t--) {
-    const next = tf.tidy(() => step(x, t));
+    const next = stepOrDispose(x, () => step(x, t));
     x.dispose();
     x = next;
     onStep?.({ t, next: t - 1, x });
@@ -336,7 +346,7 @@ function ddimChain(taus: readonly number[], x: tf.Tensor, onStep: StepCallback |
   for (let i = taus.length - 1; i >= 0; i--) {
     const t = taus[i]!;
     const tPrev = i > 0 ? taus[i - 1]! : 0;
-    const next = tf.tidy(() => step(x, t, tPrev));
+    const next = stepOrDispose(x, () => step(x, t, tPrev));
     x.dispose();
     x = next;
     onStep?.({ t, next: tPrev, x });
@@ -355,6 +365,16 @@ export interface ClassifierGuidedSampleOptions {
   readonly scale: number;
   readonly xT?: tf.Tensor;
   readonly onStep?: StepCallback;
+}
+
+/**
+ * A guided state, finite, or a DomainError naming the scale: the shift s σ² ∇ log p_φ compounds over the steps, and
+ * a scale far beyond any useful one (s ≫ 100) can overflow float32 within a few steps.
+ */
+function assertGuidedState(fn: string, x: tf.Tensor, t: number, scale: number): tf.Tensor {
+  const overflowed = tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(x))).dataSync()[0]);
+  if (overflowed) throw new DomainError(fn, 'scale', `a scale whose guided chain stays finite in float32 (it overflowed at step t = ${t})`, scale);
+  return x;
 }
 
 /** The scale and the log-classifier, the arguments the guided samplers add to the unguided ones. */
@@ -397,7 +417,7 @@ export function classifierGuidedDdpmSample(
     const eps = epsModel(x, t);
     const z = t > 1 ? rng.normalTensor(shape) : tf.zerosLike(x);
     const unguided = ancestralStep(schedule, x, t, eps, z, variance);
-    return classifierGuidedMean(unguided, x, (v) => logClassifier(v, t), reverseVariance(schedule, t, variance), scale);
+    return assertGuidedState(fn, classifierGuidedMean(unguided, x, (v) => logClassifier(v, t), reverseVariance(schedule, t, variance), scale), t, scale);
   });
 }
 
@@ -431,6 +451,6 @@ export function classifierGuidedDdimSample(
     const z = rng.normalTensor(shape);
     const unguided = ddimStep(schedule, x, t, tPrev, eps, 1, z);
     const sigma = ddimSigma(schedule, t, tPrev, 1);
-    return classifierGuidedMean(unguided, x, (v) => logClassifier(v, t), sigma * sigma, scale);
+    return assertGuidedState(fn, classifierGuidedMean(unguided, x, (v) => logClassifier(v, t), sigma * sigma, scale), t, scale);
   });
 }

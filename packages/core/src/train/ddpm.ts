@@ -441,10 +441,24 @@ export function sampleClassifierGuided(
   if (sampler !== 'ddpm' && sampler !== 'ddim') throw new DomainError(fn, 'sampler', "'ddpm' or 'ddim'", String(sampler));
   const ddimSteps = options.ddimSteps ?? 50;
   assertIntegerInRange(fn, 'ddimSteps', ddimSteps, 1, schedule.T);
+  assertInInterval(fn, 'scale', options.scale, 0, MAX_GUIDANCE);
+  if (options.variance !== undefined && options.variance !== 'beta' && options.variance !== 'betaTilde') throw new DomainError(fn, 'variance', "'beta' or 'betaTilde'", String(options.variance));
+  for (let i = 0; i < labels.length; i++) assertIntegerInRange(fn, `labels[${i}]`, labels[i]!, 0, classifier.numClasses - 1);
+  if (options.xT !== undefined) {
+    assertTensor(fn, 'xT', options.xT);
+    if (options.xT.shape.join() !== [labels.length, ...model.dataShape].join()) throw new DomainError(fn, 'xT', `a tensor of shape [${[labels.length, ...model.dataShape].join(', ')}] (one image per label)`, `shape [${options.xT.shape.join(', ')}]`);
+  }
+  if (options.onStep !== undefined && typeof options.onStep !== 'function') throw new DomainError(fn, 'onStep', 'a function', String(options.onStep));
   const logClassifier = logClassifierOf(classifier, labels);
   const epsModel: EpsModel = (xt, t) => model.predict(xt, t, null);
   const batchShape = [labels.length, ...model.dataShape];
   const common = { scale: options.scale, ...(options.xT ? { xT: options.xT } : {}), ...(options.onStep ? { onStep: options.onStep } : {}) };
-  if (sampler === 'ddpm') return classifierGuidedDdpmSample(schedule, epsModel, logClassifier, batchShape, rng, { ...common, ...(options.variance ? { variance: options.variance } : {}) });
-  return classifierGuidedDdimSample(schedule, epsModel, logClassifier, batchShape, rng, { ...common, timesteps: ddimTimesteps(schedule.T, ddimSteps) });
+  try {
+    if (sampler === 'ddpm') return classifierGuidedDdpmSample(schedule, epsModel, logClassifier, batchShape, rng, { ...common, ...(options.variance ? { variance: options.variance } : {}) });
+    return classifierGuidedDdimSample(schedule, epsModel, logClassifier, batchShape, rng, { ...common, timesteps: ddimTimesteps(schedule.T, ddimSteps) });
+  } catch (e) {
+    // A chain that overflowed is refused by the sampler naming the scale: say it in this function's name.
+    if (e instanceof DomainError && e.arg === 'scale') throw new DomainError(fn, 'scale', e.allowed, e.received);
+    throw e;
+  }
 }
