@@ -49,7 +49,7 @@ function finiteDifferenceGradient(L: (x: tf.Tensor) => number, x: Float64Array, 
 }
 
 describe('F5 classifier-guided samplers', () => {
-  it('s = 0 reproduces the unguided DDPM (σ² = β and β̃) and DDIM η = 1 samplers bit for bit from the same seed; s = 1 does not', () => {
+  it('F5 s = 0 reproduces the unguided DDPM (σ² = β and β̃) and DDIM η = 1 samplers bit for bit from the same seed; s = 1 does not', () => {
     const seed = testSeed(21);
     for (const variance of ['beta', 'betaTilde'] as const) {
       const plain = toFloat64(ddpmSample(schedule, epsModel, shape, createRng(seed), { variance }));
@@ -102,14 +102,14 @@ describe('F5 classifier-guided samplers', () => {
     xT.dispose();
   });
 
-  it('DDIM: the last jump (to t = 0) has σ = 0 and is not guided: a one-step chain from x_τ ignores s', () => {
+  it('F5 DDIM: the last jump (to t = 0) has σ = 0 and is not guided: a one-step chain from x_τ ignores s', () => {
     const xT = createRng(testSeed(40)).normalTensor(shape);
     const run = (scale: number) => toFloat64(classifierGuidedDdimSample(schedule, epsModel, logClassifier, shape, createRng(1), { scale, timesteps: [4], xT }));
     expect(run(5)).toEqual(run(0));
     xT.dispose();
   });
 
-  it('logClassifierOf is Σ_b log softmax(f_φ(x_b, t))[y_b], and its gradient decouples the examples', () => {
+  it('F5 logClassifierOf is Σ_b log softmax(f_φ(x_b, t))[y_b], and its gradient decouples the examples', () => {
     const x = createRng(testSeed(41)).normalTensor(shape) as tf.Tensor4D;
     const logits = classifier.logits(x, 7).arraySync();
     const want = labels.reduce((acc, y, b) => {
