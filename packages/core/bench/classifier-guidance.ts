@@ -11,7 +11,8 @@
  *    ddpm (sampleModel), for the costs side by side.
  *
  * Options: --n N per digit (default 10: n = 100 per setting) --scales 0,1,3,10 --cfg 3 --t 1,50,100,200,300,500,700,1000
- * --test N test digits for the accuracy against t (default 1000) --ddim STEPS (default 50) --seed N (default 0)
+ * --test N test digits for the accuracy against t (default 1000) --ddim STEPS (default 50) --sampler ddim | ddpm
+ * (default ddim; ddpm: the ancestral sampler over all T steps) --seed N (default 0)
  * --noisy DIR (default weights/noisy-classifier) --backend NAME.
  */
 import path from 'node:path';
@@ -33,7 +34,7 @@ const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '10' }, scales: { type: 'string', default: '0,1,3,10' }, cfg: { type: 'string', default: '3' },
     t: { type: 'string', default: '1,50,100,200,300,500,700,1000' }, test: { type: 'string', default: '1000' }, ddim: { type: 'string', default: '50' },
-    seed: { type: 'string', default: '0' }, noisy: { type: 'string', default: path.join(shippedWeightsDir(), 'noisy-classifier') }, backend: { type: 'string' },
+    seed: { type: 'string', default: '0' }, sampler: { type: 'string', default: 'ddim' }, noisy: { type: 'string', default: path.join(shippedWeightsDir(), 'noisy-classifier') }, backend: { type: 'string' },
   },
 });
 const perDigit = intOption(script, 'n', values.n, 1);
@@ -46,6 +47,8 @@ const list = (name: string, raw: string) => {
   return xs;
 };
 const scales = list('scales', values.scales);
+const sampler = values.sampler as 'ddim' | 'ddpm';
+if (sampler !== 'ddim' && sampler !== 'ddpm') throw new RangeError(`${script}: --sampler must be ddim or ddpm; received ${values.sampler}`);
 const cfgWeights = list('cfg', values.cfg);
 const steps = list('t', values.t);
 
@@ -58,6 +61,7 @@ const ddpm = loadShipped('ddpm');
 if (ddpm.kind !== 'unet') throw new RangeError(`${script}: weights/ddpm is not a UNet`);
 if (ddpm.schedule.name !== noisy.schedule.name) throw new RangeError(`${script}: the classifier was trained with ${noisy.schedule.name}, the DDPM with ${ddpm.schedule.name}`);
 const judge = loadShipped('classifier').model as MnistClassifier;
+const samplerName = sampler === 'ddim' ? `DDIM ${ddimSteps} with η = 1` : `ancestral DDPM (all ${ddpm.schedule.T} steps, σ² = β_t)`;
 const fmt = (e: { value: number; standardError: number; n: number }) => `${(100 * e.value).toFixed(1)} % ± ${(100 * e.standardError).toFixed(1)} (n = ${e.n})`;
 
 // 1. Accuracy against t.
@@ -69,12 +73,12 @@ x0.dispose();
 
 // 2. Classifier guidance against s.
 const n = 10 * perDigit;
-console.log(`\nclassifier guidance (F5) of weights/ddpm, DDIM ${ddimSteps} with η = 1, ${perDigit} per digit, read by the judge as the digit asked for:`);
+console.log(`\nclassifier guidance (F5) of weights/ddpm, ${samplerName}, ${perDigit} per digit, read by the judge as the digit asked for:`);
 // A short warm-up run first, so that the first scale's time does not include building the kernels.
 classifierGuidedAccuracy(ddpm.model, ddpm.schedule, classifier, judge, createRng(seed), { perDigit: 1, scale: 1, ddimSteps: 2 });
 for (const scale of scales) {
   const t0 = performance.now();
-  const e = classifierGuidedAccuracy(ddpm.model, ddpm.schedule, classifier, judge, createRng(seed), { perDigit, scale, ddimSteps });
+  const e = classifierGuidedAccuracy(ddpm.model, ddpm.schedule, classifier, judge, createRng(seed), { perDigit, scale, ddimSteps, sampler });
   const seconds = (performance.now() - t0) / 1000;
   console.log(`  s = ${scale}: ${fmt(e)}; ${(seconds / n).toFixed(3)} s per sample; per digit ${Array.from(e.perDigit, (p) => p.toFixed(2)).join(' ')}`);
 }
