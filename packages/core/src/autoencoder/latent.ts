@@ -4,8 +4,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertBatched, assertSameTensorShape } from '../util/tensor.js';
-import { DomainError } from '../util/validate.js';
+import { assertInInterval, DomainError } from '../util/validate.js';
 import { klToStandardNormal, reconstructionLoss } from './losses.js';
+
+/** The largest weight {@link klAutoencoderLoss} and {@link vqLosses} take on a loss term: beyond it a float32 loss overflows for ordinary data. */
+export const MAX_LOSS_WEIGHT = 1e6;
 
 /**
  * B7 — the KL-regularised autoencoder's loss: the reconstruction error (B1, summed per example) plus a small weight
@@ -21,7 +24,7 @@ import { klToStandardNormal, reconstructionLoss } from './losses.js';
  * reconstruction term, so the right λ for the summed squared error used here has to be chosen for it.
  * @param x - the input [B, …]; @param xHat - the decoder's output at the sampled z, shape like x
  * @param mu - the encoder's mean [B, …]; @param logVar - its log-variance, shape like mu
- * @param klWeight - λ >= 0 (0: a plain autoencoder trained through the sampled z)
+ * @param klWeight - λ in [0, 1e6] (0: a plain autoencoder trained through the sampled z)
  */
 export function klAutoencoderLoss(x: tf.Tensor, xHat: tf.Tensor, mu: tf.Tensor, logVar: tf.Tensor, klWeight: number): tf.Scalar {
   const fn = 'klAutoencoderLoss';
@@ -30,7 +33,8 @@ export function klAutoencoderLoss(x: tf.Tensor, xHat: tf.Tensor, mu: tf.Tensor, 
   assertBatched(fn, 'mu', mu);
   if (mu.shape[0] !== x.shape[0]) throw new DomainError(fn, 'mu', `a tensor with the batch size of 'x' (${x.shape[0]})`, `shape [${mu.shape.join(', ')}]`);
   assertSameTensorShape(fn, 'mu', mu, 'logVar', logVar);
-  if (typeof klWeight !== 'number' || !Number.isFinite(klWeight) || klWeight < 0) throw new DomainError(fn, 'klWeight', 'a finite number >= 0', klWeight);
+  // Up to 1e6: λ·KL must stay inside float32 (a KL of 1e13, e^30 from log σ² = 30, times 1e6 is 1e19).
+  assertInInterval(fn, 'klWeight', klWeight, 0, MAX_LOSS_WEIGHT);
   return tf.tidy(() => tf.add(reconstructionLoss(x, xHat), tf.mul(klWeight, tf.mean(klToStandardNormal(mu, logVar)))) as tf.Scalar);
 }
 

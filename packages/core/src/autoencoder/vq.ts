@@ -8,7 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertRank, assertSameTensorShape, assertTensor } from '../util/tensor.js';
-import { assertNonNegative, DomainError, MAX_COUNT } from '../util/validate.js';
+import { assertInInterval, DomainError, MAX_COUNT } from '../util/validate.js';
+import { MAX_LOSS_WEIGHT } from './latent.js';
 
 /** The result of a codebook lookup. */
 export interface Quantized {
@@ -121,12 +122,12 @@ export interface VqLosses {
  * Source: van den Oord et al. 2017 §3.2 (Eq. 3, the last two terms); Esser et al. 2021 Eq. 4 (VQGAN; its code's
  * `legacy` default puts β on the codebook term instead, a bug it keeps for old checkpoints); S1 (VQ-reg).
  * @param ze - encoder outputs; @param zq - their codes ({@link vectorQuantize}'s `quantized`), shape like ze
- * @param beta - β >= 0 (default 0.25)
+ * @param beta - β in [0, 1e6] (default 0.25)
  */
 export function vqLosses(ze: tf.Tensor, zq: tf.Tensor, beta = VQ_COMMITMENT_WEIGHT): VqLosses {
   assertSameTensorShape('vqLosses', 'ze', ze, 'zq', zq);
   if (ze.size === 0) throw new DomainError('vqLosses', 'ze', 'a non-empty tensor', `shape [${ze.shape.join(', ')}]`);
-  assertNonNegative('vqLosses', 'beta', beta);
+  assertInInterval('vqLosses', 'beta', beta, 0, MAX_LOSS_WEIGHT);
   const codebook = tf.tidy(() => tf.mean(tf.squaredDifference(stopGradientOp(ze), zq)) as tf.Scalar);
   const commitment = tf.tidy(() => tf.mean(tf.squaredDifference(ze, stopGradientOp(zq))) as tf.Scalar);
   const total = tf.tidy(() => tf.add(codebook, tf.mul(beta, commitment)) as tf.Scalar);

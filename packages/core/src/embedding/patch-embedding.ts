@@ -69,7 +69,9 @@ export interface PatchEmbedding {
   readonly position: Float32Array;
 }
 
-/** G7 — a patch embedding's variables (Glorot-uniform projection, zero bias) and its fixed position table. */
+/**
+ * G7 — a patch embedding's variables (Glorot-uniform projection, zero bias) and its fixed position table.
+ */
 export function patchEmbedding(ps: ParamStore, name: string, options: PatchEmbeddingOptions): PatchEmbedding {
   const fn = 'patchEmbedding';
   if (!(ps instanceof ParamStore)) throw new DomainError(fn, 'ps', 'a ParamStore', ps);

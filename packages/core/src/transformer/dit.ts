@@ -109,7 +109,9 @@ export interface DitModulation {
   readonly gateMlp: tf.Tensor2D;
 }
 
-/** G9 — (shift, scale, gate)×2 = Linear(SiLU(c)), split into six [B, D] rows (DiT: `adaLN_modulation(c).chunk(6)`). */
+/**
+ * G9 — (shift, scale, gate)×2 = Linear(SiLU(c)), split into six [B, D] rows (DiT: `adaLN_modulation(c).chunk(6)`).
+ */
 export function ditModulation(b: DitBlock, c: tf.Tensor2D): DitModulation {
   assertObject('ditModulation', 'b', b);
   const condDim = b.modulation.w.shape[0]!;
@@ -145,8 +147,9 @@ export function applyDitBlock(b: DitBlock, x: tf.Tensor3D, c: tf.Tensor2D): tf.T
   assertRank(fn, 'x', x, 3, `tokens [B, N, ${D}]`, false);
   const [B, N] = x.shape;
   if (x.shape[2] !== D || B * N === 0) throw new DomainError(fn, 'x', `non-empty tokens [B, N, ${D}] to match the block`, `[${x.shape}]`);
-  assertRank(fn, 'c', c, 2, `conditioning [${B}, ${b.modulation.w.shape[0]}]`, false);
-  if (c.shape[0] !== B) throw new DomainError(fn, 'c', `one conditioning row per example (${B})`, `[${c.shape}]`);
+  const condDim = b.modulation.w.shape[0]!;
+  assertRank(fn, 'c', c, 2, `conditioning [${B}, ${condDim}]`, false);
+  if (c.shape[0] !== B || c.shape[1] !== condDim) throw new DomainError(fn, 'c', `conditioning [${B}, ${condDim}]: one row of the block's width per example`, `[${c.shape}]`);
   return tf.tidy(() => {
     const m = ditModulation(b, c);
     const gated = (branch: tf.Tensor3D, gate: tf.Tensor2D) => tf.mul(tf.expandDims(gate, 1), branch);

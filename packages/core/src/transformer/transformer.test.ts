@@ -6,7 +6,7 @@ import { createRng } from '../random/rng.js';
 import { assertAllClose, testSeed } from '../testing/expect-close.js';
 import { toFloat64, useCpuBackend } from '../testing/tf-setup.js';
 import { applyMultiHeadSelfAttention, multiHeadSelfAttention, scaledDotProductAttention, type MultiHeadSelfAttention } from './attention.js';
-import { applyDitBlock, DIT_LAYER_NORM_EPS, ditBlock, geluTanh, layerNorm, modulate, type DitBlock } from './dit.js';
+import { applyDitBlock, DIT_LAYER_NORM_EPS, ditBlock, ditModulation, geluTanh, layerNorm, modulate, type DitBlock } from './dit.js';
 
 // Tolerances. The float64 references below are exact to ~1e-15; what separates them from the float32 code is float32
 // rounding of sums of at most a few hundred O(1) products: ≤ 2e-5 absolute (≈ 170 ulps at 1). Any wrong index, sign,
@@ -340,8 +340,9 @@ describe('G9 the DiT block with adaLN-Zero', () => {
   it('G9 refuses a conditioning vector of the wrong width or batch, and bad sizes, by name', () => {
     const { b } = make(1407);
     const x = tf.zeros([2, 3, D]) as tf.Tensor3D;
-    expect(() => applyDitBlock(b, x, tf.zeros([2, condDim + 1]) as tf.Tensor2D)).toThrow(/ditModulation: argument 'c' must be conditioning \[B, 6\]/);
-    expect(() => applyDitBlock(b, x, tf.zeros([1, condDim]) as tf.Tensor2D)).toThrow(/applyDitBlock: argument 'c' must be one conditioning row per example \(2\)/);
+    expect(() => applyDitBlock(b, x, tf.zeros([2, condDim + 1]) as tf.Tensor2D)).toThrow(/applyDitBlock: argument 'c' must be conditioning \[2, 6\]: one row of the block's width per example; received \[2,7\]/);
+    expect(() => applyDitBlock(b, x, tf.zeros([1, condDim]) as tf.Tensor2D)).toThrow(/applyDitBlock: argument 'c' must be conditioning \[2, 6\]/);
+    expect(() => ditModulation(b, tf.zeros([2, condDim + 1]) as tf.Tensor2D)).toThrow(/ditModulation: argument 'c' must be conditioning \[B, 6\] to match the block/);
     expect(() => ditBlock(new ParamStore(createRng(1)), 'x', { dim: 6, heads: 4 })).toThrow(/ditBlock: argument 'options.heads' must be a divisor of dim = 6/);
   });
 });
