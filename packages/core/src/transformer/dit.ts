@@ -5,6 +5,8 @@
  * ε-model can also build its final layer (adaLN shift/scale, then a zero-initialised linear map to p²C, then G8).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { timestepEmbedding } from '../embedding/embedding.js';
+import { oneHotRows, stepsFor } from '../models/labels.js';
 import { applyDense, dense, ParamStore, swish, type Dense } from '../nn/layers.js';
 import { assertRank, assertTensor } from '../util/tensor.js';
 import { assertCount, assertObject, assertPositive, DomainError } from '../util/validate.js';
@@ -159,5 +161,75 @@ export function applyDitBlock(b: DitBlock, x: tf.Tensor3D, c: tf.Tensor2D): tf.T
     const [up, down] = b.mlp;
     const mlpOut = tf.reshape(applyDense(down, geluTanh(applyDense(up, mlpIn))), [B, N, D]) as tf.Tensor3D;
     return tf.add(h, gated(mlpOut, m.gateMlp)) as tf.Tensor3D;
+  });
+}
+
+/** The sizes of DiT's conditioning embedder. */
+export interface DitConditionerOptions {
+  /** The width of c (DiT: the token width D). */
+  readonly dim: number;
+  /** The width of the sinusoidal embedding of t fed to the MLP (DiT: 256); even. */
+  readonly frequencyDim?: number;
+  /** Label classes; 0 for an unconditional model. Label `numClasses` is the dropped label ∅ (F6). */
+  readonly numClasses?: number;
+}
+
+/** The conditioning embedder's variables. */
+export interface DitConditioner {
+  readonly frequencyDim: number;
+  readonly numClasses: number;
+  /** frequencyDim → dim (SiLU) → dim. */
+  readonly time: readonly [Dense, Dense];
+  /** One row per class and one for ∅ ((numClasses + 1) × dim, a table read by one-hot rows); none if unconditional. */
+  readonly labels: Dense | undefined;
+}
+
+/**
+ * G9 — the variables of DiT's conditioning embedder: an MLP on the sinusoidal embedding of t and, for a conditional
+ * model, a label table with one extra row for the dropped label (Glorot-uniform; DiT draws the table from N(0, 0.02²)).
+ */
+export function ditConditioner(ps: ParamStore, name: string, options: DitConditionerOptions): DitConditioner {
+  const fn = 'ditConditioner';
+  if (!(ps instanceof ParamStore)) throw new DomainError(fn, 'ps', 'a ParamStore', ps);
+  assertObject(fn, 'options', options);
+  const { dim, frequencyDim = 256, numClasses = 0 } = options;
+  assertCount(fn, 'options.dim', dim, 1, 2 ** 14);
+  assertCount(fn, 'options.frequencyDim', frequencyDim, 4, 2 ** 14);
+  if (frequencyDim % 2) throw new DomainError(fn, 'options.frequencyDim', 'an even integer (cos/sin pairs)', frequencyDim);
+  assertCount(fn, 'options.numClasses', numClasses, 0, 2 ** 16);
+  return {
+    frequencyDim,
+    numClasses,
+    time: [dense(ps, `${name}/t1`, frequencyDim, dim), dense(ps, `${name}/t2`, dim, dim)],
+    labels: numClasses > 0 ? dense(ps, `${name}/y`, numClasses + 1, dim, false) : undefined,
+  };
+}
+
+/**
+ * G9 — DiT's conditioning vector c = e_t(t) + e_y(y): the step's sinusoidal embedding (G1 in the
+ * 'improved-diffusion' layout [cos | sin] that DiT's `timestep_embedding` uses) through Linear–SiLU–Linear, plus the
+ * label's row of the table (the ∅ row when `labels` is null, or for label `numClasses`).
+ *
+ * ```tex
+ * c=W_2\,\operatorname{SiLU}ig(W_1\,\mathrm{emb}(t)+b_1ig)+b_2+E_{y},\qquad y\in\{0..K-1\}\cup\{arnothing=K\}
+ * ```
+ * Source: Peebles & Xie 2023 §3.2 ("we add the vector embeddings of t and c"; `TimestepEmbedder`, `LabelEmbedder`
+ * in their code); S3 (DiT), S1 (classifier-free guidance's dropped label).
+ * @param t - one step for the batch or one per example (any finite t >= 0)
+ * @param labels - integer labels [B] in 0..numClasses, or null for ∅ (unconditional models take null)
+ * @returns c [B, dim]
+ */
+export function applyDitConditioner(l: DitConditioner, t: number | ArrayLike<number>, labels: tf.Tensor | null, batch: number): tf.Tensor2D {
+  const fn = 'applyDitConditioner';
+  assertObject(fn, 'l', l);
+  assertCount(fn, 'batch', batch, 1, 2 ** 16);
+  const steps = stepsFor(fn, t, batch);
+  if (!l.labels && labels !== null) throw new DomainError(fn, 'labels', 'null for an unconditional embedder (numClasses = 0)', labels);
+  return tf.tidy(() => {
+    const oneHot = l.labels ? oneHotRows(fn, labels, batch, l.numClasses) : undefined;
+    const [first, second] = l.time;
+    const frequencies = timestepEmbedding(steps, l.frequencyDim, 10000, 'improved-diffusion');
+    const timeVector = applyDense(second, applyDense(first, frequencies, 'swish'));
+    return (oneHot && l.labels ? tf.add(timeVector, applyDense(l.labels, oneHot)) : timeVector) as tf.Tensor2D;
   });
 }

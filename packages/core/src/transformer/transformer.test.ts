@@ -6,7 +6,8 @@ import { createRng } from '../random/rng.js';
 import { assertAllClose, testSeed } from '../testing/expect-close.js';
 import { toFloat64, useCpuBackend } from '../testing/tf-setup.js';
 import { applyMultiHeadSelfAttention, multiHeadSelfAttention, scaledDotProductAttention, type MultiHeadSelfAttention } from './attention.js';
-import { applyDitBlock, DIT_LAYER_NORM_EPS, ditBlock, ditModulation, geluTanh, layerNorm, modulate, type DitBlock } from './dit.js';
+import { sinusoidalEmbedding } from '../embedding/embedding.js';
+import { applyDitBlock, applyDitConditioner, DIT_LAYER_NORM_EPS, ditBlock, ditConditioner, ditModulation, geluTanh, layerNorm, modulate, type DitBlock } from './dit.js';
 
 // Tolerances. The float64 references below are exact to ~1e-15; what separates them from the float32 code is float32
 // rounding of sums of at most a few hundred O(1) products: ≤ 2e-5 absolute (≈ 170 ulps at 1). Any wrong index, sign,
@@ -344,6 +345,44 @@ describe('G9 the DiT block with adaLN-Zero', () => {
     expect(() => applyDitBlock(b, x, tf.zeros([1, condDim]) as tf.Tensor2D)).toThrow(/applyDitBlock: argument 'c' must be conditioning \[2, 6\]/);
     expect(() => ditModulation(b, tf.zeros([2, condDim + 1]) as tf.Tensor2D)).toThrow(/ditModulation: argument 'c' must be conditioning \[B, 6\] to match the block/);
     expect(() => ditBlock(new ParamStore(createRng(1)), 'x', { dim: 6, heads: 4 })).toThrow(/ditBlock: argument 'options.heads' must be a divisor of dim = 6/);
+  });
+});
+
+describe('G9 the conditioning vector c = e_t(t) + e_y(y)', () => {
+  it('G9 c is the MLP of the [cos | sin] step embedding plus the label’s table row; null labels read the ∅ row', () => {
+    const [dim, frequencyDim, numClasses] = [6, 8, 3];
+    const ps = new ParamStore(createRng(testSeed(1409)));
+    const l = ditConditioner(ps, 'cond', { dim, frequencyDim, numClasses });
+    randomise(ps);
+    const t = [3, 250];
+    const labels = [2, numClasses]; // a class, then ∅ given as its index
+    const c = applyDitConditioner(l, t, tf.tensor1d(labels, 'int32'), 2);
+    const [w1, b1, w2, b2, table] = [l.time[0].w, l.time[0].b!, l.time[1].w, l.time[1].b!, l.labels!.w].map(toFloat64);
+    const expected = t.flatMap((step, b) => {
+      const e = sinusoidalEmbedding(step, frequencyDim, 10000, 'improved-diffusion');
+      const hidden = dense64(e, 1, frequencyDim, w1!, b1!, dim).map(silu64);
+      const timeVector = dense64(hidden, 1, dim, w2!, b2!, dim);
+      return Array.from(timeVector, (u, i) => u + table![labels[b]! * dim + i]!);
+    });
+    assertAllClose(c.dataSync(), expected, F32, 'c');
+    // Without labels every row is ∅: the same as passing label numClasses.
+    const dropped = applyDitConditioner(l, 7, null, 2);
+    const explicit = applyDitConditioner(l, 7, tf.tensor1d([numClasses, numClasses], 'int32'), 2);
+    expect(Array.from(dropped.dataSync())).toEqual(Array.from(explicit.dataSync()));
+    // Its cos-first layout matters: DiT's timestep_embedding is improved diffusion's, not the original DDPM's.
+    const sinFirst = dense64(dense64(sinusoidalEmbedding(3, frequencyDim), 1, frequencyDim, w1!, b1!, dim).map(silu64), 1, dim, w2!, b2!, dim);
+    expect(Math.max(...Array.from(sinFirst, (u, i) => Math.abs(u + table![2 * dim + i]! - expected[i]!)))).toBeGreaterThan(1e-3);
+  });
+
+  it('G9 an unconditional embedder takes no labels; bad labels and steps are refused by name', () => {
+    const ps = new ParamStore(createRng(1));
+    const l = ditConditioner(ps, 'u', { dim: 4, frequencyDim: 8 });
+    expect(applyDitConditioner(l, [1, 2], null, 2).shape).toEqual([2, 4]);
+    expect(() => applyDitConditioner(l, 1, tf.tensor1d([0, 1], 'int32'), 2)).toThrow(/applyDitConditioner: argument 'labels' must be null for an unconditional embedder/);
+    const k = ditConditioner(ps, 'k', { dim: 4, frequencyDim: 8, numClasses: 2 });
+    expect(() => applyDitConditioner(k, 1, tf.tensor1d([0, 3], 'int32'), 2)).toThrow(/applyDitConditioner: argument 'labels\[1\]' must be an integer class in 0..1, or 2 for no condition/);
+    expect(() => applyDitConditioner(k, [1, -1], null, 2)).toThrow(/applyDitConditioner: argument 't\[1\]' must be a step >= 0/);
+    expect(() => ditConditioner(ps, 'o', { dim: 4, frequencyDim: 7 })).toThrow(/ditConditioner: argument 'options.frequencyDim' must be an even integer/);
   });
 });
 

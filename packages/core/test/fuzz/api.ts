@@ -132,7 +132,7 @@ function models() {
 }
 
 // The transformer layers the entries share (built once, small: width 4, two heads).
-let transformerLayers: { mhsa: core.MultiHeadSelfAttention; dit: core.DitBlock; pe: core.PatchEmbedding } | undefined;
+let transformerLayers: { mhsa: core.MultiHeadSelfAttention; dit: core.DitBlock; pe: core.PatchEmbedding; cond: core.DitConditioner } | undefined;
 function transformer() {
   if (transformerLayers) return transformerLayers;
   const ps = new core.ParamStore(core.createRng(12));
@@ -140,6 +140,7 @@ function transformer() {
     mhsa: core.multiHeadSelfAttention(ps, 'mhsa', 4, 2),
     dit: core.ditBlock(ps, 'dit', { dim: 4, heads: 2, mlpRatio: 2 }),
     pe: core.patchEmbedding(ps, 'pe', { H: 4, W: 4, channels: 1, patch: 2, dim: 4 }),
+    cond: core.ditConditioner(ps, 'cond', { dim: 4, frequencyDim: 8, numClasses: 3 }),
   };
   return transformerLayers;
 }
@@ -352,6 +353,8 @@ export const ENTRIES: readonly Entry[] = [
   e('ditBlock', [['ps', fixed(() => new core.ParamStore(core.createRng(1)))], ['name', fixed(() => 'b')], ['options', options({ dim: count(1, 4, 16), heads: count(1, 2, 16), condDim: optional(count(1, 3, 16)), mlpRatio: optional(count(1, 2, 16)) }, false)]], core.ditBlock),
   e('ditModulation', [['b', fixed(() => transformer().dit)], ['c', tensor([B, 4], { wrong: [[B, 5], [4]] })]], core.ditModulation, { layer: true }),
   e('applyDitBlock', [['b', fixed(() => transformer().dit)], ['x', tensor([B, 3, 4], { wrong: [[B, 3, 5], [3, 4]] })], ['c', tensor([B, 4], { wrong: [[B, 5], [B + 1, 4], [4]] })]], core.applyDitBlock, { layer: true }),
+  e('ditConditioner', [['ps', fixed(() => new core.ParamStore(core.createRng(1)))], ['name', fixed(() => 'c')], ['options', options({ dim: count(1, 4, 16), frequencyDim: optional(count(4, 8, 64)), numClasses: optional(count(0, 3, 16)) }, false)]], core.ditConditioner),
+  e('applyDitConditioner', [['l', fixed(() => transformer().cond)], ['t', modelSteps], ['labels', labelsTensor(B, 4)], ['batch', count(1, B, 16)]], (l: core.DitConditioner, t: number, y: tf.Tensor | undefined, b: number) => core.applyDitConditioner(l, t, y ?? null, b)),
   // nn
   e('denseOp', [['x', tensor([B, 3], { wrong: [[B, 4], [3]] })], ['w', tensor([3, 4], { wrong: [[4, 4], [3]] })], ['b', optional(tensor([4], { wrong: [[5], [1, 4]] }))], ['activation', optional(choice(['linear', 'swish']))]], core.denseOp, { layer: true }),
   e('conv2dSame', [['x', tensor([1, 4, 4, 2], { wrong: [[1, 4, 4, 3], [4, 4, 2]] })], ['w', tensor([3, 3, 2, 3], { wrong: [[3, 2, 2, 3], [3, 3, 2]] })], ['b', optional(tensor([3], { wrong: [[4]] }))]], core.conv2dSame, { layer: true }),
