@@ -80,8 +80,9 @@ export interface DitBlock {
 
 /**
  * G9 — a DiT block's variables, adaLN-Zero initialised: the modulation's weight and bias are zeros, so every gate is
- * 0 and the block is the identity until training moves them (Peebles & Xie 2023 §3.2: "initializing each DiT block
- * as the identity function").
+ * 0 and the block is the identity until training moves them (Peebles & Xie 2023 §3.2: zero-initialising the
+ * regression of the gates makes the whole DiT block start as the identity, as identity-initialised residual blocks
+ * help ResNets).
  */
 export function ditBlock(ps: ParamStore, name: string, options: DitBlockOptions): DitBlock {
   const fn = 'ditBlock';
@@ -213,8 +214,8 @@ export function ditConditioner(ps: ParamStore, name: string, options: DitConditi
  * ```tex
  * c=W_2\,\operatorname{SiLU}ig(W_1\,\mathrm{emb}(t)+b_1ig)+b_2+E_{y},\qquad y\in\{0..K-1\}\cup\{arnothing=K\}
  * ```
- * Source: Peebles & Xie 2023 §3.2 ("we add the vector embeddings of t and c"; `TimestepEmbedder`, `LabelEmbedder`
- * in their code); S3 (DiT), S1 (classifier-free guidance's dropped label).
+ * Source: Peebles & Xie 2023 §3.2 (adaLN regresses its parameters from the sum of the embeddings of t and the class;
+ * `TimestepEmbedder`, `LabelEmbedder` in their code); S3 (DiT), S1 (classifier-free guidance's dropped label).
  * @param t - one step for the batch or one per example (any finite t >= 0)
  * @param labels - integer labels [B] in 0..numClasses, or null for ∅ (unconditional models take null)
  * @returns c [B, dim]
