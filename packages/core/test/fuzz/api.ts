@@ -136,6 +136,20 @@ function models() {
   return shared;
 }
 
+// The transformer layers the entries share (built once, small: width 4, two heads).
+let transformerLayers: { mhsa: core.MultiHeadSelfAttention; dit: core.DitBlock; pe: core.PatchEmbedding; cond: core.DitConditioner } | undefined;
+function transformer() {
+  if (transformerLayers) return transformerLayers;
+  const ps = new core.ParamStore(core.createRng(12));
+  transformerLayers = {
+    mhsa: core.multiHeadSelfAttention(ps, 'mhsa', 4, 2),
+    dit: core.ditBlock(ps, 'dit', { dim: 4, heads: 2, mlpRatio: 2 }),
+    pe: core.patchEmbedding(ps, 'pe', { H: 4, W: 4, channels: 1, patch: 2, dim: 4 }),
+    cond: core.ditConditioner(ps, 'cond', { dim: 4, frequencyDim: 8, numClasses: 3 }),
+  };
+  return transformerLayers;
+}
+
 function idx(dims: number[], data: number[]): Uint8Array {
   const buf = new Uint8Array(4 + 4 * dims.length + data.length);
   const view = new DataView(buf.buffer);
@@ -228,6 +242,12 @@ export const ENTRIES: readonly Entry[] = [
   e('vaeLoss', [['x', t2()], ['xHat', t2()], ['mu', t2([B, 2], [[B + 1, 2], [B, 3]])], ['logVar', t2([B, 2], [[B + 1, 2], [B, 3]])]], core.vaeLoss),
   e('gaussianElbo', [['x', t2()], ['xHat', t2()], ['mu', t2([B, 2], [[B + 1, 2], [B, 3]])], ['logVar', t2([B, 2], [[B + 1, 2], [B, 3]])], ['decoderVariance', positive(0.5)]], core.gaussianElbo),
   e('concatCondition', [['x', t2([B, 3], [[B + 1, 3]])], ['labelEmbedding', t2([B, 2], [[B + 1, 2]])]], core.concatCondition),
+  e('klAutoencoderLoss', [['x', t2()], ['xHat', t2()], ['mu', t2([B, 2], [[B + 1, 2], [B, 3]])], ['logVar', t2([B, 2], [[B + 1, 2], [B, 3]])], ['klWeight', nonNegative(1e-3)]], core.klAutoencoderLoss),
+  e('latentScaleFactor', [['z', tensor([B, 3], { wrong: [] })]], core.latentScaleFactor),
+  e('vectorQuantize', [['z', tensor([B, 3, 2], { wrong: [[B, 3, 3], [6]] })], ['codebook', tensor([4, 2], { wrong: [[4, 3], [8], [1, 4, 2]] })]], core.vectorQuantize),
+  e('stopGradient', [['x', t2([B, 3], [])]], core.stopGradient, { layer: true }),
+  e('straightThrough', [['ze', t2()], ['zq', t2()]], core.straightThrough),
+  e('vqLosses', [['ze', t2()], ['zq', t2()], ['beta', optional(nonNegative(0.25))]], core.vqLosses),
   e('marginalLikelihoodMonteCarlo', [['likelihood', callback((z: number) => Math.exp(-z * z))], ['priorDraws', numbers([0.1, -0.3, 0.5])]], core.marginalLikelihoodMonteCarlo),
   // schedule
   e('alphasFromBetas', [['betas', numbers([0, 0.1, 0.2], { extreme: [[0, 1, 1e-300]] })]], core.alphasFromBetas),
@@ -336,6 +356,21 @@ export const ENTRIES: readonly Entry[] = [
   e('patchify', [['x', tensor([1, 4, 4, 3], { wrong: [[1, 4, 4], [1, 3, 4, 3]] })], ['p', count(1, 2)]], core.patchify),
   e('unpatchify', [['tokens', tensor([1, 4, 12], { wrong: [[1, 4, 11], [4, 12]] })], ['p', count(1, 2)], ['H', count(1, 4)], ['W', count(1, 4)], ['C', count(1, 3)]], core.unpatchify),
   e('latentShape', [['H', count(1, 8)], ['W', count(1, 8)], ['C', count(1, 3)], ['f', count(1, 2)], ['c', count(1, 4)]], core.latentShape),
+  e('sinCosPositionEmbedding2d', [['gridH', count(1, 2, 16)], ['gridW', count(1, 3, 16)], ['dim', count(4, 8, 64)]], core.sinCosPositionEmbedding2d),
+  e('patchEmbedding', [['ps', fixed(() => new core.ParamStore(core.createRng(1)))], ['name', fixed(() => 'pe')], ['options', options({ H: count(1, 4, 16), W: count(1, 4, 16), channels: count(1, 1, 4), patch: count(1, 2, 4), dim: count(4, 8, 16) }, false)]], core.patchEmbedding),
+  e('applyPatchEmbedding', [['l', fixed(() => transformer().pe)], ['x', tensor([B, 4, 4, 1], { wrong: [[B, 4, 4, 2], [B, 4, 6, 1], [4, 4, 1]] })]], core.applyPatchEmbedding, { layer: true }),
+  // transformer (DiT)
+  e('scaledDotProductAttention', [['q', tensor([B, 3, 4], { wrong: [[B, 3, 5], [B + 1, 3, 4], [3, 4]] })], ['k', tensor([B, 2, 4], { wrong: [[B, 2, 5], [B + 1, 2, 4]] })], ['v', tensor([B, 2, 3], { wrong: [[B, 3, 3], [B + 1, 2, 3]] })]], core.scaledDotProductAttention, { layer: true }),
+  e('multiHeadSelfAttention', [['ps', fixed(() => new core.ParamStore(core.createRng(1)))], ['name', fixed(() => 'a')], ['dim', count(1, 4, 16)], ['heads', count(1, 2, 16)]], core.multiHeadSelfAttention),
+  e('applyMultiHeadSelfAttention', [['l', fixed(() => transformer().mhsa)], ['x', tensor([B, 3, 4], { wrong: [[B, 3, 5], [3, 4]] })]], core.applyMultiHeadSelfAttention, { layer: true }),
+  e('layerNorm', [['x', tensor([B, 3, 4], { wrong: [] })], ['eps', optional(positive(1e-6))]], core.layerNorm, { layer: true }),
+  e('modulate', [['x', tensor([B, 3, 4], { wrong: [[B, 3]] })], ['shift', tensor([B, 4], { wrong: [[B, 3], [B + 1, 4]] })], ['scale', tensor([B, 4], { wrong: [[B, 5], [4]] })]], core.modulate, { layer: true }),
+  e('geluTanh', [['x', t2([B, 3], [])]], core.geluTanh, { layer: true }),
+  e('ditBlock', [['ps', fixed(() => new core.ParamStore(core.createRng(1)))], ['name', fixed(() => 'b')], ['options', options({ dim: count(1, 4, 16), heads: count(1, 2, 16), condDim: optional(count(1, 3, 16)), mlpRatio: optional(count(1, 2, 16)) }, false)]], core.ditBlock),
+  e('ditModulation', [['b', fixed(() => transformer().dit)], ['c', tensor([B, 4], { wrong: [[B, 5], [4]] })]], core.ditModulation, { layer: true }),
+  e('applyDitBlock', [['b', fixed(() => transformer().dit)], ['x', tensor([B, 3, 4], { wrong: [[B, 3, 5], [3, 4]] })], ['c', tensor([B, 4], { wrong: [[B, 5], [B + 1, 4], [4]] })]], core.applyDitBlock, { layer: true }),
+  e('ditConditioner', [['ps', fixed(() => new core.ParamStore(core.createRng(1)))], ['name', fixed(() => 'c')], ['options', options({ dim: count(1, 4, 16), frequencyDim: optional(count(4, 8, 64)), numClasses: optional(count(0, 3, 16)) }, false)]], core.ditConditioner),
+  e('applyDitConditioner', [['l', fixed(() => transformer().cond)], ['t', modelSteps], ['labels', labelsTensor(B, 4)], ['batch', count(1, B, 16)]], (l: core.DitConditioner, t: number, y: tf.Tensor | undefined, b: number) => core.applyDitConditioner(l, t, y ?? null, b)),
   // nn
   e('denseOp', [['x', tensor([B, 3], { wrong: [[B, 4], [3]] })], ['w', tensor([3, 4], { wrong: [[4, 4], [3]] })], ['b', optional(tensor([4], { wrong: [[5], [1, 4]] }))], ['activation', optional(choice(['linear', 'swish']))]], core.denseOp, { layer: true }),
   e('conv2dSame', [['x', tensor([1, 4, 4, 2], { wrong: [[1, 4, 4, 3], [4, 4, 2]] })], ['w', tensor([3, 3, 2, 3], { wrong: [[3, 2, 2, 3], [3, 3, 2]] })], ['b', optional(tensor([3], { wrong: [[4]] }))]], core.conv2dSame, { layer: true }),
