@@ -234,8 +234,10 @@ describe('E8 the variational bound in bits/dim', () => {
   it('E8 refuses by name: σ_1² = β̃_1 = 0, a learned variance without v, a bad denoiser output, bad steps', () => {
     const x0 = gaussianImages(4, 2, 15);
     const run = (opts: Partial<Parameters<typeof variationalBoundBitsPerDim>[5]>, den: BoundDenoiser = denoiser(schedule)) =>
-      () => variationalBoundBitsPerDim(schedule, x0, 2, den, createRng(1), { variance: 'beta', ...opts });
-    expect(run({ variance: 'betaTilde' })).toThrow("boundLogVariance: argument 'variance' must be a choice with σ_1² > 0");
+      () => variationalBoundBitsPerDim(schedule, x0, 2, den, createRng(1), { variance: 'beta', decoder: 'continuous', ...opts });
+    expect(run({ variance: 'betaTilde' })).toThrow("variationalBoundBitsPerDim: argument 'variance' must be a choice with σ_1² > 0");
+    expect(() => boundLogVariance(schedule, 1, 'betaTilde')).toThrow("boundLogVariance: argument 'variance' must be a choice with σ_1² > 0");
+    expect(() => variationalBoundBitsPerDim(schedule, [0.5, 1.5, 0, 0], 2, denoiser(schedule), createRng(1), { variance: 'beta' })).toThrow("variationalBoundBitsPerDim: argument 'x0[1]' must be a pixel in [−1, 1]");
     expect(run({ variance: 'learned' })).toThrow("variationalBoundBitsPerDim: argument 'denoise(x_t).v' must be D7's weight v per value");
     expect(run({}, () => ({ eps: [1] }))).toThrow("variationalBoundBitsPerDim: argument 'denoise(x_t).eps' must be 8 values");
     expect(run({ steps: 0 })).toThrow("variationalBoundBitsPerDim: argument 'steps'");

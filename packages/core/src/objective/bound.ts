@@ -12,7 +12,6 @@ import { klGaussianTerm } from '../probability/kl-terms.js';
 import { logGaussian } from '../probability/log-density.js';
 import { assertRng, type Rng } from '../random/rng.js';
 import { assertSchedule, assertStep, oneMinusAlphaBar, type NoiseSchedule } from '../schedule/schedule.js';
-import { mean, standardError } from '../stats/descriptive.js';
 import { assertCount, assertFinite, assertFiniteArray, assertFiniteResult, assertFunction, assertObject, assertSameLength, DomainError } from '../util/validate.js';
 
 /** The reverse variance the bound is taken for: one of D6's fixed choices, or the model's own (D7, from its v). */
@@ -34,7 +33,7 @@ function assertBoundVariance(fn: string, variance: unknown): asserts variance is
 }
 
 /**
- * D6, D7 — log σ_t² of the reverse step for the bound: log of a fixed choice (D6), or v log β_t + (1 − v) log β̃_t
+ * E8 — log σ_t² of the reverse step the bound is taken with: log of a fixed choice (D6), or v log β_t + (1 − v) log β̃_t
  * per coordinate for the learned one (D7, β̃_2 standing in for β̃_1 = 0). 'betaTilde' has σ_1² = β̃_1 = 0, which
  * leaves L_0 without a decoder: refused at t = 1 (Ho et al.'s 'fixedsmall' is β̃_t with β̃_2 at t = 1).
  * @param v - D7's weight per coordinate (only for 'learned')
@@ -43,12 +42,14 @@ export function boundLogVariance(schedule: NoiseSchedule, t: number, variance: B
   const fn = 'boundLogVariance';
   assertStep(fn, schedule, t);
   assertBoundVariance(fn, variance);
+  if (v !== undefined) assertFiniteArray(fn, 'v', v);
   if (variance === 'learned') {
     if (v === undefined) throw new DomainError(fn, 'v', "D7's weight per coordinate for variance 'learned'", v);
-    assertFiniteArray(fn, 'v', v);
     const logBeta = Math.log(schedule.betas[t]!);
     const logBetaTilde = clippedLogPosteriorVariance(schedule, t);
-    return Float64Array.from(v, (w) => w * logBeta + (1 - w) * logBetaTilde);
+    const logVariance = Float64Array.from(v, (w) => w * logBeta + (1 - w) * logBetaTilde);
+    logVariance.forEach((l, i) => assertFiniteResult(fn, `v[${i}]`, l, 'log-variance v log β + (1 − v) log β̃'));
+    return logVariance;
   }
   const s2 = reverseVariance(schedule, t, variance);
   if (!(s2 > 0)) throw new DomainError(fn, 'variance', `a choice with σ_${t}² > 0 ('betaTilde' has β̃_1 = 0 at t = 1: use 'fixedsmall', β̃_2 there)`, variance);
@@ -93,7 +94,8 @@ export function boundTermFromEps(
     assertSameLength(fn, 'x0', x0, 'logVariance', logVariance);
   }
   if (decoder !== 'discretized' && decoder !== 'continuous') throw new DomainError(fn, 'decoder', "'discretized' or 'continuous'", decoder);
-  return termFromEps(fn, t, stepCoefficients(schedule, t), x0, xt, epsPred, logVariance, decoder);
+  if (decoder === 'discretized') for (let i = 0; i < x0.length; i++) if (x0[i]! < -1 || x0[i]! > 1) throw new DomainError(fn, `x0[${i}]`, "a pixel in [−1, 1] (the discretised decoder's range)", x0[i]);
+  return asOwn(fn, 'x0, xt, epsPred, logVariance', () => termFromEps(fn, t, stepCoefficients(schedule, t), x0, xt, epsPred, logVariance, decoder));
 }
 
 /** The per-step numbers a term needs (D2, D3, D5), computed once per step: the estimator evaluates T terms per image. */
@@ -208,11 +210,13 @@ export function variationalBoundBitsPerDim(schedule: NoiseSchedule, x0: ArrayLik
   if (T < 2 && steps !== 'all' && !sampleDecoder) throw new DomainError(fn, 'steps', "'all' when T = 1 (there is no L_{t−1} to draw)", steps);
   const N = x0.length / d;
   const coefficients = Array.from({ length: T + 1 }, (_, t) => (t === 0 ? null : stepCoefficients(schedule, t)));
-  const fixedLogVariance = variance === 'learned' ? null : Float64Array.from({ length: T + 1 }, (_, t) => (t === 0 ? NaN : (boundLogVariance(schedule, t, variance) as number)));
+  if (decoder === 'discretized') for (let i = 0; i < x0.length; i++) if (x0[i]! < -1 || x0[i]! > 1) throw new DomainError(fn, `x0[${i}]`, 'a pixel in [−1, 1] (the discretised decoder\'s range)', x0[i]);
+  // The fixed variances are looked up once (and 'betaTilde' refused at t = 1) before any model call.
+  const fixedLogVariance = variance === 'learned' ? null : asOwn(fn, 'variance', () => Float64Array.from({ length: T + 1 }, (_, t) => (t === 0 ? NaN : (boundLogVariance(schedule, t, variance) as number))));
   const nats = new Float64Array(N);
   const termSums = steps === 'all' ? new Float64Array(T + 1) : null;
   for (let i = 0; i < N; i++) {
-    nats[i] = priorTerm(schedule, sliceImage(x0, i, d));
+    nats[i] = asOwn(fn, 'x0', () => priorTerm(schedule, sliceImage(x0, i, d)));
     if (termSums) termSums[0]! += nats[i]!;
   }
 
@@ -238,7 +242,7 @@ export function variationalBoundBitsPerDim(schedule: NoiseSchedule, x0: ArrayLik
       const t = steps[k]!;
       const at = (arr: ArrayLike<number>) => sliceImage(arr, k, d);
       const logVar = fixedLogVariance ? fixedLogVariance[t]! : boundLogVariance(schedule, t, 'learned', at(out.v!));
-      const term = termFromEps(fn, t, coefficients[t]!, sliceImage(x0, first + k, d), xt.subarray(k * d, (k + 1) * d), at(out.eps), logVar, decoder);
+      const term = asOwn(fn, 'x0, denoise', () => termFromEps(fn, t, coefficients[t]!, sliceImage(x0, first + k, d), xt.subarray(k * d, (k + 1) * d), at(out.eps), logVar, decoder));
       nats[first + k]! += weight * term;
       if (termSums) termSums[t]! += term;
     }
@@ -257,14 +261,30 @@ export function variationalBoundBitsPerDim(schedule: NoiseSchedule, x0: ArrayLik
   }
   const toBits = 1 / (d * Math.LN2);
   const perImage = nats.map((v) => v * toBits);
+  perImage.forEach((v, i) => assertFiniteResult(fn, 'x0, denoise', v, `bound of image ${i}`));
+  const value = assertFiniteResult(fn, 'x0, denoise', perImage.reduce((a, v) => a + v / N, 0), 'mean bound');
+  const spread = perImage.reduce((a, v) => a + ((v - value) / N) * ((v - value) / (N - 1)), 0); // (Σ(v − v̄)²/(N − 1))/N, scaled to stay finite
   return {
-    value: mean(perImage),
-    standardError: standardError(perImage),
+    value,
+    standardError: assertFiniteResult(fn, 'x0, denoise', Math.sqrt(spread), 'standard error'),
     n: N,
     dimensions: d,
     perImage,
     terms: termSums ? termSums.map((s) => (s / N) * toBits) : null,
   };
+}
+
+/**
+ * Run `f` and restate a DomainError of a function it calls as `fn`'s own, naming `arg` (or the inner argument
+ * mapped by `rename`), so a caller sees which of its arguments was out of range.
+ */
+function asOwn<T>(fn: string, arg: string | ((inner: string) => string), f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof DomainError && e.fn !== fn) throw new DomainError(fn, typeof arg === 'string' ? arg : arg(e.arg), e.allowed, e.received);
+    throw e;
+  }
 }
 
 function sliceImage(x0: ArrayLike<number>, i: number, d: number): Float64Array {

@@ -68,11 +68,17 @@ export function featureDistances(classifier: MnistClassifier, x: tf.Tensor4D, y:
   if (smaller < 2 * kidBlocks) throw new DomainError(fn, 'x', `at least 2·kidBlocks = ${2 * kidBlocks} images in each set`, `${x.shape[0]} and ${y.shape[0]}`);
   const fx = classifierFeatures(classifier, x);
   const fy = classifierFeatures(classifier, y);
-  return {
-    frechet: frechetDistance(featureMoments(fx.features, fx.dimension), featureMoments(fy.features, fy.dimension)),
-    kernel: kernelDistance(fx.features, fy.features, fx.dimension, kidBlocks),
-    n: { x: fx.count, y: fy.count },
-  };
+  // Features of images far outside [−1, 1] can overflow the moments or the kernel: restated as this function's refusal.
+  try {
+    return {
+      frechet: frechetDistance(featureMoments(fx.features, fx.dimension), featureMoments(fy.features, fy.dimension)),
+      kernel: kernelDistance(fx.features, fy.features, fx.dimension, kidBlocks),
+      n: { x: fx.count, y: fy.count },
+    };
+  } catch (e) {
+    if (e instanceof DomainError) throw new DomainError(fn, 'x, y', e.allowed, e.received);
+    throw e;
+  }
 }
 
 /**
@@ -150,5 +156,11 @@ export function modelBitsPerDim(
       lab?.dispose();
     }
   };
-  return variationalBoundBitsPerDim(schedule, x0, d, denoise, rng, bound);
+  try {
+    return variationalBoundBitsPerDim(schedule, x0, d, denoise, rng, bound);
+  } catch (e) {
+    // The bound's refusals in this function's terms: its x0 is our x, its denoiser our model, its options ours.
+    if (e instanceof DomainError) throw new DomainError(fn, e.arg.replace(/\bx0\b/g, 'x').replace(/denoise\(x_t\)(\.\w+)?|\bdenoise\b/g, 'model'), e.allowed, e.received);
+    throw e;
+  }
 }

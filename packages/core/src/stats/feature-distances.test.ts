@@ -139,8 +139,8 @@ describe('A15 the kernel distance (KID)', () => {
     const kid = kernelDistance(x, y, d, blocks);
     expect(kid.n).toBe(blocks);
     expect(Math.abs(kid.value)).toBeLessThan(6 * kid.standardError);
-    expect(kid.value).toBe(mean(kid.blocks));
-    expect(kid.standardError).toBe(standardError(kid.blocks));
+    assertClose(kid.value, mean(kid.blocks), { rel: 1e-12 }, 'KID = mean of blocks');
+    assertClose(kid.standardError, standardError(kid.blocks), { rel: 1e-12 }, 'SE = sd/√B');
     // Block b is rows [100b, 100b + 100) of each set: check one block against unbiasedMmd2 directly.
     expect(kid.blocks[3]).toBe(unbiasedMmd2(x.subarray(300 * d, 400 * d), y.subarray(300 * d, 400 * d), d));
     // The V-statistic (diagonal kept) adds (E k(x, x) − E k(x, x'))(1/m + 1/n) > 0: it fails the same check.

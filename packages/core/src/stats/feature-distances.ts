@@ -4,8 +4,7 @@
  * an unbiased MMD² with a cubic polynomial kernel. Everything is float64. Features are row-major: n rows of d values,
  * passed as one flat array with its row length d.
  */
-import { mean, standardError } from './descriptive.js';
-import { assertCount, assertFiniteArray, assertObject, DomainError } from '../util/validate.js';
+import { assertCount, assertFiniteArray, assertFiniteResult, assertObject, DomainError } from '../util/validate.js';
 
 /** An eigendecomposition A = V diag(λ) Vᵀ of a symmetric n×n matrix: `values` descending, `vectors` column j for λ_j (row-major n×n). */
 export interface SymmetricEigen {
@@ -45,8 +44,15 @@ function assertSymmetric(fn: string, arg: string, matrix: ArrayLike<number>, n: 
  */
 export function symmetricEigen(matrix: ArrayLike<number>, n: number): SymmetricEigen {
   assertSymmetric('symmetricEigen', 'matrix', matrix, n);
+  return jacobiEigen(matrix, n);
+}
+
+/** {@link symmetricEigen} on a checked matrix. Works on A / max|a_ij| (so ‖A‖_F² cannot overflow) and scales back. */
+function jacobiEigen(matrix: ArrayLike<number>, n: number): SymmetricEigen {
+  let scale = 0;
+  for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(matrix[i]!));
   const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = 0.5 * (matrix[i * n + j]! + matrix[j * n + i]!);
+  if (scale > 0) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = 0.5 * (matrix[i * n + j]! / scale + matrix[j * n + i]! / scale);
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
   let total = 0;
@@ -87,7 +93,7 @@ export function symmetricEigen(matrix: ArrayLike<number>, n: number): SymmetricE
     }
   }
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[j * n + j]! - a[i * n + i]!);
-  const values = Float64Array.from(order, (i) => a[i * n + i]!);
+  const values = Float64Array.from(order, (i) => a[i * n + i]! * scale);
   const vectors = new Float64Array(n * n);
   order.forEach((src, dst) => {
     for (let k = 0; k < n; k++) vectors[k * n + dst] = v[k * n + src]!;
@@ -119,8 +125,13 @@ function clampedEigenvalues(fn: string, arg: string, values: Float64Array): Floa
  */
 export function symmetricMatrixSqrt(matrix: ArrayLike<number>, n: number): Float64Array {
   assertSymmetric('symmetricMatrixSqrt', 'matrix', matrix, n);
-  const { values, vectors } = symmetricEigen(matrix, n);
-  const roots = clampedEigenvalues('symmetricMatrixSqrt', 'matrix', values).map(Math.sqrt);
+  return psdSqrt('symmetricMatrixSqrt', 'matrix', matrix, n);
+}
+
+/** {@link symmetricMatrixSqrt} of a checked matrix; `fn` and `arg` name a matrix that is not PSD. */
+function psdSqrt(fn: string, arg: string, matrix: ArrayLike<number>, n: number): Float64Array {
+  const { values, vectors } = jacobiEigen(matrix, n);
+  const roots = clampedEigenvalues(fn, arg, values).map(Math.sqrt);
   const out = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) {
@@ -183,6 +194,7 @@ export function featureMoments(features: ArrayLike<number>, d: number): FeatureM
       cov[k * d + j] = cov[j * d + k]!;
     }
   }
+  if (!mu.every(Number.isFinite) || !cov.every(Number.isFinite)) throw new DomainError('featureMoments', 'features', 'values whose mean and covariance are finite in float64', 'an overflow');
   return { dimension: d, count: n, mean: mu, covariance: cov };
 }
 
@@ -220,7 +232,7 @@ export function frechetDistance(a: FeatureMoments, b: FeatureMoments): number {
     meanGap += (a.mean[j]! - b.mean[j]!) ** 2;
     traces += a.covariance[j * d + j]! + b.covariance[j * d + j]!;
   }
-  const s = symmetricMatrixSqrt(a.covariance, d);
+  const s = psdSqrt(fn, 'a.covariance', a.covariance, d);
   // M = S Σ₂ S, symmetric up to rounding: formed as (S Σ₂) S and symmetrised.
   const sb = matMul(s, b.covariance, d);
   const m = matMul(sb, s, d);
@@ -231,7 +243,8 @@ export function frechetDistance(a: FeatureMoments, b: FeatureMoments): number {
       m[j * d + i] = avg;
     }
   }
-  const roots = clampedEigenvalues(fn, 'b.covariance', symmetricEigen(m, d).values);
+  if (!m.every(Number.isFinite) || !Number.isFinite(meanGap + traces)) throw new DomainError(fn, 'a, b', 'moments whose products and traces are finite in float64', 'an overflow');
+  const roots = clampedEigenvalues(fn, 'b.covariance', jacobiEigen(m, d).values);
   let traceSqrt = 0;
   for (const l of roots) traceSqrt += Math.sqrt(l);
   // Rounding can leave a distance of two equal Gaussians a few ulps below zero.
@@ -255,9 +268,19 @@ function matMul(x: Float64Array, y: Float64Array, n: number): Float64Array {
  * {@link featureMoments}.
  */
 export function frechetDistanceOfFeatures(x: ArrayLike<number>, y: ArrayLike<number>, d: number): number {
-  assertFeatures('frechetDistanceOfFeatures', 'x', x, d);
-  assertFeatures('frechetDistanceOfFeatures', 'y', y, d);
-  return frechetDistance(featureMoments(x, d), featureMoments(y, d));
+  const fn = 'frechetDistanceOfFeatures';
+  assertFeatures(fn, 'x', x, d);
+  assertFeatures(fn, 'y', y, d);
+  const restate = (arg: string, f: () => FeatureMoments | number) => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof DomainError) throw new DomainError(fn, arg, e.allowed, e.received);
+      throw e;
+    }
+  };
+  const [a, b] = [restate('x', () => featureMoments(x, d)) as FeatureMoments, restate('y', () => featureMoments(y, d)) as FeatureMoments];
+  return restate('x, y', () => frechetDistance(a, b)) as number;
 }
 
 /** k(x, y) = (x·y/d + 1)³ between row i of `a` and row j of `b`. */
@@ -283,7 +306,7 @@ function cubicKernel(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: n
 export function unbiasedMmd2(x: ArrayLike<number>, y: ArrayLike<number>, d: number): number {
   const m = assertFeatures('unbiasedMmd2', 'x', x, d);
   const n = assertFeatures('unbiasedMmd2', 'y', y, d);
-  return mmd2Rows(x, 0, m, y, 0, n, d);
+  return assertFiniteResult('unbiasedMmd2', 'x, y', mmd2Rows(x, 0, m, y, 0, n, d), 'MMD² (the cubic kernel overflows for features beyond ~1e100)');
 }
 
 /** MMD²_u of rows [xs, xs + m) of x against rows [ys, ys + n) of y. */
@@ -329,5 +352,8 @@ export function kernelDistance(x: ArrayLike<number>, y: ArrayLike<number>, d: nu
   const bm = Math.floor(m / blocks);
   const bn = Math.floor(n / blocks);
   const values = Float64Array.from({ length: blocks }, (_, b) => mmd2Rows(x, b * bm, bm, y, b * bn, bn, d));
-  return { value: mean(values), standardError: standardError(values), n: blocks, blocks: values };
+  values.forEach((v) => assertFiniteResult(fn, 'x, y', v, 'MMD² of a block (the cubic kernel overflows for features beyond ~1e100)'));
+  const value = assertFiniteResult(fn, 'x, y', values.reduce((a, v) => a + v / blocks, 0), 'KID');
+  const spread = values.reduce((a, v) => a + ((v - value) / blocks) * ((v - value) / (blocks - 1)), 0); // (Σ(v − v̄)²/(B − 1))/B, scaled to stay finite
+  return { value, standardError: assertFiniteResult(fn, 'x, y', Math.sqrt(spread), 'standard error'), n: blocks, blocks: values };
 }
