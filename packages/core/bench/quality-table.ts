@@ -21,13 +21,13 @@
  *   guided accuracy: guided samples read as the digit asked for.
  * - Bits/dim (E8): the variational bound on `--bpd-n` test digits (default min(N, 500)) at the model's resolution,
  *   re-quantised to the 8-bit grid (quantizeTo8Bit), with the discretised decoder (E7) for L_0; L_T and L_0 exact,
- *   Σ_{t≥2} L_{t−1} from `--bpd-steps` uniform steps per image (default 4, factor (T − 1)/K, unbiased); the SE is
+ *   Σ_{t≥2} L_{t−1} from `--bpd-steps` uniform steps per image (default 32, factor (T − 1)/K, unbiased); the SE is
  *   over images. For σ² = β_t and β̃_t (Ho et al.'s 'fixedlarge' and 'fixedsmall': β̃_2 at t = 1) and, for a model
  *   with a variance head, the learned Σ_θ (D7). A conditional model is measured on ε(x, ∅), i.e. −log p_θ(x).
  * - Training time and backend: from weights/manifest.json (as trained).
  *
  * Options: --n N (default 1000) --seed S (default 0) --ddim STEPS --eta η --guidance w --kid-blocks B --bpd-n M
- * --bpd-steps K --backend NAME. Progress goes to stderr, the table to stdout.
+ * --bpd-steps K --backend NAME --bpd-only (the floor and bits/dim alone, no sampling). Progress goes to stderr, the table to stdout.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -52,7 +52,7 @@ const { values, positionals } = parseArgs({
   options: {
     n: { type: 'string', default: '1000' }, seed: { type: 'string', default: '0' }, ddim: { type: 'string', default: '50' },
     eta: { type: 'string', default: '1' }, guidance: { type: 'string', default: '3' }, 'kid-blocks': { type: 'string', default: '10' },
-    'bpd-n': { type: 'string' }, 'bpd-steps': { type: 'string', default: '4' }, backend: { type: 'string' },
+    'bpd-n': { type: 'string' }, 'bpd-steps': { type: 'string', default: '32' }, backend: { type: 'string' }, 'bpd-only': { type: 'boolean', default: false },
   },
 });
 const name = positionals[0];
@@ -120,7 +120,7 @@ const kidText = (k: { value: number; standardError: number }) => `${k.value.toEx
 rows.push(['real train vs test (the floor)', floor.frechet.toFixed(3), kidText(floor.kernel), pct(shareReadAsDigit(judgeDigits(judge, test.x))) + ' (test digits)', '—']);
 
 // Samples: guided and on ε(x, ∅) for a conditional model; plain for an unconditional one.
-const settings: Array<{ label: string; labels?: Int32Array }> = conditional
+const settings: Array<{ label: string; labels?: Int32Array }> = values['bpd-only'] ? [] : conditional
   ? [{ label: `guided, w = ${guidance}`, labels: Int32Array.from({ length: n }, (_, i) => i % 10) }, { label: 'unconditional branch ε(x, ∅) (w = 0)' }]
   : [{ label: 'samples' }];
 const sampleSeconds: number[] = [];
