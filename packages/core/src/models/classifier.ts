@@ -63,7 +63,16 @@ export class MnistClassifier {
     return this.logitsAs('MnistClassifier.logits', x);
   }
 
-  private logitsAs(fn: string, x: tf.Tensor4D): tf.Tensor2D {
+  /**
+   * The penultimate layer's activations [B, hidden] (after its ReLU) for images [B, size, size, 1]: the features the
+   * Fréchet and kernel distances compare (the role Inception's pool3 features play for FID); `logits` is one Dense
+   * layer on top of them.
+   */
+  features(x: tf.Tensor4D): tf.Tensor2D {
+    return this.featuresAs('MnistClassifier.features', x);
+  }
+
+  private featuresAs(fn: string, x: tf.Tensor4D): tf.Tensor2D {
     assertTensor(fn, 'x', x);
     if (x.rank !== 4 || x.shape[1] !== this.size || x.shape[2] !== this.size || x.shape[3] !== 1) {
       throw new DomainError(fn, 'x', `images [B, ${this.size}, ${this.size}, 1]`, `[${x.shape}]`);
@@ -74,8 +83,12 @@ export class MnistClassifier {
       let h = tf.reshape(tf.transpose(tf.reshape(x, [B, H / 2, 2, W / 2, 2]), [0, 1, 3, 2, 4]), [B, H / 2, W / 2, 4]) as tf.Tensor4D;
       for (const c of this.blocks) h = maxPool2x2(tf.relu(applyConv(c, h)));
       const f = tf.reshape(h, [B, -1]) as tf.Tensor2D;
-      return applyDense(this.out, tf.relu(applyDense(this.hidden, f)));
+      return tf.relu(applyDense(this.hidden, f)) as tf.Tensor2D;
     });
+  }
+
+  private logitsAs(fn: string, x: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => applyDense(this.out, this.featuresAs(fn, x)));
   }
 
   /** Mean cross-entropy −(1/B) Σ_b log softmax(logits_b)[y_b] (nats) of a batch with int labels [B]. */

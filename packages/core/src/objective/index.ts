@@ -1,2 +1,3 @@
 export * from './objective.js';
 export * from './decoder.js';
+export * from './bound.js';

@@ -1,2 +1,3 @@
 export * from './judge.js';
 export * from './measures.js';
+export * from './field-measures.js';

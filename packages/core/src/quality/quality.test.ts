@@ -1,7 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConvAutoencoder } from '../models/autoencoder.js';
-import { accuracy, MnistClassifier } from '../models/classifier.js';
+import { accuracy, asClassifierInput, MnistClassifier } from '../models/classifier.js';
+import { MlpDenoiser } from '../models/mlp.js';
+import { variationalBoundBitsPerDim } from '../objective/bound.js';
+import { featureMoments, frechetDistance, kernelDistance } from '../stats/feature-distances.js';
+import { classifierFeatures, featureDistances, modelBitsPerDim, quantizeTo8Bit } from './field-measures.js';
 import { UNet } from '../models/unet.js';
 import { createRng } from '../random/rng.js';
 import { linearSchedule } from '../schedule/schedule.js';
@@ -100,5 +104,74 @@ describe('the measures', () => {
     const w0 = guidedAccuracy(unet, schedule, clf, createRng(9), { perDigit: 2, guidance: 0, ddimSteps: 4, eta: 1 });
     const unconditional = sampleModel(unet, schedule, 20, createRng(9), ddim) as tf.Tensor4D;
     expect(w0.value).toBe(shareReadAsAsked(judgeDigits(clf, unconditional), asked).value);
+  });
+});
+
+describe('the field\'s measures: features, FID/KID, bits/dim of a model', () => {
+  it('A14 MnistClassifier.features is the penultimate layer: ReLU outputs whose affine map by the last Dense layer is logits', () => {
+    const x = images(5);
+    const f = clf.features(x);
+    expect(f.shape).toEqual([5, 8]);
+    expect(Math.min(...f.dataSync())).toBeGreaterThanOrEqual(0);
+    const w = clf.params.vars.get('logits/w')!;
+    const b = clf.params.vars.get('logits/b')!;
+    const viaFeatures = tf.add(tf.matMul(f, w as tf.Tensor2D), b).dataSync();
+    const logits = clf.logits(x).dataSync();
+    viaFeatures.forEach((v, i) => expect(v).toBeCloseTo(logits[i]!, 5));
+  });
+
+  it('A14 classifierFeatures in chunks is features of each image (resized like judgeDigits); featureDistances is A14 and A15 on them', () => {
+    const x = images(7, 4); // 4×4 images, resized to the judge's 8×8
+    const got = classifierFeatures(clf, x, 3);
+    expect([got.count, got.dimension]).toEqual([7, 8]);
+    const direct = clf.features(asClassifierInput(x, 8)).dataSync();
+    got.features.forEach((v, i) => expect(v).toBeCloseTo(direct[i]!, 6));
+    const [a, b] = [images(40, 8, 11), images(30, 8, 12)];
+    const dist = featureDistances(clf, a, b, 5);
+    const [fa, fb] = [classifierFeatures(clf, a), classifierFeatures(clf, b)];
+    expect(dist.frechet).toBe(frechetDistance(featureMoments(fa.features, 8), featureMoments(fb.features, 8)));
+    expect(dist.kernel).toEqual(kernelDistance(fa.features, fb.features, 8, 5));
+    expect(dist.n).toEqual({ x: 40, y: 30 });
+    expect(featureDistances(clf, a, a, 5).frechet).toBeLessThan(1e-9);
+    expect(() => featureDistances(clf, a, b, 20)).toThrow("featureDistances: argument 'kidBlocks' must be");
+  });
+
+  it('E8 quantizeTo8Bit rounds to the grid k/127.5 − 1 and keeps grid points', () => {
+    const grid = [-1, 1 / 127.5 - 1, 128 / 127.5 - 1, 1];
+    quantizeTo8Bit(tf.tensor1d(grid)).dataSync().forEach((v, i) => expect(v).toBeCloseTo(grid[i]!, 6));
+    // 0.001 → k = round(127.63) = 128; −0.999 → k = round(0.13) = 0; 2 is clipped to 1 (k = 255).
+    const q = quantizeTo8Bit(tf.tensor1d([0.001, -0.999, 2])).dataSync();
+    [128 / 127.5 - 1, -1, 1].forEach((v, i) => expect(q[i]).toBeCloseTo(v, 6));
+    // modelBitsPerDim checks its input is on that grid.
+    const unet = new UNet(createRng(7), { filters: [8], groups: 4, size: 8, channels: 1, timeDim: 4 });
+    expect(() => modelBitsPerDim(unet, linearSchedule(10), tf.fill([2, 8, 8, 1], 0.001), createRng(1), { variance: 'beta' })).toThrow("modelBitsPerDim: argument 'x[0]' must be a pixel on the 8-bit grid");
+  });
+
+  it('E8 modelBitsPerDim is variationalBoundBitsPerDim with the model\'s ε (and v): unconditional, with labels, on ε(x, ∅), and a learned Σ_θ', () => {
+    const schedule = linearSchedule(12);
+    const x = quantizeTo8Bit(images(5, 8, 21));
+    const x0 = Float64Array.from(x.dataSync(), (v) => Math.round((v + 1) * 127.5) / 127.5 - 1);
+    const unet = new UNet(createRng(7), { filters: [8], groups: 4, size: 8, channels: 1, timeDim: 4, numClasses: 10 });
+    const labels = Int32Array.from([3, 1, 4, 1, 5]);
+    for (const lab of [labels, null]) {
+      const denoise = (xt: Float64Array, t: Int32Array, idx: Int32Array) => ({
+        eps: unet.predict(tf.tensor4d(Float32Array.from(xt), [t.length, 8, 8, 1]), Array.from(t), lab ? tf.tensor1d(Int32Array.from(idx, (i) => lab[i]!), 'int32') : null).dataSync(),
+      });
+      const direct = variationalBoundBitsPerDim(schedule, x0, 64, denoise, createRng(5), { variance: 'fixedlarge', steps: 3, batchSize: 2 });
+      const got = modelBitsPerDim(unet, schedule, x, createRng(5), { variance: 'fixedlarge', steps: 3, batchSize: 2, labels: lab });
+      expect(got.perImage).toEqual(direct.perImage);
+      expect(got.value).toBeGreaterThan(0);
+    }
+    const mlp = new MlpDenoiser(createRng(8), { dim: 2, hidden: 8, layers: 1, timeDim: 4, learnVariance: true });
+    const pts = tf.tensor2d([[128 / 127.5 - 1, 1 / 127.5 - 1], [1, -1], [200 / 127.5 - 1, 3 / 127.5 - 1]]);
+    const learned = modelBitsPerDim(mlp, schedule, pts, createRng(6), { variance: 'learned' });
+    const denoise = (xt: Float64Array, t: Int32Array) => {
+      const out = mlp.predictWithVariance(tf.tensor2d(Float32Array.from(xt), [t.length, 2]), Array.from(t));
+      return { eps: out.eps.dataSync(), v: out.v.dataSync() };
+    };
+    const pts0 = Float64Array.from(pts.dataSync(), (v) => Math.round((v + 1) * 127.5) / 127.5 - 1);
+    expect(learned.perImage).toEqual(variationalBoundBitsPerDim(schedule, pts0, 2, denoise, createRng(6), { variance: 'learned' }).perImage);
+    expect(learned.terms!.length).toBe(13);
+    expect(() => modelBitsPerDim(unet, schedule, x, createRng(1), { variance: 'learned' })).toThrow("modelBitsPerDim: argument 'options.variance' must be a fixed choice");
   });
 });

@@ -1,2 +1,3 @@
 export * from './descriptive.js';
 export * from './two-sample.js';
+export * from './feature-distances.js';

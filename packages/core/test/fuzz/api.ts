@@ -96,6 +96,17 @@ const intArray = (v: number[], lo: number, hi: number): Kind => ({
   extreme: () => [v.map(() => lo), v.map(() => hi)],
 });
 
+/** FeatureMoments of two features (A14): a mean and a symmetric PSD covariance. */
+const moments = (): Kind => options({
+  dimension: fixed(() => 2),
+  mean: { valid: () => Float64Array.from([0, 1]), bad: () => [[0, 1], Float64Array.from([Number.NaN, 0]), Float64Array.from([0]), null, 5], extreme: () => [Float64Array.from([1e308, -1e308]), Float64Array.from([5e-324, 0])] },
+  covariance: {
+    valid: () => Float64Array.from([2, 1, 1, 2]),
+    bad: () => [[2, 1, 1, 2], Float64Array.from([1, 2, 0, 1]), Float64Array.from([1, 0, 0, -1]), Float64Array.from([1, 0, 0]), Float64Array.from([1, 0, 0, Number.NaN]), null],
+    extreme: () => [Float64Array.from([1e308, 0, 0, 1e308]), Float64Array.from([5e-324, 0, 0, 0]), new Float64Array(4)],
+  },
+}, false);
+
 /** What judgeDigits returns: a digit and its probability per image. */
 const judgement = (): Kind => ({
   valid: () => ({ digits: Int32Array.from([1, 0, 2]), topProbability: Float64Array.from([0.95, 0.5, 1]) }),
@@ -198,6 +209,14 @@ export const ENTRIES: readonly Entry[] = [
   e('kolmogorovSurvival', [['lambda', nonNegative(1)]], core.kolmogorovSurvival),
   e('ksTwoSample', [['a', numbers([0.1, 0.5, 0.9])], ['b', numbers([0.2, 0.4, 1.5])]], core.ksTwoSample),
   e('energyTwoSample', [['a', numbers([0, 1, 2, 3])], ['b', numbers([1, 2, 3, 5])], ['dim', count(1, 2)], ['rng', rng()], ['permutations', optional(count(1, 9))]], core.energyTwoSample),
+  // stats/feature-distances (A14, A15): matrices and feature sets, flat row-major.
+  e('symmetricEigen', [['matrix', numbers([2, 1, 1, 2])], ['n', count(1, 2, 2)]], core.symmetricEigen),
+  e('symmetricMatrixSqrt', [['matrix', numbers([2, 1, 1, 2], { bad: [[1, 0, 0, -1], [1, 2, 0, 1]] })], ['n', count(1, 2, 2)]], core.symmetricMatrixSqrt),
+  e('featureMoments', [['features', numbers([0, 1, 2, 3, 5, 4])], ['d', count(1, 2, 2)]], core.featureMoments),
+  e('frechetDistance', [['a', moments()], ['b', moments()]], core.frechetDistance),
+  e('frechetDistanceOfFeatures', [['x', numbers([0, 1, 2, 3, 5, 4])], ['y', numbers([1, 1, 0, 3, 2, 2])], ['d', count(1, 2, 2)]], core.frechetDistanceOfFeatures),
+  e('unbiasedMmd2', [['x', numbers([0, 1, 2, 3])], ['y', numbers([1, 2, 0.5, 3])], ['d', count(1, 2, 2)]], core.unbiasedMmd2),
+  e('kernelDistance', [['x', numbers([0, 1, 2, 3, 0.5, 1.5, 2.5, 3.5])], ['y', numbers([1, 2, 0.5, 3, 1, 0, 2, 1])], ['d', count(1, 1, 2)], ['blocks', optional(count(2, 2, 2))]], core.kernelDistance),
   // random
   e('createRng', [['seed', integer(-(2 ** 31), 2 ** 32 - 1, 1)]], core.createRng),
   e('restoreRng', [['state', { valid: () => core.createRng(1).state(), bad: () => [null, undefined, 5, {}, { seed: 1, generator: [1, 2, 3], spare: null }, { seed: 1, generator: [1, 2, 3, 4], spare: Number.NaN }], extreme: () => [] }]], core.restoreRng),
@@ -290,6 +309,15 @@ export const ENTRIES: readonly Entry[] = [
   // objective
   e('vlbTerm', [['schedule', schedule()], ['t', step(2)], ['x0', numbers([0.1, 0.2])], ['xt', numbers([0.3, -0.1])], ['muTheta', numbers([0.2, 0])], ['sigma2', positive(0.1)]], core.vlbTerm),
   e('priorTerm', [['schedule', schedule()], ['x0', numbers([0.1, 0.2])]], core.priorTerm),
+  // objective/bound (E8): the bound in bits/dim from a model's ε.
+  e('boundLogVariance', [['schedule', schedule()], ['t', step(1)], ['variance', choice(['learned', 'beta', 'fixedlarge', 'fixedsmall', 'clamped', 'betaTilde'])], ['v', optional(numbers([0.5, 0.2]))]], core.boundLogVariance),
+  e('boundTermFromEps', [['schedule', schedule()], ['t', step(1)], ['x0', numbers([0.1, -0.4], { lo: -1, hi: 1 })], ['xt', numbers([0.3, -0.2])], ['epsPred', numbers([0.5, -1.5])], ['logVariance', real(-4)], ['decoder', optional(choice(['discretized', 'continuous']))]], core.boundTermFromEps),
+  e(
+    'variationalBoundBitsPerDim',
+    [['schedule', schedule()], ['x0', numbers([0.2, -1, 1, 0.5], { lo: -1, hi: 1 })], ['d', count(1, 2, 2)], ['denoise', callback((xt: Float64Array) => ({ eps: new Float64Array(xt.length), v: new Float64Array(xt.length).fill(0.5) }))], ['rng', rng()],
+      ['options', options({ variance: choice(['beta', 'fixedlarge', 'fixedsmall', 'clamped', 'learned']), steps: optional(count(1, 2, 4)), sampleDecoder: optional(boolean()), decoder: optional(choice(['discretized', 'continuous'])), batchSize: optional(count(1, 2, 8)) }, false)]],
+    core.variationalBoundBitsPerDim,
+  ),
   e('discretizedGaussianLogLikelihood', [['x', interval(-1, 1, 0.2)], ['mean', real(0.1)], ['logScale', real(-2)], ['cdf', decoderCdf]], core.discretizedGaussianLogLikelihood),
   e('discretizedGaussianDecoderNll', [['x', numbers([0.2, -1, 1], { lo: -1, hi: 1, extreme: [[-1, -1, -1], [1, 1, 1], [5e-324, -0, 0.999]] })], ['means', numbers([0.1, -0.9, 0.8], { bad: [[0.1, 0.2]] })], ['logScales', { ...numbers([-2, -3, -1], { bad: [[-2, -3]] }), bad: () => numbers([-2, -3, -1], { bad: [[-2, -3]] }).bad().filter((v) => v !== 5), extreme: () => [[-1e308, 1e308, 0], -700, 700, 1e308, -1e308] }], ['cdf', decoderCdf]], core.discretizedGaussianDecoderNll),
   e('gaussianDecoderTerm', [['x0', numbers([0.1, 0.2])], ['muTheta', numbers([0.2, 0])], ['sigma2', positive(0.1)]], core.gaussianDecoderTerm),
@@ -421,6 +449,7 @@ export const ENTRIES: readonly Entry[] = [
     (r: core.Rng, o: core.MnistClassifierOptions) => new core.MnistClassifier(r, o),
   ),
   e('MnistClassifier.logits', [['x', tensor([B, 8, 8, 1], { wrong: [[B, 8, 8, 2], [B, 4, 4, 1]] })]], (x: tf.Tensor4D) => models().clf.logits(x)),
+  e('MnistClassifier.features', [['x', tensor([B, 8, 8, 1], { wrong: [[B, 8, 8, 2], [B, 4, 4, 1]] })]], (x: tf.Tensor4D) => models().clf.features(x)),
   e('MnistClassifier.loss', [['x', tensor([B, 8, 8, 1], { wrong: [[B, 8, 8, 2]] })], ['labels', { ...labelsTensor(B, 3), optional: false }]], (x: tf.Tensor4D, l: tf.Tensor1D) => models().clf.loss(x, l)),
   e('MnistClassifier.classify', [['x', tensor([B, 8, 8, 1], { wrong: [[B, 8, 8, 2]] })], ['batchSize', optional(count(1, 1, 16))]], (x: tf.Tensor4D, b: number) => models().clf.classify(x, b)),
   e(
@@ -451,6 +480,16 @@ export const ENTRIES: readonly Entry[] = [
     'digitShare',
     [['model', fixed(() => models().unet0)], ['schedule', schedule()], ['classifier', fixed(() => models().clf)], ['rng', rng()], ['options', options({ n: count(1, 2, 4), ddimSteps: optional(integer(1, T, 2)), eta: optional(probability(1)) }, false)]],
     core.digitShare,
+  ),
+  // quality/field-measures: the judge's features, FID and KID of images, the bound of a model.
+  e('classifierFeatures', [['classifier', fixed(() => models().clf)], ['x', tensor([B, 4, 4, 1], { wrong: [[B, 4, 5, 1], [B, 4, 4, 2]] })], ['batchSize', optional(count(1, 1, 16))]], (c: core.MnistClassifier, x: tf.Tensor4D, b: number) => core.classifierFeatures(c, x, b)),
+  e('featureDistances', [['classifier', fixed(() => models().clf)], ['x', tensor([4, 8, 8, 1], { wrong: [[4, 8, 8, 2], [3, 8, 8, 1]] })], ['y', tensor([5, 4, 4, 1], { wrong: [[5, 4, 4, 2]] })], ['kidBlocks', optional(count(2, 2, 2))]], (c: core.MnistClassifier, x: tf.Tensor4D, y: tf.Tensor4D, k: number) => core.featureDistances(c, x, y, k)),
+  e('quantizeTo8Bit', [['x', tensor([B, 3])]], core.quantizeTo8Bit),
+  e(
+    'modelBitsPerDim',
+    [['model', fixed(() => models().unet0)], ['schedule', schedule()], ['x', tensor([2, 4, 4, 1], { values: () => core.quantizeTo8Bit(tf.linspace(-1, 1, 32).reshape([2, 4, 4, 1])), wrong: [[2, 4, 4, 2], [1, 4, 4, 1]] })], ['rng', rng()],
+      ['options', options({ variance: choice(['fixedlarge', 'beta', 'fixedsmall', 'clamped']), steps: optional(count(1, 2, 4)), sampleDecoder: optional(boolean()), batchSize: optional(count(1, 2, 8)) }, false)]],
+    core.modelBitsPerDim,
   ),
   e(
     'guidedAccuracy',
