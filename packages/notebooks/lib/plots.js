@@ -192,9 +192,13 @@ function seriesRows(series) {
 function linePlot({ series, x = 'x', y = 'y', yType = 'linear', title, width = WIDTH, height = HEIGHT }) {
   const names = Object.keys(series);
   const rows = seriesRows(series);
-  const lines = names.map((name, k) => Plot.line(rows.filter((r) => r.series === name), {
-    x: 'x', y: 'y', stroke: COLORS[k % COLORS.length], strokeWidth: 2, strokeDasharray: DASHES[k % DASHES.length] ?? undefined,
-  }));
+  // A series of one point (a training curve's first update) is a dot: a line through one point draws nothing.
+  const lines = names.map((name, k) => {
+    const own = rows.filter((r) => r.series === name);
+    const color = COLORS[k % COLORS.length];
+    return own.length === 1 ? Plot.dot(own, { x: 'x', y: 'y', fill: color, r: 3 })
+      : Plot.line(own, { x: 'x', y: 'y', stroke: color, strokeWidth: 2, strokeDasharray: DASHES[k % DASHES.length] ?? undefined });
+  });
   const body = renderPlot({
     width,
     height,
@@ -243,7 +247,7 @@ function scatterPlot({ sets, title, x = '', y = '', width = 420, height = 400 })
     for (let i = 0; i + 1 < flat.length; i += 2) rows.push({ x: flat[i], y: flat[i + 1] });
     return Plot.dot(rows, { x: 'x', y: 'y', fill: COLORS[k % COLORS.length], r: 2, fillOpacity: 0.6 });
   });
-  const body = renderPlot({ width, height, grid: true, x: axis(x || null, 'linear', []), y: axis(y || null, 'linear', []), marks });
+  const body = renderPlot({ width, height, grid: true, inset: 6, x: axis(x || null, 'linear', []), y: axis(y || null, 'linear', []), marks });
   return frame({ title, body, legend: names.length > 1 ? swatches(names, 'dot') : null });
 }
 
