@@ -26,7 +26,7 @@ const FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans"
 /** Font sizes (px, in the figure's own units) for a figure `width` px wide, so that a phone shows them ≥ 9 px. */
 function fontsFor(width) {
   const least = Math.ceil((MIN_PHONE_FONT * Math.max(width, PHONE_WIDTH)) / PHONE_WIDTH);
-  return { tick: Math.max(13, least), label: Math.max(14, least), title: Math.max(15, least + 1), legend: Math.max(13, least) };
+  return { tick: Math.max(13, least), label: Math.max(14, least), title: Math.max(15, least + 1), legend: Math.max(14, least) };
 }
 
 /**
@@ -288,7 +288,7 @@ function colorBar(scale, label, width) {
     x: xAxis,
     y: { axis: null, domain: [0, 1] },
     color: scale,
-    marks: [Plot.rect(slices, { x1: 'v1', x2: 'v2', y1: 0, y2: 1, fill: 'v', insetLeft: 0, insetRight: 0 })],
+    marks: [Plot.rect(slices, { x1: 'v1', x2: 'v2', y1: 0, y2: 1, fill: 'v', insetLeft: 0, insetRight: 0, shapeRendering: 'crispEdges' })],
   });
 }
 
@@ -310,7 +310,8 @@ function heatmapPlot({ xs, ys, z, x = 'x', y = 'y', color = 'log', colorLabel = 
     x: axis(x, 'linear', []),
     y: axis(y, 'linear', []),
     color: scale,
-    marks: [Plot.rect(rows, { x1: 'x1', x2: 'x2', y1: 'y1', y2: 'y2', fill: 'z', inset: 0 })],
+    // crispEdges: antialiased neighbours would leave hairline white seams between the cells.
+    marks: [Plot.rect(rows, { x1: 'x1', x2: 'x2', y1: 'y1', y2: 'y2', fill: 'z', inset: 0, shapeRendering: 'crispEdges' })],
   });
   return frame({ title, body, legend: { ramp: colorBar(scale, colorLabel, width) } });
 }

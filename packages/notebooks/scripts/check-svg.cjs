@@ -1,8 +1,8 @@
 // Layout check of a figure's SVG, by geometry alone (no browser): every text inside the figure's box, no two texts
-// overlapping, no rect/circle/path/image of zero size or with NaN coordinates, every font at least MIN_PHONE_FONT px (scripts MIN_PHONE_SCRIPT)
-// once the figure is scaled down to a phone's width. Text extents are estimated from the font size and the
-// characters (lib/mathtext.js's widths, which are DejaVu Sans's rounded up), so the check errs on the side of
-// reporting. Used by run-notebooks.cjs on every image/svg+xml output and by test/check-svg.test.cjs.
+// overlapping, no tick label with an SI prefix ("300m"), no rect/circle/path/image of zero size or with NaN
+// coordinates, every font at least MIN_PHONE_FONT px (scripts MIN_PHONE_SCRIPT) once the figure is scaled down to
+// a phone's width. Text extents are estimated from the font size and the characters (lib/mathtext.js's widths,
+// which are DejaVu Sans's rounded up), so the check errs on the side of reporting. Used by run-notebooks.cjs on every image/svg+xml output and by test/plots.test.cjs.
 'use strict';
 const { parseHTML } = require('linkedom');
 const { textWidth } = require('../lib/mathtext');
@@ -162,6 +162,10 @@ function checkSvg(svg) {
     if (tag === 'text') {
       for (const t of textBoxes(el, map, style)) {
         texts.push({ ...t, el });
+        // d3's SI format writes 0.3 as "300m" and 4e-4 as "400µ", which read as metres and micro-units.
+        if (/tick label/.test(el.closest?.('[aria-label]')?.getAttribute('aria-label') ?? '') && /^−?[\d.]+[yzafpnµumkMGTPEZY]$/.test(t.text.trim())) {
+          problems.push(`tick label "${t.text}" (${describe(el)}) uses an SI prefix: write a decimal or m×10ⁿ`);
+        }
         const [x0, y0, x1, y1] = t.box;
         if (x0 < box[0] - SLACK || y0 < box[1] - SLACK || x1 > box[2] + SLACK || y1 > box[3] + SLACK) {
           problems.push(`text "${t.text}" (${describe(el)}) reaches outside the figure: box ${round(t.box)}, figure ${round(box)}`);

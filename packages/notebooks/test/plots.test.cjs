@@ -23,6 +23,7 @@ test('the check passes a clean figure and reports each kind of defect', () => {
   assert.match(problemsOf(bare('<text x="150" y="20" text-anchor="middle">centred</text>')), /^$/);
   assert.match(problemsOf(bare('<text x="10" y="20">one</text><text x="20" y="24">two</text>')), /overlap/);
   assert.match(problemsOf(bare('<rect x="1" y="1" width="0" height="5"/>')), /zero size/);
+  assert.match(problemsOf(bare('<g aria-label="y-axis tick label"><text x="40" y="40">300m</text><text x="40" y="80">400µ</text></g>')), /"300m".*SI prefix[^]*"400µ".*SI prefix/);
   assert.match(problemsOf(bare('<rect x="1" y="1" width="0.2" height="5"/>')), /too thin/);
   assert.match(problemsOf(bare('<circle cx="5" cy="5" r="0"/>')), /radius 0/);
   assert.match(problemsOf(bare('<path d="M1,NaNL3,4"/>')), /NaN/);
