@@ -141,7 +141,7 @@ function frame({ title, body, legend }) {
       const cy = y + row * rowHeight + rowHeight / 2;
       const swatch = s.kind === 'dot' ? `<circle cx="${x + 9}" cy="${cy}" r="4" fill="${s.color}"/>`
         : s.kind === 'rect' ? `<rect x="${x + 3}" y="${cy - 6}" width="12" height="12" fill="${s.color}"/>`
-          : `<path d="M${x},${cy}H${x + 20}" stroke="${s.color}" stroke-width="2.5"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`;
+          : `<path d="M${x},${cy}H${x + 20}" stroke="${s.color}" stroke-width="${s.width ?? 2.5}"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`;
       parts.push(`${swatch}<text x="${x + 26}" y="${cy}" dy="0.35em" font-size="${fonts.legend}">${labelMarkup(s.name, fonts.legend)}</text>`);
       x += itemWidth;
     }
@@ -163,9 +163,17 @@ function frame({ title, body, legend }) {
     `${label}<rect width="100%" height="100%" fill="white"/>${parts.join('')}${bodyMarkup}</svg>`;
 }
 
-/** Legend swatches for named series, coloured and dashed as the series' marks are. */
+/**
+ * The stroke width of series k of n: with several series the first is drawn wider, so where a later (dashed) one
+ * runs on top of it, as S2's β schedule does on S0's, both stay visible.
+ */
+function lineWidth(k, n) {
+  return n > 1 && k === 0 ? 4 : 2;
+}
+
+/** Legend swatches for named series, coloured, dashed and as wide as the series' marks are. */
 function swatches(names, kind) {
-  return { swatches: names.map((name, k) => ({ name, color: COLORS[k % COLORS.length], dash: kind === 'line' ? DASHES[k % DASHES.length] : null, kind })) };
+  return { swatches: names.map((name, k) => ({ name, color: COLORS[k % COLORS.length], dash: kind === 'line' ? DASHES[k % DASHES.length] : null, width: kind === 'line' ? lineWidth(k, names.length) : null, kind })) };
 }
 
 /**
@@ -197,7 +205,7 @@ function linePlot({ series, x = 'x', y = 'y', yType = 'linear', title, width = W
     const own = rows.filter((r) => r.series === name);
     const color = COLORS[k % COLORS.length];
     return own.length === 1 ? Plot.dot(own, { x: 'x', y: 'y', fill: color, r: 3 })
-      : Plot.line(own, { x: 'x', y: 'y', stroke: color, strokeWidth: 2, strokeDasharray: DASHES[k % DASHES.length] ?? undefined });
+      : Plot.line(own, { x: 'x', y: 'y', stroke: color, strokeWidth: lineWidth(k, names.length), strokeDasharray: DASHES[k % DASHES.length] ?? undefined });
   });
   const body = renderPlot({
     width,
