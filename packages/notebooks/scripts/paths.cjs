@@ -64,7 +64,12 @@ function findPython(modules) {
   const tried = [];
   for (const python of pythonCandidates()) {
     const probe = spawnSync(python, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore' });
-    if (probe.status === 0) return python;
+    if (probe.status === 0) {
+      // Say so when an activated environment was passed over: its Jupyter is what the reader expects.
+      const active = process.env.VIRTUAL_ENV || process.env.CONDA_PREFIX;
+      if (active && !python.startsWith(active)) console.log(`(the active environment ${active} has no ${modules.join('/')}; using ${python})`);
+      return python;
+    }
     tried.push(python);
   }
   throw new Error(

@@ -73,7 +73,7 @@ async function main() {
   fs.mkdirSync(executedDir, { recursive: true });
   const files = fs.readdirSync(notebooksDir).filter((f) => f.endsWith('.ipynb') && (only.length === 0 || only.some((o) => f.includes(o)))).sort();
   if (files.length === 0) throw new Error(`no notebooks found in ${notebooksDir}`);
-  console.log(`executing ${files.length} notebooks in Jupyter (tslab kernel, ${smoke ? 'smoke' : 'full'} setting, ${PARALLEL} at a time)`);
+  console.log(`executing ${files.length} notebooks in Jupyter (${python}, tslab kernel, ${smoke ? 'smoke' : 'full'} setting, ${PARALLEL} at a time)`);
   const queue = [...files];
   const results = [];
   await Promise.all(Array.from({ length: PARALLEL }, async () => {
