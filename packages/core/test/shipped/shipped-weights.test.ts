@@ -57,7 +57,7 @@ describe('weights/ (the shipped checkpoints)', () => {
   it('lists every folder of weights/ in the manifest, and every manifest entry has its folder', () => {
     const folders = readdirSync(dir).filter((f) => statSync(path.join(dir, f)).isDirectory()).sort();
     expect(folders).toEqual(manifest.models.map((m) => m.name).sort());
-    for (const name of ['classifier', 'ae', 'vae', 'vae2d', 'cvae', 'cddpm']) expect(folders).toContain(name);
+    for (const name of ['classifier', 'ae', 'vae', 'vae2d', 'cvae', 'cddpm', 'ddpm']) expect(folders).toContain(name);
   });
 
   it.each(manifest.models.map((m) => [m.name, m] as const))('%s: its manifest entry says how it was made, and its weights match it', (name, entry) => {
