@@ -47,7 +47,15 @@ function parseMath(src) {
       i += m[0].length;
       return m[0];
     }
-    return src[i++] ?? '';
+    return readChar();
+  };
+  // One character: a whole code point with the combining marks after it (μ̃ is μ and U+0303).
+  const readChar = () => {
+    if (i >= src.length) return '';
+    const start = i;
+    i += String.fromCodePoint(src.codePointAt(i)).length;
+    while (i < src.length && /\p{M}/u.test(src[i])) i++;
+    return src.slice(start, i);
   };
   const emit = (text, level) => {
     // A multi-letter command (\log, \exp) is a word, set upright; single letters are variables, set italic.
@@ -65,7 +73,7 @@ function parseMath(src) {
     } else {
       const start = i;
       if (c === '\\') readGroup();
-      else i++;
+      else readChar();
       let text = src.slice(start, i);
       const accent = /^\\([A-Za-z]+)$/.exec(text);
       if (accent && ACCENTS[accent[1]]) text = `${expand(readGroup()).join('')}${ACCENTS[accent[1]]}`;

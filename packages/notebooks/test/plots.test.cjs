@@ -113,6 +113,8 @@ test('math in labels: real subscripts and superscripts, italic variables, and pl
   assert.match(markup, /<tspan dy="3\.92" font-size="10\.5" font-style="italic">t<\/tspan>/);
   assert.match(markup, /font-size="10\.5">−<\/tspan>/);
   assert.doesNotMatch(markup, /[_{}$]/);
+  // Combining accents stay on their letter, in the baseline and in scripts.
+  assert.match(labelMarkup('$N(μ̃_t, β̃_t)$ and $x_{β̃}$', 14), /μ\u0303<\/tspan>[^]*β\u0303<\/tspan>[^]*β\u0303<\/tspan>/);
   assert.equal(labelText('$x_{t-1}$ given $x_t$'), 'x_t_−_1 given x_t');
   assert.ok(labelWidth('$x_{t−1}$', 14) < labelWidth('x_{t−1}', 14));
   assert.deepEqual(wrapLabel('a b $c d$ e', 30, 14), ['a b', '$c d$', 'e']);
