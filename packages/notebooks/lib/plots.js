@@ -348,7 +348,7 @@ function imageGridPlot({ images, h, w, labels = [], title, cell = 3 }) {
 }
 
 /** Widest a digit grid is drawn (px): wider would be scaled down on a desktop too, and its labels with it. */
-const DIGIT_GRID_MAX_WIDTH = 720;
+const DIGIT_GRID_MAX_WIDTH = 760;
 
 /**
  * A grid of digit images, readable at a glance: core's PNG grid (2-pixel gaps) scaled up by nearest neighbour,
