@@ -2,7 +2,7 @@
 // CPU is scarce, so run one folder at a time: `STRYKER_FOLDERS=schedule pnpm --filter @ddpm-derived/core mutation`
 // (a comma-separated list; default all folders below). Scores and decisions: docs/BENCHMARKS.md,
 // "Reliability: mutation testing".
-const FOLDERS = ['schedule', 'probability', 'autoencoder', 'forward', 'posterior', 'objective', 'sampling', 'embedding', 'stats', 'train'];
+const FOLDERS = ['schedule', 'probability', 'autoencoder', 'forward', 'posterior', 'objective', 'sampling', 'embedding', 'transformer', 'stats', 'train'];
 // train/: the files that carry formulas and checks — Algorithm 1's draws (t, ε, label dropout), the losses it picks,
 // guidance in sampling, the weight average, checkpoint verification and the option parser. Left out: the two CLI
 // front ends (cli.ts, autoencoder.ts: argument plumbing, file layout and logging, reached only by multi-second smoke

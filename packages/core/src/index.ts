@@ -19,6 +19,7 @@ export * from './posterior/index.js';
 export * from './objective/index.js';
 export * from './sampling/index.js';
 export * from './embedding/index.js';
+export * from './transformer/index.js';
 export * from './nn/index.js';
 export * from './models/index.js';
 export * from './data/index.js';

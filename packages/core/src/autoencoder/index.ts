@@ -1,1 +1,3 @@
 export * from './losses.js';
+export * from './latent.js';
+export * from './vq.js';

@@ -110,7 +110,19 @@ export function patchify(x: tf.Tensor4D, p: number): tf.Tensor3D {
   });
 }
 
-/** G3 — the inverse of {@link patchify}: [B, N, p²C] → [B, H, W, C]. */
+/**
+ * G8 — unpatchify, the exact inverse of G3's {@link patchify}: [B, N, p²C] → [B, H, W, C], token n = r·(W/p) + s
+ * going back to rows rp..rp+p−1 and columns sp..sp+p−1, its entries read as (row, col, channel). A pure reordering
+ * (reshape and transpose, no arithmetic), so both compositions are the identity bit for bit. DiT's decoder maps each
+ * token to p²C numbers with a linear layer and then rearranges them this way into the noise prediction.
+ *
+ * ```tex
+ * \operatorname{unpatchify}(T)_{b,\,rp+i,\,sp+j,\,c}=T_{b,\;r\frac Wp+s,\;(ip+j)C+c},\qquad
+ * \operatorname{unpatchify}\circ\operatorname{patchify}=\mathrm{id},\quad\operatorname{patchify}\circ\operatorname{unpatchify}=\mathrm{id}
+ * ```
+ * Source: Peebles & Xie 2023 §3.2 ("Transformer decoder": the tokens are rearranged into the original spatial
+ * layout; `unpatchify` in their code); S3 (patchify, whose inverse this is).
+ */
 export function unpatchify(tokens: tf.Tensor3D, p: number, H: number, W: number, C: number): tf.Tensor4D {
   assertRank('unpatchify', 'tokens', tokens, 3, 'tokens [B, N, D]');
   for (const [name, v] of [['p', p], ['H', H], ['W', W], ['C', C]] as const) assertCount('unpatchify', name, v, 1);

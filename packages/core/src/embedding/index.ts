@@ -1,1 +1,2 @@
 export * from './embedding.js';
+export * from './patch-embedding.js';

@@ -1,0 +1,2 @@
+export * from './attention.js';
+export * from './dit.js';
