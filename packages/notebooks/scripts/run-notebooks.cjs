@@ -5,14 +5,15 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { notebooksDir, executedDir, jupyterEnv, jupyterPrefix } = require('./paths.cjs');
+const { notebooksDir, executedDir, jupyterEnv, localKernelDir, findPython } = require('./paths.cjs');
+const { checkSvg } = require('./check-svg.cjs');
 
 const smoke = process.argv.includes('--smoke');
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const PARALLEL = 2;
-const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const python = findPython(['nbconvert', 'nbclient']);
 
-if (!fs.existsSync(path.join(jupyterPrefix, 'share', 'jupyter', 'kernels', 'tslab'))) {
+if (!fs.existsSync(localKernelDir)) {
   console.error('✗ the tslab kernel is not registered for this checkout: run `bash scripts/setup.sh` (or pnpm --filter @ddpm-derived/notebooks setup)');
   process.exit(1);
 }
@@ -45,11 +46,17 @@ function inspect(file) {
     const where = `${file} cell ${k} (under "${heading}")`;
     for (const o of c.outputs) {
       if (o.output_type === 'error') problems.push(`${where}: ${o.ename}: ${o.evalue}`);
-      // tslab reports type errors ("5:24 - Argument of type …") on stderr and stops the cell; tfjs's advice banner
-      // about tfjs-node is the only stderr output we accept.
+      // tslab reports type errors ("5:24 - Argument of type …") on stderr and stops the cell. No stderr is
+      // accepted: lib/nb.js silences tfjs's advice banner about tfjs-node, so stderr here is a real message.
       const text = o.output_type === 'stream' && o.name === 'stderr' ? o.text.join('') : '';
-      const meaningful = text.split('\n').filter((l) => l.trim() && !/^=+$|Hi, looks like you are running TensorFlow\.js in Node\.js/.test(l.trim()));
-      if (meaningful.length) problems.push(`${where}: ${meaningful.slice(0, 4).join(' | ')}`);
+      const lines = text.split('\n').filter((l) => l.trim());
+      if (lines.length) problems.push(`${where}: stderr: ${lines.slice(0, 4).join(' | ')}`);
+      // Every figure must be legible on a desktop and a phone (scripts/check-svg.cjs).
+      const svg = o.data?.['image/svg+xml'];
+      if (svg) {
+        const layout = checkSvg([].concat(svg).join(''));
+        if (layout.length) problems.push(`${where}: figure: ${layout.slice(0, 3).join('; ')}${layout.length > 3 ? ` (and ${layout.length - 3} more)` : ''}`);
+      }
     }
     if (c.outputs.length === 0) problems.push(`${where}: produced no output`);
   });
@@ -66,7 +73,7 @@ async function main() {
   fs.mkdirSync(executedDir, { recursive: true });
   const files = fs.readdirSync(notebooksDir).filter((f) => f.endsWith('.ipynb') && (only.length === 0 || only.some((o) => f.includes(o)))).sort();
   if (files.length === 0) throw new Error(`no notebooks found in ${notebooksDir}`);
-  console.log(`executing ${files.length} notebooks in Jupyter (tslab kernel, ${smoke ? 'smoke' : 'full'} setting, ${PARALLEL} at a time)`);
+  console.log(`executing ${files.length} notebooks in Jupyter (${python}, tslab kernel, ${smoke ? 'smoke' : 'full'} setting, ${PARALLEL} at a time)`);
   const queue = [...files];
   const results = [];
   await Promise.all(Array.from({ length: PARALLEL }, async () => {
