@@ -33,6 +33,11 @@ const config: Config = {
   },
   i18n: { defaultLocale: 'en', locales: ['en'] },
   customFields: { katexVersion },
+  // Docusaurus Faster (@docusaurus/faster): Rspack bundles, SWC transpiles and minifies JS and HTML, Lightning CSS
+  // minifies CSS, and static pages render on worker threads. It builds the same pages (compared page by page when
+  // adopted, see docs/BENCHMARKS.md "Test-suite time") in less time. The worker threads need the v4 flag below: no
+  // plugin here reads the legacy `head` attribute of postBuild (the local search reads the written HTML files).
+  future: { faster: true, v4: { removeLegacyPostBuildHeadAttribute: true } },
   stylesheets: [{ href: '/katex/katex.min.css', type: 'text/css' }],
   presets: [
     [
