@@ -314,7 +314,8 @@ export function texToPlain(tex) {
       const plain = texToPlain(arg);
       const table = c === '_' ? TO_SUB : TO_SUP;
       const mapped = [...plain].map((ch) => table[ch]);
-      out += mapped.every(Boolean) && !/^[a-z]{3,}$/.test(plain) ? mapped.join('') : `${c}${[...plain].length > 1 ? `(${plain})` : plain}`;
+      out = out.replace(/\s+$/, '');
+      out += mapped.every(Boolean) && !/^[a-z]{3,}$/.test(plain) ? mapped.join('') : `${c}${[...plain].length > 1 && !/^\p{L}+$/u.test(plain) ? `(${plain})` : plain}`;
     } else if (c === '{' || c === '}') {
       i += 1;
     } else if (c === '-') {
