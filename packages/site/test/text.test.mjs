@@ -85,8 +85,9 @@ test('no page shows raw TeX outside math: prose, headings, "on this page", bread
     // <title> holds no markup: plain Unicode only (no $, backslash, braces or carets; ε_θ's underscore is allowed
     // where Unicode has no subscript letter).
     if (/[$\\{}^]/.test(title)) problems.push(`${route}: <title> ${title}`);
+    // Meta text is plain too: formulas as Unicode, a subscript Unicode lacks (ε_θ) as an underscore and one letter.
     for (const [, name, content] of html.matchAll(/<meta[^>]*(?:name|property)="(description|og:description|og:title|keywords)"[^>]*content="([^"]*)"/g)) {
-      const raw = rawTexIn(decode(content));
+      const raw = rawTexIn(decode(content).replace(/(?<![\p{L}\p{N}_])(\p{L}\p{M}*)_(\p{L}\p{M}*)(?![\p{L}\p{N}_])/gu, '$1$2'));
       if (raw) problems.push(`${route}: meta ${name}: …${raw}…`);
     }
     const raw = rawTexIn(visibleProse(html));
