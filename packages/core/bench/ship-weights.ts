@@ -7,7 +7,7 @@
  *
  * `--table` only prints weights/manifest.json as the table of docs/BENCHMARKS.md.
  *
- * Names: classifier ae vae vae2d cvae cddpm ddpm (default: all). About 30 minutes of training on 2 idle cores
+ * Names: classifier ae vae vae2d cvae cddpm ddpm noisy-classifier (default: all). About 30 minutes of training on 2 idle cores
  * (ddpm's 5000 steps are 13 of them) and 5 of measuring.
  */
 import { spawnSync } from 'node:child_process';
@@ -79,6 +79,15 @@ const RECIPES: readonly Recipe[] = [
     name: 'ddpm', description: 'Unconditional DDPM, quick preset (16×16 MNIST, UNet 16/32/64 with the input skip), 5000 steps.',
     args: ['ddpm'], out: 'checkpoints/ddpm',
     figures: [fig('samples read as a digit: one digit at probability ≥ 0.9 (DDIM 50, η = 1)', { measure: 'digitShare', ...ddim }, 1000, 100)],
+  },
+  {
+    name: 'noisy-classifier',
+    description: "Classifier guidance's time-conditioned classifier p_φ(y | x_t, t) (F5, models/noisy-classifier.ts), trained on 16×16 MNIST digits noised by q(x_t | x_0) with the ddpm quick preset's schedule (linear, T = 1000), so it reads the x_t that ddpm's sampler passes through.",
+    args: ['noisy-classifier', '--seed', '2026'], out: 'checkpoints/noisy-classifier',
+    figures: [
+      fig('accuracy on the MNIST test digits, each noised once (C5) at its own t ~ U{1..1000}', { measure: 'noisyClassifierAccuracy', t: 'uniform' }, 10000, 1000),
+      fig('accuracy on the MNIST test digits noised at t = 500 (√ᾱ_t ≈ 0.28)', { measure: 'noisyClassifierAccuracy', t: 500 }, 10000, 1000),
+    ],
   },
 ];
 

@@ -3,3 +3,4 @@ export * from './mlp.js';
 export * from './unet.js';
 export * from './autoencoder.js';
 export * from './classifier.js';
+export * from './noisy-classifier.js';

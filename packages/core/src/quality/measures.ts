@@ -1,21 +1,26 @@
 /**
  * The quality measures the project reports for its MNIST models, each an {@link Estimate} with its standard error:
  * the classifier's accuracy, the autoencoder's reconstruction error, the share of a diffusion model's samples that
- * read as a digit, the share of guided (F6) or CVAE samples read as the digit asked for. The samplers are those of
- * `sampleModel` (DDIM with η, as the `pnpm train` grids). The ELBO of a VAE is `heldOutElbo` (train/autoencoder.ts).
+ * read as a digit, the share of guided (F6) or CVAE samples read as the digit asked for; the noisy classifier's
+ * accuracy on noised digits and the share of classifier-guided (F5) samples read as the digit asked for. The samplers
+ * are those of `sampleModel` (DDIM with η, as the `pnpm train` grids) and `sampleClassifierGuided`. The ELBO of a VAE
+ * is `heldOutElbo` (train/autoencoder.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ConvAutoencoder } from '../models/autoencoder.js';
 import { MnistClassifier } from '../models/classifier.js';
+import { NoisyClassifier } from '../models/noisy-classifier.js';
+import { qSample } from '../forward/forward.js';
+import { MAX_GUIDANCE } from '../sampling/guidance.js';
 import type { DenoiserModel } from '../models/types.js';
 import { assertRng, type Rng } from '../random/rng.js';
 import type { NoiseSchedule } from '../schedule/schedule.js';
 import { mean, standardError } from '../stats/descriptive.js';
-import { sampleModel } from '../train/ddpm.js';
+import { sampleClassifierGuided, sampleModel } from '../train/ddpm.js';
 import { assertSchedule } from '../schedule/schedule.js';
-import { assertRank } from '../util/tensor.js';
+import { assertRank, assertSteps, type Steps } from '../util/tensor.js';
 import { assertCount, assertInInterval, assertObject, DomainError } from '../util/validate.js';
-import { assertClassLabels, assertSquareImages, CONFIDENT_PROBABILITY, judgeDigits, shareReadAsAsked, shareReadAsDigit, type Estimate } from './judge.js';
+import { assertClassLabels, assertSquareImages, binomialEstimate, CONFIDENT_PROBABILITY, judgeDigits, shareReadAsAsked, shareReadAsDigit, type Estimate } from './judge.js';
 
 /** Samples are drawn (and judged) this many at a time: the activations of a few hundred 16×16 images fit anywhere. */
 const CHUNK = 200;
@@ -95,13 +100,13 @@ function sampleAndJudge(model: DenoiserModel, schedule: NoiseSchedule, classifie
 }
 
 /** The arguments digitShare and guidedAccuracy share: a denoiser of square images, a schedule, the judge, a generator, DDIM's settings. */
-function assertSampling(fn: string, model: DenoiserModel, schedule: NoiseSchedule, classifier: MnistClassifier, rng: Rng, options: DdimSettings): { ddimSteps: number; eta: number } {
+function assertSampling(fn: string, model: DenoiserModel, schedule: NoiseSchedule, classifier: MnistClassifier, rng: Rng, options: DdimSettings, judgeArg = 'classifier'): { ddimSteps: number; eta: number } {
   const shape = (model as { dataShape?: readonly number[] } | null)?.dataShape;
   if (typeof (model as { predict?: unknown } | null)?.predict !== 'function' || !shape || shape.length !== 3 || shape[0] !== shape[1] || shape[2] !== 1) {
     throw new DomainError(fn, 'model', 'a denoiser of square greyscale images (dataShape [s, s, 1], e.g. a UNet)', model);
   }
   assertSchedule(fn, schedule);
-  if (!(classifier instanceof MnistClassifier)) throw new DomainError(fn, 'classifier', 'an MnistClassifier', classifier);
+  if (!(classifier instanceof MnistClassifier)) throw new DomainError(fn, judgeArg, 'an MnistClassifier', classifier);
   assertRng(fn, 'rng', rng);
   assertObject(fn, 'options', options);
   const { ddimSteps = 50, eta = 1 } = options;
@@ -156,3 +161,81 @@ export function guidedAccuracy(
   return { ...shareReadAsAsked(judged, asked), perDigit };
 }
 
+
+/**
+ * The accuracy of a noisy classifier p_φ(y | x_t, t) on labelled clean digits x_0, each noised once to x_t =
+ * √ᾱ_t x_0 + √(1 − ᾱ_t) ε with fresh ε from `rng` (C5, the x_t a DDPM's sampler passes through), with its binomial
+ * standard error. `t`: one step for all digits (accuracy against t, point by point) or one per digit (e.g. drawn
+ * uniformly in 1..T, the accuracy averaged over t).
+ */
+export function noisyClassifierAccuracy(classifier: NoisyClassifier, schedule: NoiseSchedule, x0: tf.Tensor4D, labels: Int32Array, t: Steps, rng: Rng): Estimate {
+  const fn = 'noisyClassifierAccuracy';
+  if (!(classifier instanceof NoisyClassifier)) throw new DomainError(fn, 'classifier', 'a NoisyClassifier', classifier);
+  assertSchedule(fn, schedule);
+  assertSquareImages(fn, 'x0', x0);
+  if (x0.shape[1] !== classifier.size) throw new DomainError(fn, 'x0', `images [N, ${classifier.size}, ${classifier.size}, 1] (the classifier's side)`, `[${x0.shape}]`);
+  const N = x0.shape[0];
+  assertClassLabels(fn, 'labels', labels, N, classifier.numClasses);
+  assertSteps(fn, schedule, t, N);
+  assertRng(fn, 'rng', rng);
+  const steps = typeof t === 'number' ? new Float64Array(N).fill(t) : Float64Array.from(t);
+  const predicted = new Int32Array(N);
+  for (let s = 0; s < N; s += CHUNK) {
+    const m = Math.min(CHUNK, N - s);
+    const ts = steps.subarray(s, s + m);
+    const xt = tf.tidy(() => qSample(schedule, tf.slice(x0, s, m), ts, rng.normalTensor([m, classifier.size, classifier.size, 1])) as tf.Tensor4D);
+    predicted.set(classifier.classify(xt, ts), s);
+    xt.dispose();
+  }
+  let hits = 0;
+  predicted.forEach((p, i) => (hits += p === labels[i] ? 1 : 0));
+  return binomialEstimate(hits, N);
+}
+
+/**
+ * The share of an unconditional model's samples, guided by a noisy classifier towards digit k (F5, classifier
+ * guidance at scale s), that the judge reads as k: `perDigit` samples of each digit 0–9, DDIM with η = 1 over
+ * `ddimSteps` (default 50, as {@link guidedAccuracy} measures classifier-free guidance) or ancestral DDPM
+ * ({@link sampleClassifierGuided}). The judge (the clean-image classifier, 32×32) reads the samples resized by
+ * {@link asClassifierInput}. Also the rate of each digit.
+ */
+export function classifierGuidedAccuracy(
+  model: DenoiserModel,
+  schedule: NoiseSchedule,
+  classifier: NoisyClassifier,
+  judge: MnistClassifier,
+  rng: Rng,
+  options: { readonly perDigit: number; readonly scale: number; readonly sampler?: 'ddpm' | 'ddim'; readonly ddimSteps?: number },
+): Estimate & { readonly perDigit: Float64Array } {
+  const fn = 'classifierGuidedAccuracy';
+  if (!(classifier instanceof NoisyClassifier)) throw new DomainError(fn, 'classifier', 'a NoisyClassifier', classifier);
+  const { ddimSteps } = assertSampling(fn, model, schedule, judge, rng, options, 'judge');
+  if (classifier.numClasses !== 10) throw new DomainError(fn, 'classifier', 'a classifier of the 10 digits (numClasses = 10)', classifier.numClasses);
+  if (model.numClasses > 0) throw new DomainError(fn, 'model', 'an unconditional model (numClasses = 0; guidedAccuracy measures a conditional one)', model.numClasses);
+  assertCount(fn, 'perDigit', options.perDigit, 1, 1e5);
+  assertInInterval(fn, 'scale', options.scale, 0, MAX_GUIDANCE);
+  const sampler = options.sampler === undefined ? 'ddim' : options.sampler;
+  if (sampler !== 'ddpm' && sampler !== 'ddim') throw new DomainError(fn, 'sampler', "'ddpm' or 'ddim'", String(sampler));
+  const asked = Int32Array.from({ length: 10 * options.perDigit }, (_, i) => i % 10);
+  const digits = new Int32Array(asked.length);
+  const topProbability = new Float64Array(asked.length);
+  for (let s = 0; s < asked.length; s += CHUNK) {
+    const m = Math.min(CHUNK, asked.length - s);
+    let x: tf.Tensor4D;
+    try {
+      x = sampleClassifierGuided(model, schedule, classifier, asked.subarray(s, s + m), rng, { scale: options.scale, sampler, ddimSteps }) as tf.Tensor4D;
+    } catch (e) {
+      if (e instanceof DomainError && e.arg === 'scale') throw new DomainError(fn, 'scale', e.allowed, e.received);
+      throw e;
+    }
+    const judged = judgeDigits(judge, x);
+    x.dispose();
+    digits.set(judged.digits, s);
+    topProbability.set(judged.topProbability, s);
+  }
+  const perDigit = new Float64Array(10);
+  digits.forEach((d, i) => {
+    if (d === asked[i]) perDigit[asked[i]!]! += 1 / options.perDigit;
+  });
+  return { ...shareReadAsAsked({ digits, topProbability }, asked), perDigit };
+}

@@ -1,9 +1,11 @@
 /**
- * Sampling (catalogue F1–F4): the ancestral DDPM step, its deterministic variant, and DDIM over a subsequence.
+ * Sampling (catalogue F1–F4): the ancestral DDPM step, its deterministic variant, and DDIM over a subsequence; and
+ * both with classifier guidance (F5).
  * Every sampler takes the noise source as an argument (an Rng), so a seed fixes the whole trajectory.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { learnedLogVariance, posteriorMeanFromEps, predictX0FromEps, reverseVariance, type ReverseVarianceChoice } from '../posterior/posterior.js';
+import { classifierGuidedMean, MAX_GUIDANCE } from './guidance.js';
 import { assertRng, type Rng } from '../random/rng.js';
 import { assertSchedule, assertStep, assertStepOrZero, oneMinusAlphaBar, type NoiseSchedule } from '../schedule/schedule.js';
 import { assertBatched, assertSameTensorShape, assertTensor } from '../util/tensor.js';
@@ -166,10 +168,20 @@ export function ddpmSample(
   });
 }
 
+/** One step inside a tidy; if it throws (a refused argument, a guided chain that overflowed), the state x is freed too. */
+function stepOrDispose(x: tf.Tensor, step: () => tf.Tensor): tf.Tensor {
+  try {
+    return tf.tidy(step);
+  } catch (e) {
+    x.dispose();
+    throw e;
+  }
+}
+
 /** Runs `step` (inside a tidy) for t = T..1 from x, disposing each superseded state. */
 function reverseChain(schedule: NoiseSchedule, x: tf.Tensor, onStep: StepCallback | undefined, step: (x: tf.Tensor, t: number) => tf.Tensor): tf.Tensor {
   for (let t = schedule.T; t >= 1; t--) {
-    const next = tf.tidy(() => step(x, t));
+    const next = stepOrDispose(x, () => step(x, t));
     x.dispose();
     x = next;
     onStep?.({ t, next: t - 1, x });
@@ -301,33 +313,144 @@ export function ddimSample(
   options: DdimSampleOptions = {},
 ): tf.Tensor {
   assertSamplerArgs('ddimSample', schedule, epsModel, 'epsModel', shape, rng, options);
-  // Only undefined means "the default"; null is a mistake to report.
-  if (options.timesteps === null) throw new DomainError('ddimSample', 'timesteps', 'an increasing sequence in 1..T, or undefined for every step', null);
-  const taus = options.timesteps ?? ddimTimesteps(schedule.T, schedule.T);
   const eta = options.eta === undefined ? 0 : options.eta;
   assertInInterval('ddimSample', 'eta', eta, 0, 1);
-  if (!isNumberArray(taus)) throw new DomainError('ddimSample', 'timesteps', 'a non-empty increasing sequence in 1..T', taus);
-  if (taus.length === 0) throw new DomainError('ddimSample', 'timesteps', 'a non-empty increasing sequence in 1..T', '[]');
+  const taus = ddimSubsequence('ddimSample', schedule, options);
+  return ddimChain(taus, initialState('ddimSample', shape, rng, options.xT), options.onStep, (x, t, tPrev) => {
+    const eps = epsModel(x, t);
+    const z = eta > 0 ? rng.normalTensor(shape) : tf.zerosLike(x);
+    return ddimStep(schedule, x, t, tPrev, eps, eta, z);
+  });
+}
+
+/** DDIM's subsequence τ from the options, checked (increasing, in 1..T, ending at T unless xT is given) in the name of `fn`. */
+function ddimSubsequence(fn: string, schedule: NoiseSchedule, options: { readonly timesteps?: readonly number[]; readonly xT?: tf.Tensor }): readonly number[] {
+  // Only undefined means "the default"; null is a mistake to report.
+  if (options.timesteps === null) throw new DomainError(fn, 'timesteps', 'an increasing sequence in 1..T, or undefined for every step', null);
+  const taus = options.timesteps ?? ddimTimesteps(schedule.T, schedule.T);
+  if (!isNumberArray(taus)) throw new DomainError(fn, 'timesteps', 'a non-empty increasing sequence in 1..T', taus);
+  if (taus.length === 0) throw new DomainError(fn, 'timesteps', 'a non-empty increasing sequence in 1..T', '[]');
   Array.from(taus).forEach((t, i) => {
-    assertStep('ddimSample', schedule, t, `timesteps[${i}]`);
-    if (i > 0 && !(t > taus[i - 1]!)) throw new DomainError('ddimSample', `timesteps[${i}]`, `greater than timesteps[${i - 1}] = ${taus[i - 1]} (strictly increasing)`, t);
+    assertStep(fn, schedule, t, `timesteps[${i}]`);
+    if (i > 0 && !(t > taus[i - 1]!)) throw new DomainError(fn, `timesteps[${i}]`, `greater than timesteps[${i - 1}] = ${taus[i - 1]} (strictly increasing)`, t);
   });
   // x ~ N(0, I) is x_T only: a subsequence ending below T needs its own starting state.
   if (!options.xT && taus.at(-1) !== schedule.T) {
-    throw new DomainError('ddimSample', 'timesteps', `a sequence ending at T = ${schedule.T} (or pass xT, the state at its last step)`, `a sequence ending at ${taus.at(-1)}`);
+    throw new DomainError(fn, 'timesteps', `a sequence ending at T = ${schedule.T} (or pass xT, the state at its last step)`, `a sequence ending at ${taus.at(-1)}`);
   }
-  let x = initialState('ddimSample', shape, rng, options.xT);
+  return taus;
+}
+
+/** Runs `step` (inside a tidy) from τ_S down to τ_1 → 0, disposing each superseded state. */
+function ddimChain(taus: readonly number[], x: tf.Tensor, onStep: StepCallback | undefined, step: (x: tf.Tensor, t: number, tPrev: number) => tf.Tensor): tf.Tensor {
   for (let i = taus.length - 1; i >= 0; i--) {
     const t = taus[i]!;
     const tPrev = i > 0 ? taus[i - 1]! : 0;
-    const next = tf.tidy(() => {
-      const eps = epsModel(x, t);
-      const z = eta > 0 ? rng.normalTensor(shape) : tf.zerosLike(x);
-      return ddimStep(schedule, x, t, tPrev, eps, eta, z);
-    });
+    const next = stepOrDispose(x, () => step(x, t, tPrev));
     x.dispose();
     x = next;
-    options.onStep?.({ t, next: tPrev, x });
+    onStep?.({ t, next: tPrev, x });
   }
   return x;
+}
+
+/**
+ * F5's log-classifier as the guided samplers take it: (x_t, t) ↦ Σ_b log p_φ(y_b | x_t,b, t), a scalar,
+ * differentiable in x_t with tf.grad (the sum over the batch gives each example its own gradient).
+ */
+export type LogClassifier = (xt: tf.Tensor, t: number) => tf.Scalar;
+
+export interface ClassifierGuidedSampleOptions {
+  /** The guidance scale s ≥ 0 (0: the unguided sampler, bit for bit). */
+  readonly scale: number;
+  readonly xT?: tf.Tensor;
+  readonly onStep?: StepCallback;
+}
+
+/**
+ * A guided state, finite, or a DomainError naming the scale: the shift s σ² ∇ log p_φ compounds over the steps, and
+ * a scale far beyond any useful one (s ≫ 100) can overflow float32 within a few steps.
+ */
+function assertGuidedState(fn: string, x: tf.Tensor, t: number, scale: number): tf.Tensor {
+  const overflowed = tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(x))).dataSync()[0]);
+  if (overflowed) throw new DomainError(fn, 'scale', `a scale whose guided chain stays finite in float32 (it overflowed at step t = ${t})`, scale);
+  return x;
+}
+
+/** The scale and the log-classifier, the arguments the guided samplers add to the unguided ones. */
+function assertGuidance(fn: string, logClassifier: unknown, options: { readonly scale?: unknown }): number {
+  assertFunction(fn, 'logClassifier', logClassifier);
+  const scale = options.scale as number;
+  // Every σ² here is at most 1, so s ≤ MAX_GUIDANCE keeps F5's bound s·σ² ≤ MAX_GUIDANCE.
+  assertInInterval(fn, 'scale', scale, 0, MAX_GUIDANCE);
+  return scale;
+}
+
+/**
+ * F5 + F1 — classifier guidance on the ancestral DDPM sampler (Dhariwal & Nichol 2021 Algorithm 1): x_T ~ N(0, I),
+ * then for t = T..1 x_{t−1} ~ N(μ_θ(x_t, t) + s σ_t² ∇_{x_t} log p_φ(y | x_t, t), σ_t² I), no noise at t = 1 (F2).
+ * Each step is F1's {@link ancestralStep} (μ_θ + σ_t z) with F5's shift s σ_t² ∇ log p_φ added by
+ * {@link classifierGuidedMean}: N(μ + δ, σ² I) is the unguided draw moved by δ. With the same generator, s = 0
+ * gives {@link ddpmSample}'s samples bit for bit (the same draws in the same order, plus 0).
+ *
+ * ```tex
+ * x_{t-1}=\mu_\theta(x_t,t)+s\,\sigma_t^2\,\nabla_{x_t}\log p_\phi(y\mid x_t,t)+\sigma_t z,\qquad t=T,\dots,1
+ * ```
+ * Source: S1 (classifier guidance), Dhariwal & Nichol 2021 Algorithm 1, Ho et al. 2020 Algorithm 2.
+ * @param logClassifier - (x_t, t) ↦ Σ_b log p_φ(y_b | x_t, t) (see {@link LogClassifier})
+ * @param options - scale s, σ_t² = β_t (default, as {@link ddpmSample}) or β̃_t (D6)
+ */
+export function classifierGuidedDdpmSample(
+  schedule: NoiseSchedule,
+  epsModel: EpsModel,
+  logClassifier: LogClassifier,
+  shape: readonly number[],
+  rng: Rng,
+  options: ClassifierGuidedSampleOptions & { readonly variance?: ReverseVarianceChoice },
+): tf.Tensor {
+  const fn = 'classifierGuidedDdpmSample';
+  assertSamplerArgs(fn, schedule, epsModel, 'epsModel', shape, rng, options);
+  const scale = assertGuidance(fn, logClassifier, options);
+  const { variance = 'beta', onStep } = options;
+  assertOneOf(fn, 'variance', variance, ['beta', 'betaTilde'] as const);
+  return reverseChain(schedule, initialState(fn, shape, rng, options.xT), onStep, (x, t) => {
+    const eps = epsModel(x, t);
+    const z = t > 1 ? rng.normalTensor(shape) : tf.zerosLike(x);
+    const unguided = ancestralStep(schedule, x, t, eps, z, variance);
+    return assertGuidedState(fn, classifierGuidedMean(unguided, x, (v) => logClassifier(v, t), reverseVariance(schedule, t, variance), scale), t, scale);
+  });
+}
+
+/**
+ * F5 + F4 — classifier guidance on DDIM with η = 1 over a subsequence τ (the respaced sampling Dhariwal & Nichol
+ * guide, 2021 §4 and Algorithm 1): each jump τ_i → τ_{i−1} is Gaussian with the known variance σ² = σ_{τ_i}(η = 1)²
+ * of {@link ddimSigma} (on consecutive steps β̃_t, D6), so F5's shift s σ² ∇ log p_φ(y | x_τ, τ) applies to its mean.
+ * Each step is F4's {@link ddimStep} at η = 1 with the shift added by {@link classifierGuidedMean}; the last jump
+ * (to 0) has σ = 0 and is not guided. With the same generator, s = 0 gives {@link ddimSample} with η = 1 bit for bit.
+ *
+ * ```tex
+ * x_{\tau_{i-1}}=\sqrt{\bar\alpha_{\tau_{i-1}}}\,\hat x_0+\sqrt{1-\bar\alpha_{\tau_{i-1}}-\sigma^2}\,\varepsilon_\theta+s\,\sigma^2\,\nabla\log p_\phi(y\mid x_{\tau_i},\tau_i)+\sigma z,\quad \sigma=\sigma_{\tau_i}(\eta=1)
+ * ```
+ * Source: S1 (classifier guidance, DDIM), Dhariwal & Nichol 2021 Algorithm 1 with their respaced steps, Song et al. 2021 Eq. 12.
+ * @param options - scale s, the subsequence τ (default: every step), xT, onStep
+ */
+export function classifierGuidedDdimSample(
+  schedule: NoiseSchedule,
+  epsModel: EpsModel,
+  logClassifier: LogClassifier,
+  shape: readonly number[],
+  rng: Rng,
+  options: ClassifierGuidedSampleOptions & { readonly timesteps?: readonly number[] },
+): tf.Tensor {
+  const fn = 'classifierGuidedDdimSample';
+  assertSamplerArgs(fn, schedule, epsModel, 'epsModel', shape, rng, options);
+  const scale = assertGuidance(fn, logClassifier, options);
+  const taus = ddimSubsequence(fn, schedule, options);
+  return ddimChain(taus, initialState(fn, shape, rng, options.xT), options.onStep, (x, t, tPrev) => {
+    const eps = epsModel(x, t);
+    const z = rng.normalTensor(shape);
+    const unguided = ddimStep(schedule, x, t, tPrev, eps, 1, z);
+    const sigma = ddimSigma(schedule, t, tPrev, 1);
+    return assertGuidedState(fn, classifierGuidedMean(unguided, x, (v) => logClassifier(v, t), sigma * sigma, scale), t, scale);
+  });
 }

@@ -4,7 +4,9 @@
  * checkpoints (one verified unit per save, train/checkpoint.ts; `--resume` continues one bit for bit) and PNG sample grids.
  *
  * Models: `ddpm2d` (MLP on a 2-D toy set), `ddpm` (UNet on MNIST), `cddpm` (conditional UNet with classifier-free
- * guidance). Run with `--help` for the options. The UNets default to the `quick` preset, small enough to draw
+ * guidance); `ae` `vae` `cvae` (train/autoencoder.ts), `classifier` (the judge, train/classifier.ts) and
+ * `noisy-classifier` (classifier guidance's p_φ(y | x_t, t), train/noisy-classifier.ts) have front ends of their
+ * own. Run with `--help` for the options. The UNets default to the `quick` preset, small enough to draw
  * recognisable digits after minutes on a CPU; `--preset s4` is S4's full-size model.
  */
 import { parseArgs } from 'node:util';
@@ -30,6 +32,7 @@ import { trainingProgressBar } from './progress.js';
 import { imageGridPng, scatterPng, writePng } from './png.js';
 import { AUTOENCODER_HELP, AUTOENCODER_KINDS, runAutoencoderCli } from './autoencoder.js';
 import { CLASSIFIER_HELP, runClassifierCli } from './classifier.js';
+import { NOISY_CLASSIFIER_HELP, runNoisyClassifierCli } from './noisy-classifier.js';
 
 /**
  * Training settings of the MNIST UNets. `quick`: MNIST average-pooled 2× to 16×16, UNet widths 16/32/64 and the
@@ -47,7 +50,8 @@ export const UNET_PRESETS = {
 } as const;
 export type UNetPresetName = keyof typeof UNET_PRESETS;
 
-export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoencoders: pnpm train <ae|vae|cvae> --help; the judge: pnpm train classifier --help)
+export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoencoders: pnpm train <ae|vae|cvae> --help; the judge: pnpm train classifier --help;
+                                                   classifier guidance's noisy classifier: pnpm train noisy-classifier --help)
   --preset NAME      UNet settings: quick (16×16 MNIST, widths 16,32,64 plus a full-resolution input skip; guided
                      digits in ~4 min, unguided in ~13 min on 2 CPU cores) | s4 (S4's 32×32 UNet as it is, widths 64,128,256; hours on a CPU)
                      (default quick); the options below override it
@@ -361,8 +365,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const args = process.argv[2] === '--' ? process.argv.slice(3) : process.argv.slice(2);
   const autoencoder = (AUTOENCODER_KINDS as readonly string[]).includes(args[0] ?? '');
   const classifier = args[0] === 'classifier';
+  const noisyClassifier = args[0] === 'noisy-classifier';
+  const run = autoencoder ? runAutoencoderCli : classifier ? runClassifierCli : noisyClassifier ? runNoisyClassifierCli : runTrainCli;
   try {
-    if (!(await (autoencoder ? runAutoencoderCli(args) : classifier ? runClassifierCli(args) : runTrainCli(args)))) process.exit(0);
+    if (!(await run(args))) process.exit(0);
   } catch (e) {
     // A run that stopped (diverged, could not save): say why and where its last checkpoint is; exit non-zero.
     if (e instanceof TrainingStopped) {
@@ -371,7 +377,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     }
     // Bad options: the message names the option; no stack trace.
     if (e instanceof DomainError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`${(e as Error).message}\n\n${autoencoder ? AUTOENCODER_HELP : classifier ? CLASSIFIER_HELP : HELP}`);
+      console.error(`${(e as Error).message}\n\n${autoencoder ? AUTOENCODER_HELP : classifier ? CLASSIFIER_HELP : noisyClassifier ? NOISY_CLASSIFIER_HELP : HELP}`);
       process.exit(2);
     }
     throw e;

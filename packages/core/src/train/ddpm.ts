@@ -13,7 +13,8 @@ import { hybridLoss, perExampleVlbTerm, simpleLoss, trainingInput } from '../obj
 import { learnedLogVariance } from '../posterior/posterior.js';
 import { randomBatch } from '../data/batch.js';
 import { assertRng, type Rng } from '../random/rng.js';
-import { ddimSample, ddimTimesteps, ddpmSample, ddpmSampleLearnedVariance, type EpsModel, type EpsVarianceModel, type StepCallback } from '../sampling/samplers.js';
+import { classifierGuidedDdimSample, classifierGuidedDdpmSample, ddimSample, ddimTimesteps, ddpmSample, ddpmSampleLearnedVariance, type EpsModel, type EpsVarianceModel, type StepCallback } from '../sampling/samplers.js';
+import { logClassifierOf, NoisyClassifier } from '../models/noisy-classifier.js';
 import type { ReverseVarianceChoice } from '../posterior/posterior.js';
 import { classifierFreeGuidance, dropLabels, guidedEpsModel, MAX_GUIDANCE } from '../sampling/guidance.js';
 import { assertSchedule, type NoiseSchedule } from '../schedule/schedule.js';
@@ -393,5 +394,71 @@ export function sampleModel(model: DenoiserModel, schedule: NoiseSchedule, n: nu
     return ddpmSample(schedule, eps, shape, rng, { variance, onStep: options.onStep });
   } finally {
     labels?.dispose();
+  }
+}
+
+export interface ClassifierGuidedSampleModelOptions {
+  /** The guidance scale s ≥ 0 of F5 (0: unguided). */
+  readonly scale: number;
+  /** 'ddim' (default: η = 1 over `ddimSteps` evenly spaced steps, F4) or 'ddpm' (all T ancestral steps, F1). */
+  readonly sampler?: 'ddpm' | 'ddim';
+  /** DDIM's steps (default 50, as the `pnpm train` grids and the guided-accuracy figures). */
+  readonly ddimSteps?: number;
+  /** The DDPM sampler's σ_t²: 'beta' (default) or 'betaTilde' (D6). DDIM uses its own σ(η = 1). */
+  readonly variance?: ReverseVarianceChoice;
+  readonly xT?: tf.Tensor;
+  readonly onStep?: StepCallback;
+}
+
+/**
+ * Draw one sample per label from an unconditional model, guided towards that label by a noisy classifier (F5,
+ * Dhariwal & Nichol 2021 Algorithm 1): DDIM with η = 1 ({@link classifierGuidedDdimSample}) or ancestral DDPM
+ * ({@link classifierGuidedDdpmSample}), with the log-classifier x ↦ Σ_b log p_φ(y_b | x, t) of {@link logClassifierOf}.
+ */
+export function sampleClassifierGuided(
+  model: DenoiserModel,
+  schedule: NoiseSchedule,
+  classifier: NoisyClassifier,
+  labels: ArrayLike<number>,
+  rng: Rng,
+  options: ClassifierGuidedSampleModelOptions,
+): tf.Tensor {
+  const fn = 'sampleClassifierGuided';
+  assertObject(fn, 'model', model);
+  if (typeof (model as { predict?: unknown }).predict !== 'function' || !Array.isArray(model.dataShape)) throw new DomainError(fn, 'model', 'a denoiser (predict, dataShape)', model);
+  if (model.numClasses > 0) throw new DomainError(fn, 'model', 'an unconditional model (numClasses = 0): the classifier does the conditioning', model.numClasses);
+  assertSchedule(fn, schedule);
+  if (!(classifier instanceof NoisyClassifier)) throw new DomainError(fn, 'classifier', 'a NoisyClassifier', classifier);
+  const shape = [model.dataShape[0], model.dataShape[1], model.dataShape[2]];
+  if (shape.join() !== `${classifier.size},${classifier.size},1`) {
+    throw new DomainError(fn, 'classifier', `a classifier of the model's images [${model.dataShape}]`, `one of [${classifier.size}, ${classifier.size}, 1]`);
+  }
+  assertArray(fn, 'labels', labels);
+  assertIntegerInRange(fn, 'labels.length', labels.length, 1, MAX_COUNT);
+  assertRng(fn, 'rng', rng);
+  assertObject(fn, 'options', options);
+  const sampler = options.sampler === undefined ? 'ddim' : options.sampler;
+  if (sampler !== 'ddpm' && sampler !== 'ddim') throw new DomainError(fn, 'sampler', "'ddpm' or 'ddim'", String(sampler));
+  const ddimSteps = options.ddimSteps ?? 50;
+  assertIntegerInRange(fn, 'ddimSteps', ddimSteps, 1, schedule.T);
+  assertInInterval(fn, 'scale', options.scale, 0, MAX_GUIDANCE);
+  if (options.variance !== undefined && options.variance !== 'beta' && options.variance !== 'betaTilde') throw new DomainError(fn, 'variance', "'beta' or 'betaTilde'", String(options.variance));
+  for (let i = 0; i < labels.length; i++) assertIntegerInRange(fn, `labels[${i}]`, labels[i]!, 0, classifier.numClasses - 1);
+  if (options.xT !== undefined) {
+    assertTensor(fn, 'xT', options.xT);
+    if (options.xT.shape.join() !== [labels.length, ...model.dataShape].join()) throw new DomainError(fn, 'xT', `a tensor of shape [${[labels.length, ...model.dataShape].join(', ')}] (one image per label)`, `shape [${options.xT.shape.join(', ')}]`);
+  }
+  if (options.onStep !== undefined && typeof options.onStep !== 'function') throw new DomainError(fn, 'onStep', 'a function', String(options.onStep));
+  const logClassifier = logClassifierOf(classifier, labels);
+  const epsModel: EpsModel = (xt, t) => model.predict(xt, t, null);
+  const batchShape = [labels.length, ...model.dataShape];
+  const common = { scale: options.scale, ...(options.xT ? { xT: options.xT } : {}), ...(options.onStep ? { onStep: options.onStep } : {}) };
+  try {
+    if (sampler === 'ddpm') return classifierGuidedDdpmSample(schedule, epsModel, logClassifier, batchShape, rng, { ...common, ...(options.variance ? { variance: options.variance } : {}) });
+    return classifierGuidedDdimSample(schedule, epsModel, logClassifier, batchShape, rng, { ...common, timesteps: ddimTimesteps(schedule.T, ddimSteps) });
+  } catch (e) {
+    // A chain that overflowed is refused by the sampler naming the scale: say it in this function's name.
+    if (e instanceof DomainError && e.arg === 'scale') throw new DomainError(fn, 'scale', e.allowed, e.received);
+    throw e;
   }
 }

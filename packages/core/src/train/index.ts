@@ -6,4 +6,5 @@ export * from './autoencoder.js';
 export * from './ema.js';
 export * from './parallel.js';
 export * from './classifier.js';
+export * from './noisy-classifier.js';
 export * from './shipped.js';

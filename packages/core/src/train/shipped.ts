@@ -13,8 +13,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, mnistTensor } from '../data/mnist.js';
 import { ConvAutoencoder, type ConvAutoencoderOptions } from '../models/autoencoder.js';
 import { MnistClassifier, type MnistClassifierOptions } from '../models/classifier.js';
+import { NoisyClassifier, type NoisyClassifierOptions } from '../models/noisy-classifier.js';
 import { UNet, type UNetOptions } from '../models/unet.js';
-import { classifierAccuracy, cvaePriorAccuracy, digitShare, guidedAccuracy, reconstructionError } from '../quality/measures.js';
+import { classifierAccuracy, cvaePriorAccuracy, digitShare, guidedAccuracy, noisyClassifierAccuracy, reconstructionError } from '../quality/measures.js';
 import type { Estimate } from '../quality/judge.js';
 import { createRng, type Rng } from '../random/rng.js';
 import { linearSchedule, type NoiseSchedule } from '../schedule/schedule.js';
@@ -41,7 +42,9 @@ export type FigureProtocol =
   /** n samples, n/10 per digit, DDIM with η, guidance weight w (F6). */
   | { readonly measure: 'guidedAccuracy'; readonly guidance: number; readonly ddimSteps: number; readonly eta: number }
   /** n unconditional samples, DDIM with η; a sample counts when one digit gets probability ≥ 0.9. */
-  | { readonly measure: 'digitShare'; readonly ddimSteps: number; readonly eta: number };
+  | { readonly measure: 'digitShare'; readonly ddimSteps: number; readonly eta: number }
+  /** The noisy classifier on n test digits, each noised once (C5) at step t, or at its own t ~ U{1..T} ('uniform'). */
+  | { readonly measure: 'noisyClassifierAccuracy'; readonly t: number | 'uniform' };
 
 /** A recorded figure: what was measured, how, on how many draws with which seed, and the smaller re-measurement the tests make. */
 export interface ShippedFigure {
@@ -83,7 +86,8 @@ export interface ShippedManifest {
 export type LoadedShipped =
   | { readonly entry: ShippedModel; readonly kind: 'unet'; readonly model: UNet; readonly schedule: NoiseSchedule }
   | { readonly entry: ShippedModel; readonly kind: 'ae' | 'vae' | 'cvae'; readonly model: ConvAutoencoder }
-  | { readonly entry: ShippedModel; readonly kind: 'classifier'; readonly model: MnistClassifier };
+  | { readonly entry: ShippedModel; readonly kind: 'classifier'; readonly model: MnistClassifier }
+  | { readonly entry: ShippedModel; readonly kind: 'noisy-classifier'; readonly model: NoisyClassifier; readonly schedule: NoiseSchedule };
 
 /** Read weights/manifest.json (or `dir`'s), refusing a missing or malformed one by name. */
 export function readShippedManifest(dir: string = shippedWeightsDir()): ShippedManifest {
@@ -98,8 +102,9 @@ export function readShippedManifest(dir: string = shippedWeightsDir()): ShippedM
   const m = parsed as ShippedManifest;
   if (m?.format !== 1 || !Array.isArray(m.models)) throw new DomainError('readShippedManifest', 'manifest.json', '{ format: 1, models: [...] }', file);
   for (const entry of m.models) {
-    if (typeof entry?.name !== 'string' || !/^[a-z0-9]+$/.test(entry.name) || !Array.isArray(entry.figures)) {
-      throw new DomainError('readShippedManifest', 'manifest.json', 'models with a lower-case name and a figures list', `${file}: ${JSON.stringify(entry?.name)}`);
+    // A folder name and a URL path segment as it is: lower-case letters and digits, words joined by single hyphens.
+    if (typeof entry?.name !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(entry.name) || !Array.isArray(entry.figures)) {
+      throw new DomainError('readShippedManifest', 'manifest.json', 'models with a lower-case name (letters, digits, inner hyphens) and a figures list', `${file}: ${JSON.stringify(entry?.name)}`);
     }
   }
   return m;
@@ -114,7 +119,7 @@ export function loadShipped(name: string, dir: string = shippedWeightsDir()): Lo
 
 /**
  * The model a checkpoint folder holds (a training run's or a shipped one), built from its recorded kind and
- * configuration and loaded verified; a UNet also with the linear schedule of its recorded T.
+ * configuration and loaded verified; a UNet and a noisy classifier also with the linear schedule of their recorded T.
  */
 export function loadModelFolder(folder: string, fn = 'loadModelFolder'): DistributiveOmit<LoadedShipped, 'entry'> {
   const ckpt = readManifest(folder);
@@ -136,7 +141,14 @@ export function loadModelFolder(folder: string, fn = 'loadModelFolder'): Distrib
     loadCheckpoint(folder, model);
     return { kind: 'classifier', model };
   }
-  throw new DomainError(fn, 'folder', 'a unet, autoencoder or classifier checkpoint', `${folder} (kind '${ckpt.kind}')`);
+  if (ckpt.kind === 'noisy-classifier') {
+    const model = new NoisyClassifier(rng, ckpt.config as NoisyClassifierOptions);
+    loadCheckpoint(folder, model);
+    const T = (ckpt.meta.schedule as { T?: number } | undefined)?.T;
+    if (typeof T !== 'number') throw new DomainError(fn, 'folder', 'a noisy-classifier checkpoint that records its schedule (meta.schedule.T)', folder);
+    return { kind: 'noisy-classifier', model, schedule: linearSchedule(T) };
+  }
+  throw new DomainError(fn, 'folder', 'a unet, autoencoder, classifier or noisy-classifier checkpoint', `${folder} (kind '${ckpt.kind}')`);
 }
 
 /** Omit from each member of a union (TypeScript's Omit would merge the members). */
@@ -204,6 +216,18 @@ export function measureFigure(loaded: LoadedShipped, protocol: FigureProtocol, n
       if (n % 10) throw new DomainError(fn, 'n', 'a multiple of 10 (n/10 samples per digit)', n);
       const { guidance, ddimSteps, eta } = protocol;
       return guidedAccuracy(loaded.model, loaded.schedule, needJudge(), rng, { perDigit: n / 10, guidance, ddimSteps, eta });
+    }
+    case 'noisyClassifierAccuracy': {
+      if (loaded.kind !== 'noisy-classifier') throw wrong('noisy classifier');
+      const { x, labels } = testDigits(n, rng, loaded.model.size);
+      const { T } = loaded.schedule;
+      const t = protocol.t === 'uniform' ? Int32Array.from({ length: n }, () => rng.int(1, T)) : protocol.t;
+      if (typeof t === 'number') assertIntegerInRange(fn, 'protocol.t', t, 1, T);
+      try {
+        return noisyClassifierAccuracy(loaded.model, loaded.schedule, x, labels, t, rng);
+      } finally {
+        x.dispose();
+      }
     }
     case 'digitShare': {
       if (loaded.kind !== 'unet') throw wrong('UNet');

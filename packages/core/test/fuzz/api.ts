@@ -50,7 +50,7 @@ export interface Entry {
 
 /** Public exports the fuzz does not call, with the reason. */
 export const EXCLUDED: Readonly<Record<string, string>> = {
-  'train/** other than sampleModel and trainDdpm (trainDdpmParallel, checkpoints, EMA, PNG, GradientWorkers, CLIs, …)': 'write checkpoint folders or PNGs, start worker threads or run CLIs; their refusals are tested in src/train/*.test.ts',
+  'train/** other than sampleModel, sampleClassifierGuided and trainDdpm (trainDdpmParallel, checkpoints, EMA, PNG, GradientWorkers, CLIs, …)': 'write checkpoint folders or PNGs, start worker threads or run CLIs; their refusals are tested in src/train/*.test.ts',
   'assertFinite assertPositive assertNonNegative assertInInterval assertIntegerInRange assertInteger assertArray assertFiniteArray assertCount assertObject assertFunction assertOneOf assertBoolean assertFiniteResult assertSameLength assertSameShape assertProbabilityVector isNumberArray (util/validate.ts); assertTensor assertRank assertSteps assertBatched assertSameTensorShape assertFiniteTensor perExample (util/tensor.ts); assertRng assertSchedule assertStep assertStepOrZero assertMixture assertIsotropicMixture assertSquareImages assertClassLabels':
     'validation helpers: they take the caller\'s name and throw DomainErrors on its behalf',
   dataChecksEnabled: 'no arguments',
@@ -69,6 +69,8 @@ const t2 = (s: number[] = [B, 3], wrong: number[][] = [[B, 4], [B + 1, 3]]) => t
 const logStdNormal = (x: number) => -0.5 * x * x - 0.5 * Math.log(2 * Math.PI);
 const logShifted = (x: number) => -0.5 * (x - 1) ** 2 - 0.5 * Math.log(2 * Math.PI);
 const epsModel = (x: tf.Tensor) => tf.mul(x, 0.1);
+/** log p(y | x) = −½|x|² + const, summed over the batch: F5's log-classifier at its simplest (∇ = −x). */
+const logGaussianClassifier = (x: tf.Tensor) => tf.mul(tf.sum(tf.square(x)), -0.5) as tf.Scalar;
 const mixture1d = () => options({ weights: probabilities([0.4, 0.6]), means: numbers([-1, 1]), variances: numbers([0.5, 1], { lo: 0, loOpen: true }) }, false);
 const linearModel = () => options({ a: real(1), b: real(0), noiseVariance: positive(0.5) }, false);
 const isoMeans: Kind = {
@@ -108,7 +110,7 @@ const judgement = (): Kind => ({
 });
 
 // Models the method entries share (built once, small).
-let shared: { mlp: core.MlpDenoiser; mlpVar: core.MlpDenoiser; unet: core.UNet; unet0: core.UNet; unet10: core.UNet; cvae: core.ConvAutoencoder; cvae10: core.ConvAutoencoder; clf: core.MnistClassifier; ps: core.ParamStore; dense: core.Dense; conv: core.Conv; norm: core.Norm } | undefined;
+let shared: { mlp: core.MlpDenoiser; mlpVar: core.MlpDenoiser; unet: core.UNet; unet0: core.UNet; unet10: core.UNet; cvae: core.ConvAutoencoder; cvae10: core.ConvAutoencoder; clf: core.MnistClassifier; nclf: core.NoisyClassifier; nclf10: core.NoisyClassifier; ps: core.ParamStore; dense: core.Dense; conv: core.Conv; norm: core.Norm } | undefined;
 function models() {
   if (shared) return shared;
   const r = core.createRng(11);
@@ -123,6 +125,9 @@ function models() {
     unet10: new core.UNet(r, { filters: [8], groups: 4, size: 4, channels: 1, timeDim: 4, numClasses: 10 }),
     cvae10: new core.ConvAutoencoder(r, { kind: 'cvae', dim: 2, layers: 1, latent: 2, size: 8, numClasses: 10 }),
     clf: new core.MnistClassifier(r, { widths: [2], hidden: 4, size: 8, numClasses: 3 }),
+    // The noisy classifier of classifier guidance (F5), at the side of unet0 (4×4): 3 classes, and the 10 digits.
+    nclf: new core.NoisyClassifier(r, { widths: [2], hidden: 4, size: 4, timeDim: 4, numClasses: 3 }),
+    nclf10: new core.NoisyClassifier(r, { widths: [2], hidden: 4, size: 4, timeDim: 4, numClasses: 10 }),
     ps,
     dense: core.dense(ps, 'd', 3, 4),
     conv: core.conv(ps, 'c', 3, 2, 3),
@@ -165,6 +170,7 @@ function freshly<M extends { params: core.ParamStore }, R>(make: () => M, f: (m:
   }
 }
 const tinyVae = () => new core.ConvAutoencoder(core.createRng(5), { kind: 'vae', dim: 2, layers: 1, latent: 2, size: 4 });
+const tinyNoisyClassifier = () => new core.NoisyClassifier(core.createRng(5), { widths: [2], hidden: 4, size: 4, timeDim: 4, numClasses: 3 });
 const tinyMlp = () => new core.MlpDenoiser(core.createRng(5), { dim: 2, hidden: 4, layers: 1, timeDim: 4 });
 
 /** Every fuzzed entry point. */
@@ -307,6 +313,16 @@ export const ENTRIES: readonly Entry[] = [
     core.ddimSample,
   ),
   e('classifierGuidedMean', [['mean', t2()], ['xt', t2()], ['logClassifier', callback((x: tf.Tensor) => tf.mul(tf.sum(tf.square(x)), -0.5))], ['variance', nonNegative(0.1)], ['scale', nonNegative(1)]], core.classifierGuidedMean),
+  e(
+    'classifierGuidedDdpmSample',
+    [['schedule', schedule()], ['epsModel', callback(epsModel)], ['logClassifier', callback(logGaussianClassifier)], ['shape', shape([B, 2])], ['rng', rng()], ['options', options({ scale: nonNegative(1), variance: optional(choice(['beta', 'betaTilde'])), xT: optional(t2([B, 2], [[B, 3]])), onStep: optional(callback(() => undefined)) }, false)]],
+    core.classifierGuidedDdpmSample,
+  ),
+  e(
+    'classifierGuidedDdimSample',
+    [['schedule', schedule()], ['epsModel', callback(epsModel)], ['logClassifier', callback(logGaussianClassifier)], ['shape', shape([B, 2])], ['rng', rng()], ['options', options({ scale: nonNegative(1), timesteps: optional(intArray([1, 5, 10], 1, T)), xT: optional(t2([B, 2], [[B, 3]])), onStep: optional(callback(() => undefined)) }, false)]],
+    core.classifierGuidedDdimSample,
+  ),
   e('classifierFreeGuidance', [['epsUncond', t2()], ['epsCond', t2()], ['w', real(2)]], core.classifierFreeGuidance),
   e('guidedEpsModel', [['model', callback((x: tf.Tensor) => tf.mul(x, 0.1))], ['labels', t2([B, 2], [])], ['w', real(2)]], core.guidedEpsModel),
   e('dropLabels', [['labels', intArray([1, 2, 3], 0, 9)], ['p', probability(0.5)], ['rng', rng()], ['nullLabel', integer(-(2 ** 31), 2 ** 31 - 1, 10)]], core.dropLabels),
@@ -372,6 +388,21 @@ export const ENTRIES: readonly Entry[] = [
   e('MnistClassifier.logits', [['x', tensor([B, 8, 8, 1], { wrong: [[B, 8, 8, 2], [B, 4, 4, 1]] })]], (x: tf.Tensor4D) => models().clf.logits(x)),
   e('MnistClassifier.loss', [['x', tensor([B, 8, 8, 1], { wrong: [[B, 8, 8, 2]] })], ['labels', { ...labelsTensor(B, 3), optional: false }]], (x: tf.Tensor4D, l: tf.Tensor1D) => models().clf.loss(x, l)),
   e('MnistClassifier.classify', [['x', tensor([B, 8, 8, 1], { wrong: [[B, 8, 8, 2]] })], ['batchSize', optional(count(1, 1, 16))]], (x: tf.Tensor4D, b: number) => models().clf.classify(x, b)),
+  e(
+    'NoisyClassifier',
+    [['rng', rng()], ['options', options({ widths: optional({ valid: () => [2], bad: () => [[], [0], [2.5], [Number.NaN], [2 ** 40], 5, null], extreme: () => [[1]] }), hidden: optional(count(1, 4, 16)), size: optional(count(4, 8, 16)), timeDim: optional(count(2, 4, 16)), numClasses: optional(count(2, 3, 16)) })]],
+    (r: core.Rng, o: core.NoisyClassifierOptions) => new core.NoisyClassifier(r, o),
+  ),
+  e('NoisyClassifier.logits', [['xt', tensor([B, 4, 4, 1], { wrong: [[B, 4, 4, 2], [B, 8, 8, 1]] })], ['t', modelSteps]], (x: tf.Tensor4D, t: number) => models().nclf.logits(x, t)),
+  e('NoisyClassifier.logProbabilities', [['xt', tensor([B, 4, 4, 1], { wrong: [[B, 4, 4, 2], [B, 8, 8, 1]] })], ['t', modelSteps]], (x: tf.Tensor4D, t: number) => models().nclf.logProbabilities(x, t)),
+  e('NoisyClassifier.loss', [['xt', tensor([B, 4, 4, 1], { wrong: [[B, 4, 4, 2]] })], ['t', modelSteps], ['labels', { ...labelsTensor(B, 3), optional: false }]], (x: tf.Tensor4D, t: number, l: tf.Tensor1D) => models().nclf.loss(x, t, l)),
+  e('NoisyClassifier.classify', [['xt', tensor([B, 4, 4, 1], { wrong: [[B, 4, 4, 2]] })], ['t', modelSteps], ['batchSize', optional(count(1, 1, 16))]], (x: tf.Tensor4D, t: number, b: number) => models().nclf.classify(x, t, b)),
+  e('logClassifierOf', [['model', fixed(() => models().nclf)], ['labels', intArray([0, 2], 0, 2)]], (m: core.NoisyClassifier, l: Int32Array) => core.logClassifierOf(m, l)(tf.zeros([2, 4, 4, 1]), 3)),
+  e(
+    'trainNoisyClassifier',
+    [['x0', tensor([3, 4, 4, 1], { wrong: [[3, 4, 4, 2], [3, 8, 8, 1]] })], ['labels', intArray([0, 1, 2], 0, 2)], ['rng', rng()], ['options', options({ schedule: schedule(), steps: count(0, 1, 4), batchSize: count(1, 2, 64), learningRate: optional(positive(1e-3)), onStep: optional(callback(() => undefined)) }, false)]],
+    (x: tf.Tensor4D, l: Int32Array, r: core.Rng, o: core.NoisyClassifierTrainOptions) => freshly(tinyNoisyClassifier, (m) => core.trainNoisyClassifier(m, x, l, r, o)),
+  ),
   // quality/: judging samples with the classifier, and the measures built on it.
   // n is held at 10: hits' range depends on it, and a random n below hits is refused naming hits.
   e('binomialEstimate', [['hits', integer(0, 10, 3)], ['n', fixed(() => 10)]], core.binomialEstimate),
@@ -391,6 +422,12 @@ export const ENTRIES: readonly Entry[] = [
     [['model', fixed(() => models().unet10)], ['schedule', schedule()], ['classifier', fixed(() => models().clf)], ['rng', rng()], ['options', options({ perDigit: count(1, 1, 2), guidance: interval(-100, 100, 3), ddimSteps: optional(integer(1, T, 2)), eta: optional(probability(1)) }, false)]],
     core.guidedAccuracy,
   ),
+  e('noisyClassifierAccuracy', [['classifier', fixed(() => models().nclf)], ['schedule', schedule()], ['x0', tensor([2, 4, 4, 1], { wrong: [[2, 4, 4, 2], [2, 8, 8, 1]] })], ['labels', intArray([0, 2], 0, 2)], ['t', steps], ['rng', rng()]], core.noisyClassifierAccuracy),
+  e(
+    'classifierGuidedAccuracy',
+    [['model', fixed(() => models().unet0)], ['schedule', schedule()], ['classifier', fixed(() => models().nclf10)], ['judge', fixed(() => models().clf)], ['rng', rng()], ['options', options({ perDigit: count(1, 1, 2), scale: nonNegative(1), sampler: optional(choice(['ddim', 'ddpm'])), ddimSteps: optional(integer(1, T, 2)) }, false)]],
+    core.classifierGuidedAccuracy,
+  ),
   e('accuracy', [['predicted', intArray([1, 2, 0], 0, 2 ** 31 - 1)], ['labels', intArray([1, 0, 0], 0, 2 ** 31 - 1)]], core.accuracy),
   e(
     'trainClassifier',
@@ -407,6 +444,11 @@ export const ENTRIES: readonly Entry[] = [
     'sampleModel',
     [['model', fixed(() => models().mlp)], ['schedule', schedule()], ['n', count(1, 2, 64)], ['rng', rng()], ['options', options({ sampler: optional(choice(['ddpm', 'ddim'])), ddimSteps: optional(integer(1, T, 5)), eta: optional(probability(0.5)), labels: optional(intArray([0, 3], 0, 3)), guidance: optional(real(2)), variance: optional(choice(['beta', 'betaTilde', 'fixedlarge', 'fixedsmall', 'clamped'])), onStep: optional(callback(() => undefined)) })]],
     train.sampleModel,
+  ),
+  e(
+    'sampleClassifierGuided',
+    [['model', fixed(() => models().unet0)], ['schedule', schedule()], ['classifier', fixed(() => models().nclf)], ['labels', intArray([0, 2], 0, 2)], ['rng', rng()], ['options', options({ scale: nonNegative(1), sampler: optional(choice(['ddim', 'ddpm'])), ddimSteps: optional(integer(1, T, 5)), variance: optional(choice(['beta', 'betaTilde'])), xT: optional(tensor([2, 4, 4, 1], { wrong: [[3, 4, 4, 1]] })), onStep: optional(callback(() => undefined)) }, false)]],
+    train.sampleClassifierGuided,
   ),
   e(
     'trainDdpm',

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConvAutoencoder, type ConvAutoencoderOptions } from '../../src/models/autoencoder.js';
 import { MnistClassifier, type MnistClassifierOptions } from '../../src/models/classifier.js';
+import { NoisyClassifier, type NoisyClassifierOptions } from '../../src/models/noisy-classifier.js';
 import { selectBackend } from '../../src/nn/backend.js';
 import { createRng } from '../../src/random/rng.js';
 import { checkpointFolder, readManifest } from '../../src/train/checkpoint.js';
@@ -57,11 +58,11 @@ describe('weights/ (the shipped checkpoints)', () => {
   it('lists every folder of weights/ in the manifest, and every manifest entry has its folder', () => {
     const folders = readdirSync(dir).filter((f) => statSync(path.join(dir, f)).isDirectory()).sort();
     expect(folders).toEqual(manifest.models.map((m) => m.name).sort());
-    for (const name of ['classifier', 'ae', 'vae', 'vae2d', 'cvae', 'cddpm']) expect(folders).toContain(name);
+    for (const name of ['classifier', 'ae', 'vae', 'vae2d', 'cvae', 'cddpm', 'ddpm', 'noisy-classifier']) expect(folders).toContain(name);
   });
 
   it.each(manifest.models.map((m) => [m.name, m] as const))('%s: its manifest entry says how it was made, and its weights match it', (name, entry) => {
-    expect(entry.command).toMatch(/^pnpm train (classifier|ae|vae|cvae|ddpm|cddpm)( |$)/);
+    expect(entry.command).toMatch(/^pnpm train (classifier|noisy-classifier|ae|vae|cvae|ddpm|cddpm)( |$)/);
     expect(entry.trainSeconds).toBeGreaterThan(0);
     expect(entry.figures.length).toBeGreaterThan(0);
     const loaded = loadShipped(name, dir);
@@ -84,7 +85,7 @@ describe('weights/ (the shipped checkpoints)', () => {
   }, 120_000);
 
   it('the check would catch a broken checkpoint: the same architectures with fresh weights miss their figures', () => {
-    for (const name of ['classifier', 'ae', 'vae']) {
+    for (const name of ['classifier', 'ae', 'vae', 'noisy-classifier']) {
       const shipped = loadShipped(name, dir);
       const figure = shipped.entry.figures[0]!;
       const config = readManifest(path.join(dir, name)).config;
@@ -92,7 +93,9 @@ describe('weights/ (the shipped checkpoints)', () => {
       const rng = createRng(99);
       const fresh: LoadedShipped = name === 'classifier'
         ? { entry: shipped.entry, kind: 'classifier', model: new MnistClassifier(rng, config as MnistClassifierOptions) }
-        : { entry: shipped.entry, kind: name as 'ae' | 'vae', model: new ConvAutoencoder(rng, config as ConvAutoencoderOptions) };
+        : shipped.kind === 'noisy-classifier'
+          ? { entry: shipped.entry, kind: 'noisy-classifier', model: new NoisyClassifier(rng, config as NoisyClassifierOptions), schedule: shipped.schedule }
+          : { entry: shipped.entry, kind: name as 'ae' | 'vae', model: new ConvAutoencoder(rng, config as ConvAutoencoderOptions) };
       const again = measureFigure(fresh, figure.protocol, figure.check.n, figure.check.seed, judge);
       fresh.model.params.dispose();
       expect(zScore(figure, again.value, again.standardError), `${name}: fresh weights gave ${again.value}`).toBeGreaterThan(Z);
