@@ -388,7 +388,7 @@ function plainDescription(markdown) {
   const text = plainTitle(mathifyMarkdown(markdown).replace(/\$\$([^$]+)\$\$/g, '$$$1$$'))
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/`([^`]*)`/g, '$1')
-    .replace(/[*_]{1,2}([^*_]+)[*_]{1,2}/g, '$1')
+    .replace(/\*{1,2}([^*]+)\*{1,2}/g, '$1')
     .replace(/\s+/g, ' ')
     .trim();
   return text.length > 300 ? `${text.slice(0, 297).replace(/\s+\S*$/, '')}…` : text;
@@ -551,8 +551,11 @@ writeFileSync(path.join(docs, 'sources.md'), [
   siteMarkdown(readFileSync(path.join(repo, 'docs', 'SOURCES.md'), 'utf8')).trim(), '',
 ].join('\n'));
 
+// S4-AUDIT writes its formulas as plain text too (σ_t² = β_t); the site renders them.
+const audit = mathifyMarkdown(siteMarkdown(readFileSync(path.join(repo, 'docs', 'S4-AUDIT.md'), 'utf8'))).trim();
 writeFileSync(path.join(docs, 's4-audit.md'), [
-  '---', `title: ${JSON.stringify("S4's code, audited line by line")}`, '---', '', siteMarkdown(readFileSync(path.join(repo, 'docs', 'S4-AUDIT.md'), 'utf8')).trim(), '',
+  '---', `title: ${JSON.stringify("S4's code, audited line by line")}`,
+  `description: ${JSON.stringify(plainDescription(audit.split(/\n\s*\n/).find((p) => p.trim() && !/^[#|<]/.test(p.trim())) ?? ''))}`, '---', '', audit, '',
 ].join('\n'));
 
 writeFileSync(path.join(docs, 'index.md'), [

@@ -43,7 +43,8 @@ function letterTex(s) {
     const accent = COMBINING[mark];
     if (accent) tex = `${accent}{${tex}}`;
   }
-  return tex;
+  // An accented letter is one group, so it can follow \sqrt or take a script: \sqrt{\bar\alpha}, {\tilde{\mu}}_t.
+  return /^\\[a-z]+[{\\]/.test(tex) ? `{${tex}}` : tex;
 }
 
 /** TeX of a subscript or superscript body as the prose writes it ("t−1", "{1:T}", "simple", "x_t"). */

@@ -55,7 +55,10 @@ function withDescription(contents) {
     .replace(/\\([\\_*[\]<>{}|])/g, '$1')
     .replace(/\s+/g, ' ')
     .trim();
-  return `---\ndescription: ${JSON.stringify(text.length > 300 ? `${text.slice(0, 297)}…` : text)}\n---\n\n${contents}`;
+  // The page title too: typedoc escapes Markdown in the h1 (MAX\_COUNT), which Docusaurus copied into <title>.
+  const h1 = /^# (.*)$/m.exec(contents)?.[1];
+  const title = h1 && /\\/.test(h1) ? `title: ${JSON.stringify(h1.replace(/\\([\\_*[\]<>{}|`])/g, '$1'))}\n` : '';
+  return `---\n${title}description: ${JSON.stringify(text.length > 300 ? `${text.slice(0, 297)}…` : text)}\n---\n\n${contents}`;
 }
 
 /** @param {import('typedoc').Application} app */
