@@ -214,6 +214,12 @@ function mathifyText(text) {
  * autolinks are left exactly as they are.
  */
 export function mathifyProse(line) {
+  // A table row: each cell on its own (a cell's "|" is the table's, never a formula's "mid").
+  if (/^\s*\|.*\|\s*$/.test(line)) return line.split(/(?<!\\)(\|)/).map((cell, k) => (k % 2 ? cell : mathifyCell(cell))).join('');
+  return mathifyCell(line);
+}
+
+function mathifyCell(line) {
   const protectedParts = /(`+[^`]*`+|\$[^$]+\$|\]\([^)]*\)|<[^>]+>|https?:\/\/\S+)/;
   return line
     .split(protectedParts)
