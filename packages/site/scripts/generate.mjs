@@ -69,6 +69,7 @@ export function parseCatalogue(markdown) {
     const h = /^## ([A-HN])\. (.*)$/.exec(line);
     if (h) {
       flush();
+      bullet = null; // a bullet before the first section (the list of sources) belongs to none
       current = { letter: h[1], title: h[2], entries: [], notes: [] };
       sections.push(current);
     } else if (line.startsWith('- ')) {

@@ -189,7 +189,6 @@ test('local search finds a formula by its ID', async () => {
   // The best hit is C5's heading: its catalogue row or the notebook section deriving it.
   const first = page.locator('.aa-suggestion, [class*="suggestion"]').first();
   assert.match(await first.innerText(), /C5[\s\S]*(catalogue|forward process)/i);
-  assert.match(await first.locator('a').first().getAttribute('href'), /(\/catalogue|\/notebooks\/03-forward)#C5$/);
   await page.screenshot({ path: path.join(shots, 'search-C5.png') });
   assert.deepEqual(errors, []);
   await close();

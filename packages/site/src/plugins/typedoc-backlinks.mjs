@@ -48,8 +48,7 @@ function withDescription(contents) {
     if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
     return !inFence && line.trim() && !/^\s*(#|>|```|~~~|\||-|\*\*\*|<)/.test(line);
   });
-  if (!paragraph) return contents;
-  const text = plainTitle(paragraph)
+  const text = plainTitle(paragraph ?? '')
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/`([^`]*)`/g, '$1')
     .replace(/\\([\\_*[\]<>{}|])/g, '$1')
@@ -58,7 +57,8 @@ function withDescription(contents) {
   // The page title too: typedoc escapes Markdown in the h1 (MAX\_COUNT), which Docusaurus copied into <title>.
   const h1 = /^# (.*)$/m.exec(contents)?.[1];
   const title = h1 && /\\/.test(h1) ? `title: ${JSON.stringify(h1.replace(/\\([\\_*[\]<>{}|`])/g, '$1'))}\n` : '';
-  return `---\n${title}description: ${JSON.stringify(text.length > 300 ? `${text.slice(0, 297)}…` : text)}\n---\n\n${contents}`;
+  const description = text ? `description: ${JSON.stringify(text.length > 300 ? `${text.slice(0, 297)}…` : text)}\n` : '';
+  return title || description ? `---\n${title}${description}---\n\n${contents}` : contents;
 }
 
 /** @param {import('typedoc').Application} app */
