@@ -7,6 +7,8 @@ import type * as Preset from '@docusaurus/preset-classic';
 import remarkMath from 'remark-math';
 import rehypeKatex from 'rehype-katex';
 import remarkTexBlocks from './src/plugins/remark-tex-blocks.mjs';
+import remarkTocMath from './src/plugins/remark-toc-math.mjs';
+import { repositoryUrl, siteUrl } from './site-config.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.join(here, '..', '..');
@@ -21,7 +23,8 @@ const katexVersion = (require(require.resolve('katex/package.json', { paths: [pa
 const config: Config = {
   title: 'DDPM, derived',
   tagline: 'Diffusion models and VAEs: every formula derived, implemented as a function and checked by a number.',
-  url: 'http://localhost',
+  // The deployed address (canonical links, sitemap): root package.json "homepage", or SITE_URL; see site-config.mjs.
+  url: siteUrl,
   baseUrl: '/',
   favicon: 'img/favicon.svg',
   onBrokenLinks: 'throw',
@@ -38,7 +41,11 @@ const config: Config = {
   // adopted, see docs/BENCHMARKS.md "Test-suite time") in less time. The worker threads need the v4 flag below: no
   // plugin here reads the legacy `head` attribute of postBuild (the local search reads the written HTML files).
   future: { faster: true, v4: { removeLegacyPostBuildHeadAttribute: true } },
-  stylesheets: [{ href: '/katex/katex.min.css', type: 'text/css' }],
+  // KaTeX's CSS, and the CJK webfont's @font-face rules (both copied to static/ by scripts/generate.mjs).
+  stylesheets: [
+    { href: '/katex/katex.min.css', type: 'text/css' },
+    { href: '/fonts/noto-sans-sc.css', type: 'text/css' },
+  ],
   presets: [
     [
       'classic',
@@ -47,6 +54,8 @@ const config: Config = {
           routeBasePath: '/',
           sidebarPath: './sidebars.ts',
           numberPrefixParser: false,
+          // Before Docusaurus's own: the "on this page" list gets the headings' math rendered.
+          beforeDefaultRemarkPlugins: [[remarkTocMath, { macros }]],
           remarkPlugins: [remarkTexBlocks, remarkMath],
           rehypePlugins: [[rehypeKatex, katexOptions]],
         },
@@ -83,7 +92,11 @@ const config: Config = {
         indexBlog: false,
         indexPages: false,
         docsRouteBasePath: '/',
-        language: ['en'],
+        // zh: the Chinese of the source citations (公式, 重参数, 后验) is cut into words with jieba.
+        language: ['en', 'zh'],
+        // KaTeX writes each formula twice (the visible HTML and the MathML for screen readers, with the TeX as its
+        // annotation): index the MathML's text once, so results and their snippets read "q(xt∣x0)", not it doubled.
+        ignoreCssSelectors: ['.katex-html', '.katex-mathml annotation'],
         highlightSearchTermsOnTargetPage: false,
         explicitSearchResultPath: true,
       },
@@ -100,10 +113,30 @@ const config: Config = {
         { to: '/notation', label: 'Notation', position: 'left' },
         { to: '/errata', label: 'Errata', position: 'left' },
         { type: 'docSidebar', sidebarId: 'api', position: 'left', label: 'API' },
+        { to: '/sources', label: 'Sources', position: 'left' },
+        { href: repositoryUrl, label: 'GitHub', position: 'right', 'aria-label': 'The repository on GitHub' },
       ],
     },
     footer: {
       style: 'dark',
+      links: [
+        {
+          title: 'Read',
+          items: [
+            { label: 'Sources and reading order', to: '/sources' },
+            { label: 'Catalogue', to: '/catalogue' },
+            { label: 'Notation', to: '/notation' },
+          ],
+        },
+        {
+          title: 'Code',
+          items: [
+            { label: 'Repository', href: repositoryUrl },
+            { label: 'API reference', to: '/api' },
+            { label: 'Errata', to: '/errata' },
+          ],
+        },
+      ],
       copyright: 'ddpm-derived — derivations generated from the notebooks; API from core’s doc comments.',
     },
     prism: { additionalLanguages: ['bash', 'json'] },

@@ -19,6 +19,7 @@ const sidebars: SidebarsConfig = {
     'catalogue',
     { type: 'category', label: 'Derivations (notebooks)', collapsed: false, items: notebooks },
     { type: 'category', label: 'Live models', collapsed: false, link: { type: 'doc', id: 'live/index' }, items: ['live/forward', 'live/sampler', 'live/latent', 'live/two-moons'] },
+    'sources',
     'notation',
     'errata',
     's4-audit',

@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mathifyMarkdown, plainTitle } from '../src/plugins/prose-math.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const site = path.join(here, '..');
@@ -35,7 +36,17 @@ function idxHead(buf, n) {
 const docsLive = path.join(site, 'docs', 'live');
 rmSync(docsLive, { recursive: true, force: true });
 mkdirSync(docsLive, { recursive: true });
-for (const f of readdirSync(path.join(site, 'live')).filter((f) => /\.mdx?$/.test(f))) cpSync(path.join(site, 'live', f), path.join(docsLive, f));
+// Their prose writes formulas as plain text (x_t = √ᾱ_t x_0 + …); the copy gets them as $TeX$ for KaTeX. Front matter,
+// imports and JSX lines are copied as they are.
+for (const f of readdirSync(path.join(site, 'live')).filter((f) => /\.mdx?$/.test(f))) {
+  const [, front = '', body] = /^(---\n[\s\S]*?\n---\n)?([\s\S]*)$/.exec(readFileSync(path.join(site, 'live', f), 'utf8'));
+  const prose = body.split('\n').map((line) => (/^\s*(<|import |export |\{)/.test(line) ? line : mathifyMarkdown(line))).join('\n');
+  // Docusaurus would take the meta description from the first paragraph as written ($TeX$): give it plain Unicode.
+  const first = prose.split(/\n\s*\n/).map((p) => p.trim()).find((p) => p && !/^(#|<|import |export |\{|:::)/.test(p)) ?? '';
+  const description = plainTitle(first).replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/[`*]/g, '').replace(/\s+/g, ' ').trim().slice(0, 300);
+  const withDescription = front && !/^description:/m.test(front) && description ? front.replace(/\n---\n$/, `\ndescription: ${JSON.stringify(description)}\n---\n`) : front;
+  writeFileSync(path.join(docsLive, f), `${withDescription}${prose}`);
+}
 
 const staticLive = path.join(site, 'static', 'live');
 rmSync(staticLive, { recursive: true, force: true });

@@ -28,7 +28,7 @@ function LossCurve({ losses, steps }: { losses: number[]; steps: number }): Reac
       <path d={path(losses)} className="live__loss-raw" />
       <path d={path(smooth)} className="live__loss" />
       <text x={W - 10} y={H - 6} textAnchor="end">step {losses.length} of {steps}</text>
-      <text x="30" y={H - 6}>L_simple (log scale)</text>
+      <text x="30" y={H - 6}>L<tspan baselineShift="sub" fontSize="7">simple</tspan> (log scale)</text>
     </svg>
   );
 }
