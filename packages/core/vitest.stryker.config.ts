@@ -15,7 +15,7 @@ import { defineConfig } from 'vitest/config';
  * exercises no mutated code.
  */
 const trainRun = (process.env.STRYKER_FOLDERS ?? '').split(',').includes('train');
-const TRAIN_TESTS = ['ddpm', 'ema', 'checkpoint', 'checkpoint-durability', 'options', 'validation'].map((n) => `src/train/${n}.test.ts`);
+const TRAIN_TESTS = ['ddpm', 'ema', 'checkpoint', 'checkpoint-durability', 'checkpoint-format', 'options', 'validation'].map((n) => `src/train/${n}.test.ts`);
 
 export default defineConfig({
   test: {
