@@ -4,6 +4,8 @@
 // fsync, close and rename is logged by path. The contract a save keeps: each file of the step folder, the step folder
 // and the checkpoint folder are flushed before the pointer's rename, and the folder again after it; every descriptor
 // is closed, also when a write fails; and a save that fails halfway leaves the previous checkpoint loadable.
+// Also here: the optimizer state's edges (an optimizer without Adam's running products, a new learning rate, what is
+// not an optimizer) and Adam's private products, refused when missing.
 import * as tf from '@tensorflow/tfjs-core';
 import fs, { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
@@ -14,7 +16,7 @@ import { MlpDenoiser } from '../models/mlp.js';
 import { createRng } from '../random/rng.js';
 import { useCpuBackend } from '../testing/tf-setup.js';
 import { DomainError } from '../util/validate.js';
-import { assertCheckpointWritable, checkpointFolder, loadCheckpoint, loadOptimizerState, optimizerState, saveCheckpoint, verifyCheckpoint } from './checkpoint.js';
+import { assertCheckpointWritable, checkpointFolder, loadCheckpoint, loadOptimizerState, optimizerState, readManifest, saveCheckpoint, verifyCheckpoint } from './checkpoint.js';
 import { WeightAverage } from './ema.js';
 
 beforeAll(useCpuBackend);
@@ -206,6 +208,77 @@ describe('checkpoint durability', () => {
     assertCheckpointWritable('pnpm train', '--out', dir, 0);
     expect(sizes).toEqual([12_346, 1]);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('optimizer state', () => {
+  const wModel = (w: tf.Variable) => ({ kind: 'w', config: {}, params: { vars: new Map([['w', w]]) } });
+  /** n optimizer steps on w with seeded gradients. */
+  const steps = (w: tf.Variable, opt: tf.Optimizer, seed: number, n: number) => {
+    const rng = createRng(seed);
+    for (let i = 0; i < n; i++) tf.tidy(() => opt.applyGradients([{ name: w.name, tensor: rng.normalTensor(w.shape) }]));
+  };
+
+  it('a momentum optimizer (no running products) is saved and resumed: the resumed steps are bit for bit those of the run that went on', async () => {
+    const dir = tmp('ckpt-momentum-');
+    const w = tf.variable(createRng(7).normalTensor([33]), true, 'momentum-w');
+    const running = tf.train.momentum(0.05, 0.9);
+    steps(w, running, 8, 5);
+    saveCheckpoint(dir, wModel(w), 5, {}, { optimizer: await optimizerState(running) });
+    expect(readManifest(dir).optimizer).toMatchObject({ className: 'Momentum', iterations: 5 });
+    expect(readManifest(dir).optimizer).not.toHaveProperty('accBeta1');
+    steps(w, running, 9, 4);
+    const expected = Array.from(w.dataSync());
+    const v = tf.variable(tf.zeros([33]), true, 'momentum-v');
+    loadCheckpoint(dir, wModel(v));
+    const fresh = tf.train.momentum(0.05, 0.9);
+    expect(await loadOptimizerState(dir, fresh)).toBeUndefined();
+    steps(v, fresh, 9, 4);
+    expect(Array.from(v.dataSync())).toEqual(expected);
+    [w, v].forEach((x) => x.dispose());
+    [running, fresh].forEach((o) => o.dispose());
+  });
+
+  it('takes a new learning rate (the one thing a resumed run may change) and leaves no tensors but the moments it restores', async () => {
+    const dir = tmp('ckpt-lr-');
+    const w = tf.variable(tf.ones([5]), true, 'lr-w');
+    const adam = tf.train.adam(1e-2);
+    steps(w, adam, 1, 2);
+    saveCheckpoint(dir, wModel(w), 2, {}, { optimizer: await optimizerState(adam) });
+    const saved = readManifest(dir).optimizer!;
+    const fresh = tf.train.adam(3e-3);
+    const before = tf.memory().numTensors;
+    expect(await loadOptimizerState(dir, fresh)).toBeUndefined();
+    // setWeights keeps one variable per saved moment; the step count and the moments read from optimizer.bin are freed.
+    expect(tf.memory().numTensors - before).toBe(saved.weights.length);
+    expect(fresh.getConfig().learningRate).toBe(3e-3);
+    w.dispose();
+    [adam, fresh].forEach((o) => o.dispose());
+  });
+
+  it('refuses to read the state of what is not a tf.Optimizer, or of one whose weights do not start with its step count', async () => {
+    await expect(optimizerState({ getWeights: async () => [] } as unknown as tf.Optimizer)).rejects.toThrow(/^optimizerState: argument 'optimizer' must be a tf\.Optimizer; received \[object Object\]/);
+    type Named = { name: string; tensor: tf.Tensor };
+    class Odd extends tf.Optimizer {
+      constructor(private readonly weights: Named[]) {
+        super();
+      }
+      applyGradients(): void {}
+      override async getWeights(): Promise<Named[]> {
+        return this.weights;
+      }
+      override async setWeights(): Promise<void> {}
+      getConfig(): tf.serialization.ConfigDict {
+        return {};
+      }
+      override getClassName(): string {
+        return 'Odd';
+      }
+    }
+    const m = tf.zeros([2]);
+    await expect(optimizerState(new Odd([]))).rejects.toThrow(/^optimizerState: argument 'optimizer' must be an optimizer whose getWeights\(\) starts with 'iter'; received $/);
+    await expect(optimizerState(new Odd([{ name: 'm', tensor: m }]))).rejects.toThrow(/^optimizerState: argument 'optimizer' must be an optimizer whose getWeights\(\) starts with 'iter'; received m$/);
+    m.dispose();
   });
 });
 
