@@ -8,9 +8,17 @@ const FOLDERS = ['schedule', 'probability', 'autoencoder', 'forward', 'posterior
 // front ends (cli.ts, autoencoder.ts: argument plumbing, file layout and logging, reached only by multi-second smoke
 // runs), parallel.ts and gradient-worker.ts (worker threads run their own copy of the code, outside Stryker's
 // coverage), png.ts and progress.ts (image and log output).
-const TRAIN_FILES = ['ddpm', 'ema', 'checkpoint', 'options'];
-const chosen = (process.env.STRYKER_FOLDERS ?? FOLDERS.join(',')).split(',').map((f) => f.trim()).filter(Boolean);
+// checkpoint-format.ts holds the manifest and pointer checks (shared with the browser loader).
+const TRAIN_FILES = ['ddpm', 'ema', 'checkpoint', 'checkpoint-format', 'options'];
+const list = (s) => s.split(',').map((f) => f.trim()).filter(Boolean);
+const chosen = list(process.env.STRYKER_FOLDERS ?? FOLDERS.join(','));
 for (const f of chosen) if (!FOLDERS.includes(f)) throw new Error(`STRYKER_FOLDERS: unknown folder '${f}'; allowed: ${FOLDERS.join(', ')}`);
+// STRYKER_TRAIN_FILES=checkpoint,options narrows train/ to some of its files (a full train/ run is ≈ 30 min at best;
+// on a loaded machine it can be split). Its state and report get their own names.
+const trainFiles = list(process.env.STRYKER_TRAIN_FILES ?? TRAIN_FILES.join(','));
+for (const f of trainFiles) if (!TRAIN_FILES.includes(f)) throw new Error(`STRYKER_TRAIN_FILES: unknown file '${f}'; allowed: ${TRAIN_FILES.join(', ')}`);
+const trainPart = chosen.includes('train') && trainFiles.length < TRAIN_FILES.length ? `-${trainFiles.join('+')}` : '';
+const runName = (chosen.length === FOLDERS.length ? 'all' : chosen.join('+')) + trainPart;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -22,7 +30,7 @@ export default {
   coverageAnalysis: 'perTest',
   // Two cores shared by several people: one test process.
   concurrency: 1,
-  mutate: [...chosen.flatMap((f) => (f === 'train' ? TRAIN_FILES.map((n) => `src/train/${n}.ts`) : [`src/${f}/**/*.ts`])), '!src/**/*.test.ts', '!src/**/index.ts'],
+  mutate: [...chosen.flatMap((f) => (f === 'train' ? trainFiles.map((n) => `src/train/${n}.ts`) : [`src/${f}/**/*.ts`])), '!src/**/*.test.ts', '!src/**/index.ts'],
   mutator: {
     // String literals in core are DomainError texts (function, argument, allowed range) and log lines; a mutant
     // that blanks one changes a message, not a number. String comparisons (`reduction === 'sum'`) are still
@@ -33,9 +41,9 @@ export default {
   ignoreStatic: true,
   // Reruns test only mutants whose code or tests changed since the last run of the same folders.
   incremental: true,
-  incrementalFile: `reports/mutation/${chosen.length === FOLDERS.length ? 'all' : chosen.join('+')}.incremental.json`,
+  incrementalFile: `reports/mutation/${runName}.incremental.json`,
   reporters: ['clear-text', 'progress', 'json'],
-  jsonReporter: { fileName: `reports/mutation/${chosen.length === FOLDERS.length ? 'all' : chosen.join('+')}.json` },
+  jsonReporter: { fileName: `reports/mutation/${runName}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   tempDirName: '.stryker-tmp',
   timeoutMS: 30_000,

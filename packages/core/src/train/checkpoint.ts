@@ -314,6 +314,8 @@ export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer): 
   for (const [key, saved] of Object.entries(o.config)) {
     if (key !== 'learningRate' && config[key] !== saved) throw new DomainError('loadOptimizerState', `optimizer's ${key}`, `${saved} (the saved state's)`, String(config[key]));
   }
+  // Checked before setWeights, which itself writes these products: an Adam without them is refused untouched.
+  const products = o.className === 'Adam' ? adamProducts('loadOptimizerState', optimizer) : undefined;
   const data = readFiniteTensors('loadOptimizerState', dir, 'optimizer.bin', o.weights);
   const named = [
     { name: 'iter', tensor: tf.scalar(o.iterations, 'int32') as tf.Tensor },
@@ -322,11 +324,10 @@ export async function loadOptimizerState(dir: string, optimizer: tf.Optimizer): 
   await optimizer.setWeights(named);
   // setWeights copies the moments into new variables; its pow(β, t + 1) is replaced by the saved running products.
   named.forEach(({ tensor }) => tensor.dispose());
-  if (o.className === 'Adam') {
-    const { accBeta1, accBeta2 } = adamProducts('loadOptimizerState', optimizer);
+  if (products) {
     tf.tidy(() => {
-      accBeta1.assign(tf.scalar(o.accBeta1!));
-      accBeta2.assign(tf.scalar(o.accBeta2!));
+      products.accBeta1.assign(tf.scalar(o.accBeta1!));
+      products.accBeta2.assign(tf.scalar(o.accBeta2!));
     });
   }
   return undefined;
