@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { parse, serialize } from 'parse5';
 import { buildDir, launchChromium, serveBuild, site } from '../scripts/serve-build.mjs';
 import { repositoryUrl, siteUrl } from '../site-config.mjs';
 
@@ -20,6 +21,11 @@ function htmlFiles(dir = buildDir, out = []) {
   }
   return out;
 }
+/**
+ * A built page as a browser parses it. The production build minifies its HTML (unquoted attributes, omitted end tags
+ * such as </thead>), so the checks below read it through an HTML5 parser and its serialiser, which restore both.
+ */
+const readPage = (file) => serialize(parse(readFileSync(file, 'utf8')));
 const routeOf = (file) => `/${path.relative(buildDir, path.dirname(file)).split(path.sep).join('/')}`.replace(/\/$/, '') || '/';
 /** Each catalogue ID's text, as scripts/generate.mjs read it from docs/FORMULAS.md. */
 const CATALOGUE = existsSync(path.join(site, '.generated', 'links.json')) ? JSON.parse(readFileSync(path.join(site, '.generated', 'links.json'), 'utf8')).catalogue : {};
@@ -87,7 +93,7 @@ test('no page shows raw TeX outside math: prose, headings, "on this page", bread
   assert.ok(PAGES.length > 300, `only ${PAGES.length} pages were built`);
   const problems = [];
   for (const file of PAGES) {
-    const html = readFileSync(file, 'utf8');
+    const html = readPage(file);
     const route = routeOf(file);
     const title = decode(/<title[^>]*>([\s\S]*?)<\/title>/.exec(html)?.[1] ?? '');
     // <title> holds no markup: plain Unicode only (no $, backslash, braces or carets; ε_θ's underscore is allowed
@@ -110,14 +116,14 @@ test('no page shows raw TeX outside math: prose, headings, "on this page", bread
 test('the headings that carry math render it with KaTeX in "on this page", and notebook 05 in its h1 and breadcrumb', () => {
   const cases = [['/notebooks/03-forward', ['C2', 'C5', 'C8']], ['/notebooks/04-posterior', ['D4']], ['/notebooks/05-objective', ['E4']]];
   for (const [route, ids] of cases) {
-    const html = readFileSync(path.join(buildDir, route, 'index.html'), 'utf8');
+    const html = readPage(path.join(buildDir, route, 'index.html'));
     const toc = /<ul class="table-of-contents[\s\S]*?<\/ul><\/div>/.exec(html)?.[0] ?? '';
     for (const id of ids) {
       const entry = new RegExp(`<a href="#${id}" class="table-of-contents__link[^"]*">([\\s\\S]*?)</a></li>`).exec(toc)?.[1] ?? '';
       assert.match(entry, /class="katex"/, `${route}: the "on this page" entry of ${id} has no KaTeX: ${entry.slice(0, 120)}`);
     }
   }
-  const html = readFileSync(path.join(buildDir, 'notebooks', '05-objective', 'index.html'), 'utf8');
+  const html = readPage(path.join(buildDir, 'notebooks', '05-objective', 'index.html'));
   const h1 = /<h1[^>]*>([\s\S]*?)<\/h1>/.exec(html)?.[1] ?? '';
   assert.match(h1, /class="katex"/, 'notebook 05’s h1 has no KaTeX');
   const crumb = /<li class="breadcrumbs__item breadcrumbs__item--active">([\s\S]*?)<\/li>/.exec(html)?.[1] ?? '';
@@ -132,7 +138,7 @@ test('API pages render their doc comment’s math, and every formula page links 
   const unrendered = [];
   const unlinked = [];
   for (const file of apiPages) {
-    const html = readFileSync(file, 'utf8');
+    const html = readPage(file);
     const article = /<article[\s\S]*<\/article>/.exec(html)?.[0] ?? '';
     const links = [...article.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
     if (!links.some((l) => l.startsWith(`${repositoryUrl}/blob/`))) unlinked.push(`${routeOf(file)}: no source link`);
@@ -148,12 +154,12 @@ test('API pages render their doc comment’s math, and every formula page links 
   }
   assert.deepEqual(unrendered, [], `formula pages whose doc comment shows no rendered math: ${unrendered.join(', ')}`);
   assert.deepEqual(unlinked, [], unlinked.join('\n'));
-  const posteriorMean = readFileSync(path.join(buildDir, 'api', 'functions', 'posteriorMean', 'index.html'), 'utf8');
+  const posteriorMean = readPage(path.join(buildDir, 'api', 'functions', 'posteriorMean', 'index.html'));
   assert.match(posteriorMean, /href="\/notebooks\/04-posterior#D2"/, 'posteriorMean does not link to the section deriving D2');
 });
 
 test('/errata renders its formulas', () => {
-  const html = readFileSync(path.join(buildDir, 'errata', 'index.html'), 'utf8');
+  const html = readPage(path.join(buildDir, 'errata', 'index.html'));
   const count = (html.match(/class="katex"/g) ?? []).length;
   assert.ok(count >= 5, `/errata renders only ${count} formulas`);
 });
@@ -166,7 +172,7 @@ test('the site address is real: canonical links, og:url and the sitemap use it, 
   assert.deepEqual(locs.filter((l) => !l.startsWith(`${siteUrl}/`)), [], 'sitemap entries outside the site url');
   const wrong = [];
   for (const file of PAGES) {
-    const html = readFileSync(file, 'utf8');
+    const html = readPage(file);
     const canonical = /<link[^>]*rel="canonical"[^>]*href="([^"]+)"/.exec(html)?.[1];
     const expected = `${siteUrl}${routeOf(file) === '/' ? '/' : routeOf(file)}`;
     if (canonical !== expected && canonical !== `${expected}/`) wrong.push(`${routeOf(file)}: canonical ${canonical}`);
@@ -176,14 +182,14 @@ test('the site address is real: canonical links, og:url and the sitemap use it, 
 });
 
 test('the sources page lists S0–S4 and the nine papers; the notation page has its S1 column and the conventions of §N', () => {
-  const sources = visibleProse(readFileSync(path.join(buildDir, 'sources', 'index.html'), 'utf8')).replace(/\s+/g, ' ');
+  const sources = visibleProse(readPage(path.join(buildDir, 'sources', 'index.html'))).replace(/\s+/g, ' ');
   for (const id of ['S0', 'S1', 'S2', 'S3', 'S4']) assert.match(sources, new RegExp(`\\b${id}\\b`), `${id} missing`);
   for (const paper of ['Sohl-Dickstein', 'Ho, J., Jain, A., & Abbeel, P. (2020)', 'Song, J., Meng, C., & Ermon, S. (2021)', 'Nichol, A. Q., & Dhariwal, P. (2021)', 'Dhariwal, P., & Nichol, A. (2021)', 'Ho, J., & Salimans, T. (2022)', 'Rombach, R.', 'Peebles, W., & Xie, S. (2023)', 'Kingma, D. P., & Welling, M. (2014)']) {
     assert.ok(sources.includes(paper), `the sources page lacks ${paper}`);
   }
   assert.match(sources, /Reading order/);
   assert.ok(sources.includes('秃头小苏') && sources.includes('spaces.ac.cn/archives/9119'), 'S0’s author or S2’s address is missing');
-  const notation = readFileSync(path.join(buildDir, 'notation', 'index.html'), 'utf8');
+  const notation = readPage(path.join(buildDir, 'notation', 'index.html'));
   const header = /<thead>([\s\S]*?)<\/thead>/.exec(notation)?.[1] ?? '';
   assert.match(visibleProse(header), /S0\s+S1\s+S2/, `the notation table has no S1 column: ${visibleProse(header)}`);
   const conventions = /id="conventions"[\s\S]*?<\/h2>([\s\S]*?)(?:<h2|<\/article>)/.exec(notation)?.[1] ?? '';
@@ -194,14 +200,14 @@ test('every link of the sources, notation, errata, catalogue and notebook pages 
   const routes = new Set(PAGES.map(routeOf));
   const idsOf = new Map();
   const idsOfRoute = (route) => {
-    if (!idsOf.has(route)) idsOf.set(route, new Set([...readFileSync(path.join(buildDir, route, 'index.html'), 'utf8').matchAll(/\sid="([^"]+)"/g)].map((m) => m[1])));
+    if (!idsOf.has(route)) idsOf.set(route, new Set([...readPage(path.join(buildDir, route, 'index.html')).matchAll(/\sid="([^"]+)"/g)].map((m) => m[1])));
     return idsOf.get(route);
   };
   const broken = [];
   let checked = 0;
   const pages = PAGES.filter((f) => /^\/(sources|notation|errata|catalogue|notebooks\/|code\/|api\/functions\/)/.test(routeOf(f)));
   for (const file of pages) {
-    const article = /<article[\s\S]*<\/article>/.exec(readFileSync(file, 'utf8'))?.[0] ?? '';
+    const article = /<article[\s\S]*<\/article>/.exec(readPage(file))?.[0] ?? '';
     for (const [, href] of article.matchAll(/<a [^>]*href="([^"]+)"/g)) {
       if (href.startsWith('/') && !href.startsWith('//')) {
         const [route, anchor] = decode(href).split('#');
@@ -224,19 +230,19 @@ test('every link of the sources, notation, errata, catalogue and notebook pages 
 });
 
 test('notebook sections link to their catalogue row, API page, tests and source; catalogue rows and API pages link back', () => {
-  const forward = readFileSync(path.join(buildDir, 'notebooks', '03-forward', 'index.html'), 'utf8');
+  const forward = readPage(path.join(buildDir, 'notebooks', '03-forward', 'index.html'));
   const c5 = /id="C5"[\s\S]*?<div class="section-links">([\s\S]*?)<\/div>/.exec(forward)?.[1] ?? '';
   assert.match(c5, /href="\/catalogue#C5"/, 'C5’s section does not link to its catalogue row');
   assert.match(c5, /href="\/api\/functions\/forwardMarginal"/, 'C5’s section does not link to forwardMarginal');
   assert.match(c5, /href="\/code\/forward-forward-test#test-\d+"/, 'C5’s section does not link to its tests');
   assert.match(c5, new RegExp(`href="${repositoryUrl}/blob/[^/]+/packages/core/src/forward/forward\\.ts#L\\d+"`), 'C5’s section does not link to its source');
-  const catalogue = readFileSync(path.join(buildDir, 'catalogue', 'index.html'), 'utf8');
+  const catalogue = readPage(path.join(buildDir, 'catalogue', 'index.html'));
   const row = /id="C5"[\s\S]*?<\/div><div class="formula-code">/.exec(catalogue)?.[0] ?? '';
   assert.match(row, /href="\/notebooks\/03-forward#C5"/, 'C5’s row does not link to its notebook section');
   assert.match(row, new RegExp(`href="${repositoryUrl}/blob/`), 'C5’s row does not link to its source file');
-  const api = readFileSync(path.join(buildDir, 'api', 'functions', 'forwardMarginal', 'index.html'), 'utf8');
+  const api = readPage(path.join(buildDir, 'api', 'functions', 'forwardMarginal', 'index.html'));
   for (const target of ['/catalogue#C5', '/notebooks/03-forward#C5', '/code/forward-forward-test#']) assert.ok(api.includes(`href="${target}`), `forwardMarginal’s page does not link to ${target}`);
-  const tests = readFileSync(path.join(buildDir, 'code', 'forward-forward-test', 'index.html'), 'utf8');
+  const tests = readPage(path.join(buildDir, 'code', 'forward-forward-test', 'index.html'));
   assert.ok(tests.includes('href="/notebooks/03-forward#C5"'), 'the forward tests page does not link to the C5 section');
 });
 

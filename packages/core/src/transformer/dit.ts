@@ -212,7 +212,7 @@ export function ditConditioner(ps: ParamStore, name: string, options: DitConditi
  * label's row of the table (the ∅ row when `labels` is null, or for label `numClasses`).
  *
  * ```tex
- * c=W_2\,\operatorname{SiLU}ig(W_1\,\mathrm{emb}(t)+b_1ig)+b_2+E_{y},\qquad y\in\{0..K-1\}\cup\{arnothing=K\}
+ * c=W_2\,\operatorname{SiLU}\big(W_1\,\mathrm{emb}(t)+b_1\big)+b_2+E_{y},\qquad y\in\{0..K-1\}\cup\{\varnothing=K\}
  * ```
  * Source: Peebles & Xie 2023 §3.2 (adaLN regresses its parameters from the sum of the embeddings of t and the class;
  * `TimestepEmbedder`, `LabelEmbedder` in their code); S3 (DiT), S1 (classifier-free guidance's dropped label).
