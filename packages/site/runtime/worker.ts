@@ -95,7 +95,10 @@ function framePosition(stack: string | undefined, file: string): { line: number;
 }
 
 const SCRIPT = 'block.ts';
-/** Sucrase's parse errors end in "(line:column)"; `loc` has the same position. */
+const UNHANDLED_GRACE_MS = 30;
+// An error thrown deep inside tfjs has more frames than V8's default 10 above the reader's line: keep them all.
+(Error as { stackTraceLimit?: number }).stackTraceLimit = 200;
+/** Sucrase's parse errors end in "(line:column)", both counted from 1, as the panel shows them. */
 const SYNTAX_POSITION = /\s*\((\d+):(\d+)\)$/;
 
 async function run({ id, prelude, code }: RunRequest): Promise<void> {
@@ -108,7 +111,7 @@ async function run({ id, prelude, code }: RunRequest): Promise<void> {
     const err = e as Error & { loc?: { line: number; column: number } };
     const m = SYNTAX_POSITION.exec(err.message);
     const at = err.loc ?? (m ? { line: Number(m[1]), column: Number(m[2]) } : undefined);
-    post({ type: 'error', id, text: `SyntaxError: ${err.message.replace(SYNTAX_POSITION, '')}`, line: at?.line, column: at ? at.column + 1 : undefined });
+    post({ type: 'error', id, text: `SyntaxError: ${err.message.replace(SYNTAX_POSITION, '')}`, line: at?.line, column: at?.column });
     return;
   }
   const helpers = { ...nb, initBackend: async () => backend };
@@ -146,7 +149,8 @@ async function run({ id, prelude, code }: RunRequest): Promise<void> {
   tf.engine().startScope();
   try {
     await fn(requireShim, consoleShim, (isFinal: boolean) => (current!.final = isFinal), (e: Error) => (probeLine = framePosition(e.stack, SCRIPT)?.line ?? 1), exportsObj, { exports: exportsObj });
-    await new Promise((r) => setTimeout(r, 0)); // rejections the code left unhandled are reported by now
+    // Chrome reports a rejection nobody handled in a task of its own after the run settles: give it a moment.
+    await new Promise((r) => setTimeout(r, UNHANDLED_GRACE_MS));
     if (current.failure !== undefined) throw current.failure;
     post({ type: 'done', id, ms: performance.now() - started, backend });
   } catch (e) {
