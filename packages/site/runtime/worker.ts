@@ -101,6 +101,13 @@ const UNHANDLED_GRACE_MS = 30;
 /** Sucrase's parse errors end in "(line:column)", both counted from 1, as the panel shows them. */
 const SYNTAX_POSITION = /\s*\((\d+):(\d+)\)$/;
 
+/**
+ * tslab gives each cell a scope of its own, so a later cell may declare `const x` again (notebook 01 does). Joined
+ * into one function, that is a SyntaxError; a top-level `var` may be declared again. Cells are formatted code, so a
+ * top-level declaration is one that starts its line; the line count stays the same, and errors keep their lines.
+ */
+const redeclarable = (cell: string): string => cell.replace(/^(const|let)(\s)/gm, 'var$2');
+
 async function run({ id, prelude, code }: RunRequest): Promise<void> {
   const started = performance.now();
   const backend = await backendReady;
@@ -132,7 +139,7 @@ async function run({ id, prelude, code }: RunRequest): Promise<void> {
   // All cells in one transform: sucrase rewrites an import's uses (core.x → _core.x) across the cells. It keeps line
   // numbers, so the reader's line k is line finalStart + k − 1 of the whole.
   const cells = [...prelude, code];
-  const parts = cells.map((c, k) => `__cell(${k === cells.length - 1});\n${c}`);
+  const parts = cells.map((c, k) => `__cell(${k === cells.length - 1});\n${redeclarable(c)}`);
   const before = parts.slice(0, -1).map((p) => `${p}\n;\n`).join('');
   const finalStart = before.split('\n').length + 1; // after the `__cell(true);` line
   const js = transform(before + parts[parts.length - 1], { transforms: ['typescript', 'imports'], disableESTransforms: true }).code;
