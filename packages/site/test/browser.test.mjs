@@ -150,7 +150,9 @@ test('a runnable block runs in a Web Worker and shows its result; Stop ends a lo
   assert.match(text, /x_t = /, text);
   await block.screenshot({ path: path.join(shots, 'runnable-home.png') });
   // Edit the code: an endless loop, then Stop.
-  await block.locator('textarea').fill('console.log("start"); while (true) {}');
+  await block.locator('.cm-content').click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText('console.log("start"); while (true) {}');
   await block.locator('[data-testid="run"]').click();
   await page.waitForTimeout(1500);
   await block.locator('[data-testid="stop"]').click();
