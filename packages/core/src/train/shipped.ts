@@ -127,9 +127,7 @@ export function loadModelFolder(folder: string, fn = 'loadModelFolder'): Distrib
   if (ckpt.kind === 'unet') {
     const model = new UNet(rng, ckpt.config as UNetOptions);
     loadCheckpoint(folder, model);
-    const T = (ckpt.meta.schedule as { T?: number } | undefined)?.T;
-    if (typeof T !== 'number') throw new DomainError(fn, 'folder', 'a UNet checkpoint that records its schedule (meta.schedule.T)', folder);
-    return { kind: 'unet', model, schedule: linearSchedule(T) };
+    return { kind: 'unet', model, schedule: recordedSchedule(ckpt.meta, 'UNet', folder, fn) };
   }
   if (ckpt.kind === 'ae' || ckpt.kind === 'vae' || ckpt.kind === 'cvae') {
     const model = new ConvAutoencoder(rng, ckpt.config as ConvAutoencoderOptions);
@@ -144,11 +142,16 @@ export function loadModelFolder(folder: string, fn = 'loadModelFolder'): Distrib
   if (ckpt.kind === 'noisy-classifier') {
     const model = new NoisyClassifier(rng, ckpt.config as NoisyClassifierOptions);
     loadCheckpoint(folder, model);
-    const T = (ckpt.meta.schedule as { T?: number } | undefined)?.T;
-    if (typeof T !== 'number') throw new DomainError(fn, 'folder', 'a noisy-classifier checkpoint that records its schedule (meta.schedule.T)', folder);
-    return { kind: 'noisy-classifier', model, schedule: linearSchedule(T) };
+    return { kind: 'noisy-classifier', model, schedule: recordedSchedule(ckpt.meta, 'noisy-classifier', folder, fn) };
   }
   throw new DomainError(fn, 'folder', 'a unet, autoencoder, classifier or noisy-classifier checkpoint', `${folder} (kind '${ckpt.kind}')`);
+}
+
+/** The linear schedule of the T a checkpoint recorded in meta.schedule.T: a model trained on t ∈ 1..T needs that T back. */
+function recordedSchedule(meta: Record<string, unknown>, kind: string, folder: string, fn: string): NoiseSchedule {
+  const T = (meta.schedule as { T?: number } | undefined)?.T;
+  if (typeof T !== 'number') throw new DomainError(fn, 'folder', `a ${kind} checkpoint that records its schedule (meta.schedule.T)`, folder);
+  return linearSchedule(T);
 }
 
 /** Omit from each member of a union (TypeScript's Omit would merge the members). */
