@@ -16,7 +16,7 @@ import { mean, standardError } from '../stats/descriptive.js';
 import { assertInteger, assertIntegerInRange, assertPositive, DomainError } from '../util/validate.js';
 import { MAX_BATCH, MAX_STEPS, numberOption, refuseBadOptions, TrainingStopped } from './options.js';
 import { assertCheckpointWritable, loadCheckpoint, loadOptimizerState, optimizerState, readManifest, saveCheckpoint } from './checkpoint.js';
-import { trainingProgressBar } from './progress.js';
+import { LossDisplay } from './progress.js';
 import { imageGridPng, writePng } from './png.js';
 
 export const AUTOENCODER_KINDS: readonly AutoencoderKind[] = ['ae', 'vae', 'cvae'];
@@ -348,31 +348,22 @@ export async function runAutoencoderCli(argv: readonly string[], log: (line: str
   }
   const choice = await selectBackend(options.backend ? { backend: options.backend } : {});
   log(`backend: ${describeBackend(choice)}`);
-  const bar = trainingProgressBar();
-  let ema: number | undefined;
-  const losses: number[] = [];
+  const display = new LossDisplay(log, 0.95, 1);
   let result: AutoencoderRunResult;
   try {
     result = await runAutoencoderTraining(options, {
       onStart: ({ start, total, params, examples, notResumed }) => {
         if (start > 0) log(`resumed from ${options.out} at step ${start}${notResumed ? ` (${notResumed})` : ''}`);
         log(`${options.kind}: ${params.toLocaleString()} parameters, ${examples} training digits, batch ${options.batchSize}, lr ${options.learningRate}`);
-        bar.start(total, start, { speed: '-', loss: '-' });
+        display.start(total, start);
       },
-      onStep: ({ step, loss, seconds }) => {
-        losses.push(loss);
-        ema = ema === undefined ? loss : 0.95 * ema + 0.05 * loss;
-        bar.update(step, { speed: (1 / seconds).toFixed(2), loss: ema.toFixed(1) });
-      },
-      // Without a terminal the bar draws nothing; a line per checkpoint shows progress in logs.
-      onCheckpoint: ({ step, grid }) => {
-        if (!process.stdout.isTTY) log(`step ${step}: loss ${ema?.toFixed(1)}, grid ${grid}`);
-      },
+      onStep: (s) => display.step(s),
+      onCheckpoint: ({ step, grid }) => display.note(`step ${step}: loss ${display.loss}, grid ${grid}`),
     });
   } finally {
-    bar.stop();
+    display.stop();
   }
   log(`checkpoint: ${options.out} (step ${result.step}, ${result.seconds.toFixed(0)} s of training); grid: ${result.grid}`);
   result.model.params.dispose();
-  return { kind: options.kind, out: options.out, step: result.step, grid: result.grid, losses: Float64Array.from(losses) };
+  return { kind: options.kind, out: options.out, step: result.step, grid: result.grid, losses: Float64Array.from(display.losses) };
 }

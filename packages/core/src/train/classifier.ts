@@ -11,7 +11,7 @@ import { createRng } from '../random/rng.js';
 import { DomainError } from '../util/validate.js';
 import { assertCheckpointWritable } from './checkpoint.js';
 import { MAX_BATCH, MAX_STEPS, numberOption, refuseBadOptions } from './options.js';
-import { trainingProgressBar } from './progress.js';
+import { LossDisplay } from './progress.js';
 
 export const CLASSIFIER_HELP = `Usage: pnpm train classifier [options]
   --steps N          Adam steps (default 1500: 1.6 epochs of 64 digits, 98.5 % on the test digits)
@@ -63,21 +63,19 @@ export async function runClassifierCli(argv: readonly string[], log: (line: stri
 
   const choice = await selectBackend(backend === 'auto' ? {} : { backend: backend as BackendName });
   log(`backend: ${describeBackend(choice)}`);
-  const bar = trainingProgressBar();
-  bar.start(steps, 0, { speed: '-', loss: '-' });
-  let smoothed: number | undefined;
+  const display = new LossDisplay(log, 0.98, 3);
+  display.start(steps, 0);
   let result: LoadedClassifier;
   try {
     result = trainAndSaveClassifier(out, createRng(seed), {
       steps, batchSize, learningRate, trainLimit,
-      onStep: ({ step, loss, seconds }) => {
-        smoothed = smoothed === undefined ? loss : 0.98 * smoothed + 0.02 * loss;
-        bar.update(step, { speed: (1 / seconds).toFixed(2), loss: smoothed.toFixed(3) });
-        if (!process.stderr.isTTY && step % 500 === 0) log(`step ${step}/${steps}: loss ${smoothed.toFixed(3)} (moving average)`);
+      onStep: (s) => {
+        display.step(s);
+        if (s.step % 500 === 0) display.note(`step ${s.step}/${steps}: loss ${display.loss} (moving average)`);
       },
     }, { seed });
   } finally {
-    bar.stop();
+    display.stop();
   }
   log(`checkpoint: ${out} (${steps} steps, ${result.trainSeconds.toFixed(0)} s of training); test accuracy ${(100 * result.testAccuracy).toFixed(2)} %`);
   return { ...result, out };

@@ -28,7 +28,7 @@ import { sampleModel, type Dataset } from './ddpm.js';
 import { trainDdpmParallel } from './parallel.js';
 import { WeightAverage } from './ema.js';
 import { MAX_BATCH, MAX_SAMPLES, MAX_STEPS, MAX_T, numberOption, TrainingStopped } from './options.js';
-import { trainingProgressBar } from './progress.js';
+import { LossDisplay } from './progress.js';
 import { imageGridPng, scatterPng, writePng } from './png.js';
 import { AUTOENCODER_HELP, AUTOENCODER_KINDS, runAutoencoderCli } from './autoencoder.js';
 import { CLASSIFIER_HELP, runClassifierCli } from './classifier.js';
@@ -295,9 +295,8 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     return file;
   };
 
-  const bar = trainingProgressBar();
-  bar.start(start + steps, start, { speed: '-', loss: '-' });
-  let lossAverage: number | undefined;
+  const display = new LossDisplay(log, 0.98, 4);
+  display.start(start + steps, start);
   let lastSaved = resumeFrom ? start : undefined;
   let lastSamples = '';
   let diverged: { step: number; loss: number } | undefined;
@@ -319,14 +318,12 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
           return false;
         }
         average?.update();
-        lossAverage = lossAverage === undefined ? loss : 0.98 * lossAverage + 0.02 * loss;
-        bar.update(step, { speed: (1 / seconds).toFixed(2), loss: lossAverage.toFixed(4) });
+        display.step({ step, loss, seconds });
         if (step % every === 0) {
           await saveAll(step);
           lastSamples = writeSamples(step);
           lastSaved = step;
-          // The bar draws only on a terminal; elsewhere (CI, a log file) a line per checkpoint shows progress.
-          if (!process.stderr.isTTY) log(`step ${step}/${start + steps}: loss ${lossAverage.toFixed(4)} (moving average), ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+          display.note(`step ${step}/${start + steps}: loss ${display.loss} (moving average), ${((performance.now() - t0) / 1000).toFixed(0)} s`);
         }
       },
     });
@@ -336,7 +333,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     if (e instanceof DomainError || !(e as NodeJS.ErrnoException).code) throw e;
     throw new TrainingStopped(`pnpm train: could not write a checkpoint into ${out} (${(e as Error).message}); ${lastGood(out, lastSaved)}`);
   } finally {
-    bar.stop();
+    display.stop();
   }
   if (diverged) {
     dispose();

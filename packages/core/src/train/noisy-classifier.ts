@@ -18,7 +18,7 @@ import { linearSchedule } from '../schedule/schedule.js';
 import { assertInteger, assertIntegerInRange, assertPositive, DomainError } from '../util/validate.js';
 import { assertCheckpointWritable, loadCheckpoint, loadOptimizerState, optimizerState, readManifest, saveCheckpoint } from './checkpoint.js';
 import { MAX_BATCH, MAX_STEPS, MAX_T, numberOption, refuseBadOptions, TrainingStopped } from './options.js';
-import { trainingProgressBar } from './progress.js';
+import { LossDisplay } from './progress.js';
 
 /** The default number of Adam steps of `pnpm train noisy-classifier`. */
 export const NOISY_CLASSIFIER_STEPS = 3000;
@@ -257,9 +257,7 @@ export async function runNoisyClassifierCli(argv: readonly string[], log: (line:
   }
   const choice = await selectBackend(options.backend && options.backend !== 'auto' ? { backend: options.backend } : {});
   log(`backend: ${describeBackend(choice)}`);
-  const bar = trainingProgressBar();
-  let smoothed: number | undefined;
-  const losses: number[] = [];
+  const display = new LossDisplay(log, 0.98, 3);
   let result: NoisyClassifierRunResult;
   try {
     result = await runNoisyClassifierTraining(options, {
@@ -267,22 +265,15 @@ export async function runNoisyClassifierCli(argv: readonly string[], log: (line:
         if (start > 0) log(`resumed from ${options.out} at step ${start}`);
         for (const note of notes) log(`note: ${note}`);
         log(`noisy-classifier: ${params.toLocaleString()} parameters, ${examples} training digits at ${options.size}×${options.size}, t ~ U{1..T}, batch ${options.batchSize}`);
-        bar.start(total, start, { speed: '-', loss: '-' });
+        display.start(total, start);
       },
-      onStep: ({ step, loss, seconds }) => {
-        losses.push(loss);
-        smoothed = smoothed === undefined ? loss : 0.98 * smoothed + 0.02 * loss;
-        bar.update(step, { speed: (1 / seconds).toFixed(2), loss: smoothed.toFixed(3) });
-      },
-      // Without a terminal the bar draws nothing; a line per checkpoint shows progress in logs.
-      onCheckpoint: ({ step }) => {
-        if (!process.stderr.isTTY) log(`step ${step}: loss ${smoothed?.toFixed(3)} (moving average)`);
-      },
+      onStep: (s) => display.step(s),
+      onCheckpoint: ({ step }) => display.note(`step ${step}: loss ${display.loss} (moving average)`),
     });
   } finally {
-    bar.stop();
+    display.stop();
   }
   const a = result.testAccuracy;
   log(`checkpoint: ${options.out} (step ${result.step}, ${result.trainSeconds.toFixed(0)} s of training); test accuracy at t ~ U{1..T}: ${(100 * a.value).toFixed(2)} % ± ${(100 * a.standardError).toFixed(2)} (${a.n} digits)`);
-  return { ...result, out: options.out, losses: Float64Array.from(losses) };
+  return { ...result, out: options.out, losses: Float64Array.from(display.losses) };
 }
