@@ -4,3 +4,4 @@ export * from './unet.js';
 export * from './autoencoder.js';
 export * from './classifier.js';
 export * from './noisy-classifier.js';
+export * from './dit.js';

@@ -4,7 +4,7 @@
  * checkpoints (one verified unit per save, train/checkpoint.ts; `--resume` continues one bit for bit) and PNG sample grids.
  *
  * Models: `ddpm2d` (MLP on a 2-D toy set), `ddpm` (UNet on MNIST), `cddpm` (conditional UNet with classifier-free
- * guidance); `ae` `vae` `cvae` (train/autoencoder.ts), `classifier` (the judge, train/classifier.ts) and
+ * guidance), `dit` and `cdit` (the Diffusion Transformer of S3, unconditional and with classifier-free guidance); `ae` `vae` `cvae` (train/autoencoder.ts), `classifier` (the judge, train/classifier.ts) and
  * `noisy-classifier` (classifier guidance's p_φ(y | x_t, t), train/noisy-classifier.ts) have front ends of their
  * own. Run with `--help` for the options. The UNets default to the `quick` preset, small enough to draw
  * recognisable digits after minutes on a CPU; `--preset s4` is S4's full-size model.
@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, selectBackend, wasmThreadsInUse, type BackendName } from '../nn/backend.js';
 import { MlpDenoiser } from '../models/mlp.js';
 import { UNet, type UNetOptions } from '../models/unet.js';
+import { DiT, type DiTOptions } from '../models/dit.js';
 import { learnsVariance, type DenoiserModel } from '../models/types.js';
 import { loadMnist, mnistTensor } from '../data/mnist.js';
 import { pointsTensor, toy2d, TOY_2D_NAMES, type Toy2dName } from '../data/toy2d.js';
@@ -50,12 +51,23 @@ export const UNET_PRESETS = {
 } as const;
 export type UNetPresetName = keyof typeof UNET_PRESETS;
 
-export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoencoders: pnpm train <ae|vae|cvae> --help; the judge: pnpm train classifier --help;
+/**
+ * Training settings of the MNIST DiTs (`dit`, `cdit`). `quick`: the same 16×16 MNIST as the quick UNets, patches of
+ * 2×2 (64 tokens), width 64, 4 blocks of 4 heads (0.32 M parameters, about the quick UNet's count); Adam at 1e-3.
+ */
+export const DIT_PRESETS = {
+  quick: { size: 16, patch: 2, dim: 64, depth: 4, heads: 4, steps: 1500, unconditionalSteps: 5000, batch: 32, micro: 1, lr: 1e-3 },
+} as const;
+
+export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm|dit|cdit> [options]   (autoencoders: pnpm train <ae|vae|cvae> --help; the judge: pnpm train classifier --help;
                                                    classifier guidance's noisy classifier: pnpm train noisy-classifier --help)
+  dit, cdit          S3's Diffusion Transformer on 16×16 MNIST (cdit: with labels, dropped 10 % of the time for
+                     classifier-free guidance): patches 2×2, width 64, 4 blocks of 4 heads; --patch, --dim, --depth,
+                     --heads change them; --steps, --batch, --lr, --workers, --resume, --every as for the UNets
   --preset NAME      UNet settings: quick (16×16 MNIST, widths 16,32,64 plus a full-resolution input skip; guided
                      digits in ~4 min, unguided in ~13 min on 2 CPU cores) | s4 (S4's 32×32 UNet as it is, widths 64,128,256; hours on a CPU)
                      (default quick); the options below override it
-  --steps N          training steps (default 2000 for ddpm2d; quick: 1500 for cddpm, 5000 for ddpm; s4 500)
+  --steps N          training steps (default 2000 for ddpm2d; quick: 1500 for cddpm and cdit, 5000 for ddpm and dit; s4 500)
   --batch N          batch size (default 1024; 32)
   --micro N          micro-batches per step, gradients accumulated (default 1; quick 1, s4 2)
   --lr X             Adam learning rate (default 2e-3; quick 2e-3, s4 1e-3)
@@ -80,14 +92,14 @@ export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm> [options]   (autoenco
                      becomes NaN/∞ stops any run (exit 1) and keeps the last good checkpoint
   --ema D            also keep an exponential moving average of the weights, decay D in [0, 1) (default 0 = off;
                      Ho et al. use 0.9999); sample grids then use it; saved in the checkpoint (ema.bin)
-  --guidance W       classifier-free guidance weight for cddpm samples (default 3)
-  --samples N        samples in each grid (default 1000 points for ddpm2d, 32 for ddpm, 20 for cddpm)
+  --guidance W       classifier-free guidance weight for cddpm and cdit samples (default 3)
+  --samples N        samples in each grid (default 1000 points for ddpm2d, 32 for ddpm and dit, 20 for cddpm and cdit)
   --eta η            the grids' DDIM sampler (50 steps): η in [0, 1], 0 deterministic, 1 as random as DDPM
                      (default 1: on the quick preset it reads as digits far more often, docs/BENCHMARKS.md)
   --backend NAME     auto | node-gpu | node | wasm | cpu (default: DDPM_BACKEND or auto)
   --seed N           random seed (default 0)`;
 
-const MODELS = ['ddpm2d', 'ddpm', 'cddpm'] as const;
+const MODELS = ['ddpm2d', 'ddpm', 'cddpm', 'dit', 'cdit'] as const;
 type ModelName = (typeof MODELS)[number];
 
 /**
@@ -129,6 +141,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
       preset: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, micro: { type: 'string' }, lr: { type: 'string' },
       T: { type: 'string' }, dataset: { type: 'string' }, limit: { type: 'string' }, size: { type: 'string' }, filters: { type: 'string' },
       out: { type: 'string' }, every: { type: 'string' }, resume: { type: 'boolean' }, guidance: { type: 'string' }, samples: { type: 'string' },
+      patch: { type: 'string' }, dim: { type: 'string' }, depth: { type: 'string' }, heads: { type: 'string' },
       backend: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' }, 'learn-variance': { type: 'boolean' }, ema: { type: 'string' }, eta: { type: 'string' }, workers: { type: 'string' },
     },
   });
@@ -141,9 +154,19 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   if (positionals.length > 1) throw new DomainError('pnpm train', 'model', 'one model name', positionals.join(' '));
   const model = kind as ModelName;
   const is2d = model === 'ddpm2d';
+  const isDit = model === 'dit' || model === 'cdit';
+  // The label-conditioned models, trained with label dropout and sampled with classifier-free guidance (F6).
+  const conditional = model === 'cddpm' || model === 'cdit';
+  const presets: Record<string, (typeof UNET_PRESETS)[UNetPresetName] | (typeof DIT_PRESETS)['quick']> = isDit ? DIT_PRESETS : UNET_PRESETS;
   const presetName = (values.preset ?? 'quick') as UNetPresetName;
-  if (!(presetName in UNET_PRESETS)) throw new DomainError('pnpm train', '--preset', Object.keys(UNET_PRESETS).join(' | '), values.preset);
-  const preset = UNET_PRESETS[presetName];
+  if (!(presetName in presets)) throw new DomainError('pnpm train', '--preset', Object.keys(presets).join(' | '), values.preset);
+  const preset = presets[presetName]!;
+  const ditPreset = DIT_PRESETS.quick;
+  if (!isDit) {
+    for (const flag of ['patch', 'dim', 'depth', 'heads'] as const) {
+      if (values[flag] !== undefined) throw new DomainError('pnpm train', `--${flag}`, 'used with dit or cdit only', model);
+    }
+  } else if (values.filters !== undefined) throw new DomainError('pnpm train', '--filters', 'used with the UNets only (a DiT takes --dim, --depth, --heads, --patch)', model);
 
   const out = path.resolve(values.out ?? path.join('checkpoints', model));
   // --resume continues the checkpoint in --out, verified; a missing, empty or damaged one is refused, never
@@ -159,7 +182,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     return value;
   };
 
-  const steps = numberOption('steps', values.steps, is2d ? 2000 : model === 'ddpm' ? preset.unconditionalSteps : preset.steps, { integer: true, min: 0, max: MAX_STEPS });
+  const steps = numberOption('steps', values.steps, is2d ? 2000 : conditional ? preset.steps : preset.unconditionalSteps, { integer: true, min: 0, max: MAX_STEPS });
   const batch = keptSetting('batch', values.batch, numberOption('batch', values.batch, is2d ? 1024 : preset.batch, { integer: true, min: 1, max: MAX_BATCH }), saved.batch);
   const micro = keptSetting('micro', values.micro, numberOption('micro', values.micro, is2d ? 1 : preset.micro, { integer: true, min: 1 }), saved.micro);
   if (batch % micro) throw new DomainError('pnpm train', '--micro', `a divisor of --batch ${batch}`, micro);
@@ -177,29 +200,37 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   const eta = numberOption('eta', values.eta, 1, { finite: true });
   if (!(eta >= 0 && eta <= 1)) throw new DomainError('pnpm train', '--eta', 'a number in [0, 1]', values.eta);
   const guidance = numberOption('guidance', values.guidance, 3, { finite: true });
-  const nSamples = numberOption('samples', values.samples, is2d ? 1000 : model === 'cddpm' ? 20 : 32, { integer: true, min: 1, max: MAX_SAMPLES });
+  const nSamples = numberOption('samples', values.samples, is2d ? 1000 : conditional ? 20 : 32, { integer: true, min: 1, max: MAX_SAMPLES });
   const seed = numberOption('seed', values.seed, 0, { integer: true, min: 0, max: 2 ** 32 - 1 });
   const limit = numberOption('limit', values.limit, 60000, { integer: true, min: 1, max: 60000 });
   let size = numberOption('size', values.size, preset.size, { integer: true, min: 16, max: 32 });
   if (size !== 16 && size !== 32) throw new DomainError('pnpm train', '--size', '16 or 32', size);
-  let filters: number[] = [...preset.filters];
+  let filters: number[] = 'filters' in preset ? [...preset.filters] : [];
   if (values.filters !== undefined) {
     filters = values.filters.split(',').map((f) => numberOption('filters', f, 0, { integer: true, min: 8, max: 4096 }));
     filters.forEach((f) => {
       if (f % 8) throw new DomainError('pnpm train', '--filters', 'widths that are multiples of 8 (GroupNorm has 8 groups)', values.filters);
     });
   }
-  if (values['learn-variance'] && !is2d) throw new DomainError('pnpm train', '--learn-variance', 'used with ddpm2d only (the UNets have no variance head)', model);
+  if (values['learn-variance'] && !is2d) throw new DomainError('pnpm train', '--learn-variance', 'used with ddpm2d only (the UNets and DiTs have no variance head)', model);
+  const ditOptions: DiTOptions = {
+    size,
+    patch: numberOption('patch', values.patch, ditPreset.patch, { integer: true, min: 1, max: 16 }),
+    dim: numberOption('dim', values.dim, ditPreset.dim, { integer: true, min: 4, max: 1024 }),
+    depth: numberOption('depth', values.depth, ditPreset.depth, { integer: true, min: 1, max: 64 }),
+    heads: numberOption('heads', values.heads, ditPreset.heads, { integer: true, min: 1, max: 64 }),
+    numClasses: conditional ? 10 : 0,
+  };
   const dataset = (values.dataset ?? 'twoMoons') as Toy2dName;
   if (!TOY_2D_NAMES.includes(dataset)) throw new DomainError('pnpm train', '--dataset', TOY_2D_NAMES.join(' | '), dataset);
 
   // A resumed run keeps the checkpoint's architecture and schedule, whatever the flags say.
   if (resumeFrom) {
-    const expectedKind = is2d ? 'mlp' : 'unet';
+    const expectedKind = is2d ? 'mlp' : isDit ? 'dit' : 'unet';
     if (resumeFrom.kind !== expectedKind) throw new DomainError('pnpm train', '--resume', `a checkpoint of a ${model} model in --out`, `${out} (kind '${resumeFrom.kind}')`);
     const classes = Number((resumeFrom.config as { numClasses?: number }).numClasses ?? 0);
-    if ((model === 'cddpm') !== classes > 0) throw new DomainError('pnpm train', '--resume', `a checkpoint of a ${model} model in --out`, `${out} (numClasses = ${classes})`);
-    if (!is2d) size = (resumeFrom.config as UNetOptions).size ?? size;
+    if (conditional !== classes > 0) throw new DomainError('pnpm train', '--resume', `a checkpoint of a ${model} model in --out`, `${out} (numClasses = ${classes})`);
+    if (!is2d) size = (resumeFrom.config as UNetOptions | DiTOptions).size ?? size;
     const ckptT = (resumeFrom.meta.schedule as { T?: number } | undefined)?.T;
     if (ckptT !== undefined) {
       if (values.T !== undefined && ckptT !== T) throw new DomainError('pnpm train', '--T', `the checkpoint's T = ${ckptT} when resuming`, T);
@@ -232,10 +263,15 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     net = new MlpDenoiser(rng, resumeFrom ? resumeFrom.config : { learnVariance: values['learn-variance'] === true });
   } else {
     const mnist = loadMnist('train', limit);
-    data = { x: mnistTensor(mnist, size), ...(model === 'cddpm' ? { labels: mnist.labels } : {}) };
-    const unetOptions: UNetOptions = resumeFrom ? resumeFrom.config : { filters, size, numClasses: model === 'cddpm' ? 10 : 0, inputSkip: preset.inputSkip };
-    filters = [...(unetOptions.filters ?? filters)];
-    net = new UNet(rng, unetOptions);
+    data = { x: mnistTensor(mnist, size), ...(conditional ? { labels: mnist.labels } : {}) };
+    if (isDit) {
+      net = new DiT(rng, resumeFrom ? resumeFrom.config : { ...ditOptions, size });
+    } else {
+      const inputSkip = 'inputSkip' in preset && preset.inputSkip;
+      const unetOptions: UNetOptions = resumeFrom ? resumeFrom.config : { filters, size, numClasses: conditional ? 10 : 0, inputSkip };
+      filters = [...(unetOptions.filters ?? filters)];
+      net = new UNet(rng, unetOptions);
+    }
   }
   let start = 0;
   const optimizer = tf.train.adam(lr);
@@ -276,11 +312,15 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     const state = await optimizerState(optimizer);
     saveCheckpoint(out, net, step, meta(), { optimizer: state, ...(average ? { ema: { vars: average.vars, decay: emaDecay, updates: average.updates } } : {}) });
   };
-  const shape = is2d ? '2-D points' : `${size}×${size} images, widths ${filters.join(',')} (preset ${presetName})`;
+  const ditShape = () => {
+    const c = net.config as Required<DiTOptions>;
+    return `patches ${c.patch}×${c.patch}, width ${c.dim}, ${c.depth} blocks of ${c.heads} heads`;
+  };
+  const shape = is2d ? '2-D points' : `${size}×${size} images, ${isDit ? ditShape() : `widths ${filters.join(',')}`} (preset ${presetName})`;
   log(`${model}: ${net.params.count.toLocaleString()} parameters, ${data.x.shape[0]} ${shape}, T = ${T}, batch ${batch}${workers > 1 ? ` in ${workers} shards on as many threads` : ''}${micro > 1 ? ` (${micro} micro-batches${workers > 1 ? ' each' : ''})` : ''}, lr ${lr}`);
 
   const writeSamples = (step: number): string => {
-    const labels = model === 'cddpm' ? Array.from({ length: nSamples }, (_, i) => i % 10) : undefined;
+    const labels = conditional ? Array.from({ length: nSamples }, (_, i) => i % 10) : undefined;
     // DDIM ignores a learned variance, so a model with a variance head is sampled by DDPM with its Σ_θ (D7).
     const sampler = learnsVariance(net) ? { sampler: 'ddpm' as const } : { sampler: 'ddim' as const, ddimSteps: Math.min(50, T), eta };
     // The same seeded draws at every checkpoint, so grids compare across steps (and leave the training stream alone).
@@ -289,7 +329,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     // 16×16 samples are shown at 32×32 (nearest neighbour), the size of the digits they were pooled from.
     const shown = is2d || size === 32 ? s : tf.image.resizeNearestNeighbor(s as tf.Tensor4D, [32, 32]);
     const file = path.join(out, `samples-${String(step).padStart(6, '0')}.png`);
-    writePng(file, is2d ? scatterPng(s.dataSync()) : imageGridPng(shown, model === 'cddpm' ? 10 : 8));
+    writePng(file, is2d ? scatterPng(s.dataSync()) : imageGridPng(shown, conditional ? 10 : 8));
     if (shown !== s) shown.dispose();
     s.dispose();
     return file;

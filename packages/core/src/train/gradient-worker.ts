@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend, type BackendName } from '../nn/backend.js';
 import { MlpDenoiser } from '../models/mlp.js';
 import { UNet } from '../models/unet.js';
+import { DiT } from '../models/dit.js';
 import type { DenoiserModel } from '../models/types.js';
 import { createRng } from '../random/rng.js';
 import type { NoiseSchedule } from '../schedule/schedule.js';
@@ -52,7 +53,8 @@ function buildDenoiser(kind: string, config: Record<string, unknown>): DenoiserM
   // The initial weights do not matter: every request brings the current ones.
   if (kind === 'mlp') return new MlpDenoiser(createRng(0), config);
   if (kind === 'unet') return new UNet(createRng(0), config);
-  throw new Error(`no worker build for a '${kind}' model (only 'mlp' and 'unet')`);
+  if (kind === 'dit') return new DiT(createRng(0), config);
+  throw new Error(`no worker build for a '${kind}' model (only 'mlp', 'unet' and 'dit')`);
 }
 
 async function serve(): Promise<void> {
