@@ -22,6 +22,7 @@ import {
 } from '../transformer/dit.js';
 import { assertTensor } from '../util/tensor.js';
 import { assertCount, assertObject, DomainError } from '../util/validate.js';
+import { oneHotRows, stepsFor } from './labels.js';
 import type { DenoiserModel, StepBatch } from './types.js';
 
 export interface DiTOptions {
@@ -94,6 +95,9 @@ export class DiT implements DenoiserModel {
     assertCount(fn, 'frequencyDim', frequencyDim, 4, 2 ** 12);
     if (frequencyDim % 2) throw new DomainError(fn, 'frequencyDim', 'an even integer (cos/sin pairs)', frequencyDim);
     assertCount(fn, 'numClasses', numClasses, 0, 2 ** 16);
+    // Each block holds (4 + 2·mlpRatio + 6)·D² weights; beyond 2^28 parameters (1 GiB of float32) nothing here runs.
+    const perBlock = (4 + 2 * mlpRatio + 6) * dim * dim;
+    if (depth * perBlock > 2 ** 28) throw new DomainError(fn, 'depth', `at most ${Math.floor(2 ** 28 / perBlock)} blocks of width ${dim} (2^28 parameters)`, depth);
     this.config = { size, channels, patch, dim, depth, heads, mlpRatio, frequencyDim, numClasses };
     this.numClasses = numClasses;
     this.patch = patch;
@@ -116,9 +120,12 @@ export class DiT implements DenoiserModel {
       throw new DomainError('DiT.predict', 'xt', `shape [B >= 1, ${H}, ${W}, ${C}]`, `[${xt.shape}]`);
     }
     if (this.numClasses === 0 && labels !== null) throw new DomainError('DiT.predict', 'labels', 'null for an unconditional DiT (numClasses = 0)', labels);
+    const B = xt.shape[0]!;
+    // Checked here, so that a bad step or label is reported in the name of the method the caller used.
+    const steps = stepsFor('DiT.predict', t, B);
+    if (this.numClasses > 0) oneHotRows('DiT.predict', labels, B, this.numClasses).dispose();
     return tf.tidy(() => {
-      const B = xt.shape[0]!;
-      const c = applyDitConditioner(this.conditioner, typeof t === 'number' ? t : Array.from(t), labels, B);
+      const c = applyDitConditioner(this.conditioner, steps, labels, B);
       let z = applyPatchEmbedding(this.embed, xt as tf.Tensor4D);
       for (const block of this.blocks) z = applyDitBlock(block, z, c);
       const [N, D] = [z.shape[1], z.shape[2]];

@@ -40,6 +40,8 @@ describe('pnpm train (smoke runs)', () => {
     ['ddpm', '--T 4 --batch 4 --limit 64 --filters 8,16 --samples 4 --ema 0.999', [gridSide(4, 32), gridSide(1, 32)]],
     // cddpm computes its gradients on 2 threads (train/parallel.ts).
     ['cddpm', '--T 4 --batch 4 --limit 64 --filters 8,16 --samples 10 --ema 0.999 --workers 2', [gridSide(10, 32), gridSide(1, 32)]],
+    ['dit', '--T 4 --batch 4 --limit 64 --dim 8 --depth 1 --heads 2 --samples 4 --ema 0.999', [gridSide(4, 32), gridSide(1, 32)]],
+    ['cdit', '--T 4 --batch 4 --limit 64 --dim 8 --depth 1 --heads 2 --samples 10 --ema 0.999 --workers 2', [gridSide(10, 32), gridSide(1, 32)]],
   ] as const)('%s trains 2 steps, writes a checkpoint and a sample grid, and resumes from it', async (model, opts, size) => {
     const out = mkdtempSync(path.join(tmpdir(), `cli-${model}-`));
     const common = `${model} ${opts} --out ${out} --every 2 --backend wasm --seed 3`;
@@ -78,6 +80,7 @@ describe('pnpm train (smoke runs)', () => {
     ['ddpm', '--T 4 --batch 4 --limit 32 --samples 2 --workers 1 --ema 0.99'],
     ['cddpm', '--T 4 --batch 4 --limit 32 --samples 10 --workers 2 --ema 0.99'],
     ['cddpm', '--T 4 --batch 4 --limit 32 --samples 10 --workers 1'],
+    ['cdit', '--T 4 --batch 4 --limit 32 --dim 8 --depth 1 --heads 2 --samples 10 --workers 2 --ema 0.99'],
   ])('%s %s: 2 + 2 resumed steps end bit for bit where 4 straight steps end', async (model, opts) => {
     const straight = mkdtempSync(path.join(tmpdir(), `cli-straight-${model}-`));
     const split = mkdtempSync(path.join(tmpdir(), `cli-split-${model}-`));
@@ -145,6 +148,20 @@ describe('pnpm train (smoke runs)', () => {
     await expect(run(`cddpm --steps 1 --out ${out} --backend wasm --resume`)).rejects.toThrow(/'--resume' must be a checkpoint of a cddpm model in --out/);
   });
 
+  it('dit keeps its architecture in the checkpoint; DiT and UNet flags are refused on the other model, and kinds are not mixed on resume', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'cli-dit-'));
+    await run(`dit --T 4 --steps 1 --batch 2 --limit 16 --samples 2 --dim 8 --depth 1 --heads 2 --patch 4 --out ${out} --backend wasm`);
+    expect(readManifest(out).kind).toBe('dit');
+    expect(readManifest(out).config).toMatchObject({ size: 16, patch: 4, dim: 8, depth: 1, heads: 2, numClasses: 0 });
+    await run(`dit --steps 1 --batch 2 --limit 16 --samples 2 --out ${out} --backend wasm --resume --dim 16`);
+    expect(readManifest(out).config).toMatchObject({ dim: 8, depth: 1 });
+    await expect(run(`ddpm --steps 1 --out ${out} --backend wasm --resume`)).rejects.toThrow(/'--resume' must be a checkpoint of a ddpm model in --out/);
+    await expect(run(`cdit --steps 1 --out ${out} --backend wasm --resume`)).rejects.toThrow(/'--resume' must be a checkpoint of a cdit model in --out/);
+    await expect(run(`dit --filters 8,16 --steps 1 --out ${out}`)).rejects.toThrow(/'--filters' must be used with the UNets only/);
+    await expect(run(`ddpm --dim 8 --steps 1 --out ${out}`)).rejects.toThrow(/'--dim' must be used with dit or cdit only/);
+    await expect(run(`dit --dim 10 --steps 1 --out ${out}-x --backend wasm`)).rejects.toThrow(/DiT: argument 'dim' must be a multiple of 4/);
+  });
+
   it('ddpm2d --learn-variance trains a variance head (D7) with L_hybrid, samples with it, and keeps it on resume', async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'cli-d7-'));
     const common = `ddpm2d --T 4 --batch 64 --samples 40 --out ${out} --every 2 --backend wasm --seed 5`;
@@ -189,8 +206,8 @@ describe('pnpm train (smoke runs)', () => {
     ['ddpm2d --dataset circles', /'--dataset' must be gaussianMixture \| twoMoons \| swissRoll; received circles/],
     ['ddpm --eta 1.5', /'--eta' must be a number in \[0, 1\]; received 1.5/],
     ['ddpm --ema 1', /'--ema' must be a decay in \[0, 1\) \(0 = off\); received 1/],
-    ['ddpm --learn-variance', /'--learn-variance' must be used with ddpm2d only \(the UNets have no variance head\); received ddpm/],
-    ['gan', /'model' must be ddpm2d \| ddpm \| cddpm; received gan/],
+    ['ddpm --learn-variance', /'--learn-variance' must be used with ddpm2d only \(the UNets and the DiTs have no variance head\); received ddpm/],
+    ['gan', /'model' must be ddpm2d \| ddpm \| cddpm \| dit \| cdit; received gan/],
   ])('rejects `%s` before doing any work, naming the option', async (args, message) => {
     const err = await run(args).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DomainError);

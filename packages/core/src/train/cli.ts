@@ -212,7 +212,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
       if (f % 8) throw new DomainError('pnpm train', '--filters', 'widths that are multiples of 8 (GroupNorm has 8 groups)', values.filters);
     });
   }
-  if (values['learn-variance'] && !is2d) throw new DomainError('pnpm train', '--learn-variance', 'used with ddpm2d only (the UNets and DiTs have no variance head)', model);
+  if (values['learn-variance'] && !is2d) throw new DomainError('pnpm train', '--learn-variance', 'used with ddpm2d only (the UNets and the DiTs have no variance head)', model);
   const ditOptions: DiTOptions = {
     size,
     patch: numberOption('patch', values.patch, ditPreset.patch, { integer: true, min: 1, max: 16 }),

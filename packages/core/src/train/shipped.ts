@@ -15,6 +15,7 @@ import { ConvAutoencoder, type ConvAutoencoderOptions } from '../models/autoenco
 import { MnistClassifier, type MnistClassifierOptions } from '../models/classifier.js';
 import { NoisyClassifier, type NoisyClassifierOptions } from '../models/noisy-classifier.js';
 import { UNet, type UNetOptions } from '../models/unet.js';
+import { DiT, type DiTOptions } from '../models/dit.js';
 import { classifierAccuracy, cvaePriorAccuracy, digitShare, guidedAccuracy, noisyClassifierAccuracy, reconstructionError } from '../quality/measures.js';
 import type { Estimate } from '../quality/judge.js';
 import { createRng, type Rng } from '../random/rng.js';
@@ -82,9 +83,10 @@ export interface ShippedManifest {
   readonly models: readonly ShippedModel[];
 }
 
-/** A shipped model loaded and verified (checksums, finiteness), with its manifest entry; UNets also with their schedule. */
+/** A shipped model loaded and verified (checksums, finiteness), with its manifest entry; UNets and DiTs also with their schedule. */
 export type LoadedShipped =
   | { readonly entry: ShippedModel; readonly kind: 'unet'; readonly model: UNet; readonly schedule: NoiseSchedule }
+  | { readonly entry: ShippedModel; readonly kind: 'dit'; readonly model: DiT; readonly schedule: NoiseSchedule }
   | { readonly entry: ShippedModel; readonly kind: 'ae' | 'vae' | 'cvae'; readonly model: ConvAutoencoder }
   | { readonly entry: ShippedModel; readonly kind: 'classifier'; readonly model: MnistClassifier }
   | { readonly entry: ShippedModel; readonly kind: 'noisy-classifier'; readonly model: NoisyClassifier; readonly schedule: NoiseSchedule };
@@ -119,7 +121,7 @@ export function loadShipped(name: string, dir: string = shippedWeightsDir()): Lo
 
 /**
  * The model a checkpoint folder holds (a training run's or a shipped one), built from its recorded kind and
- * configuration and loaded verified; a UNet and a noisy classifier also with the linear schedule of their recorded T.
+ * configuration and loaded verified; a UNet, a DiT and a noisy classifier also with the linear schedule of their recorded T.
  */
 export function loadModelFolder(folder: string, fn = 'loadModelFolder'): DistributiveOmit<LoadedShipped, 'entry'> {
   const ckpt = readManifest(folder);
@@ -128,6 +130,11 @@ export function loadModelFolder(folder: string, fn = 'loadModelFolder'): Distrib
     const model = new UNet(rng, ckpt.config as UNetOptions);
     loadCheckpoint(folder, model);
     return { kind: 'unet', model, schedule: recordedSchedule(ckpt.meta, 'UNet', folder, fn) };
+  }
+  if (ckpt.kind === 'dit') {
+    const model = new DiT(rng, ckpt.config as DiTOptions);
+    loadCheckpoint(folder, model);
+    return { kind: 'dit', model, schedule: recordedSchedule(ckpt.meta, 'DiT', folder, fn) };
   }
   if (ckpt.kind === 'ae' || ckpt.kind === 'vae' || ckpt.kind === 'cvae') {
     const model = new ConvAutoencoder(rng, ckpt.config as ConvAutoencoderOptions);
@@ -144,7 +151,7 @@ export function loadModelFolder(folder: string, fn = 'loadModelFolder'): Distrib
     loadCheckpoint(folder, model);
     return { kind: 'noisy-classifier', model, schedule: recordedSchedule(ckpt.meta, 'noisy-classifier', folder, fn) };
   }
-  throw new DomainError(fn, 'folder', 'a unet, autoencoder, classifier or noisy-classifier checkpoint', `${folder} (kind '${ckpt.kind}')`);
+  throw new DomainError(fn, 'folder', 'a unet, dit, autoencoder, classifier or noisy-classifier checkpoint', `${folder} (kind '${ckpt.kind}')`);
 }
 
 /** The linear schedule of the T a checkpoint recorded in meta.schedule.T: a model trained on t ∈ 1..T needs that T back. */
@@ -215,7 +222,7 @@ export function measureFigure(loaded: LoadedShipped, protocol: FigureProtocol, n
       return cvaePriorAccuracy(loaded.model, needJudge(), rng, n / 10);
     }
     case 'guidedAccuracy': {
-      if (loaded.kind !== 'unet') throw wrong('conditional UNet');
+      if (loaded.kind !== 'unet' && loaded.kind !== 'dit') throw wrong('conditional UNet or DiT');
       if (n % 10) throw new DomainError(fn, 'n', 'a multiple of 10 (n/10 samples per digit)', n);
       const { guidance, ddimSteps, eta } = protocol;
       return guidedAccuracy(loaded.model, loaded.schedule, needJudge(), rng, { perDigit: n / 10, guidance, ddimSteps, eta });
@@ -233,7 +240,7 @@ export function measureFigure(loaded: LoadedShipped, protocol: FigureProtocol, n
       }
     }
     case 'digitShare': {
-      if (loaded.kind !== 'unet') throw wrong('UNet');
+      if (loaded.kind !== 'unet' && loaded.kind !== 'dit') throw wrong('UNet or DiT');
       return digitShare(loaded.model, loaded.schedule, needJudge(), rng, { n, ddimSteps: protocol.ddimSteps, eta: protocol.eta });
     }
     default:

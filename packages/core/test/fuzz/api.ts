@@ -121,7 +121,7 @@ const judgement = (): Kind => ({
 });
 
 // Models the method entries share (built once, small).
-let shared: { mlp: core.MlpDenoiser; mlpVar: core.MlpDenoiser; unet: core.UNet; unet0: core.UNet; unet10: core.UNet; cvae: core.ConvAutoencoder; cvae10: core.ConvAutoencoder; clf: core.MnistClassifier; nclf: core.NoisyClassifier; nclf10: core.NoisyClassifier; ps: core.ParamStore; dense: core.Dense; conv: core.Conv; norm: core.Norm } | undefined;
+let shared: { mlp: core.MlpDenoiser; mlpVar: core.MlpDenoiser; unet: core.UNet; unet0: core.UNet; unet10: core.UNet; cvae: core.ConvAutoencoder; cvae10: core.ConvAutoencoder; clf: core.MnistClassifier; nclf: core.NoisyClassifier; nclf10: core.NoisyClassifier; dit: core.DiT; ps: core.ParamStore; dense: core.Dense; conv: core.Conv; norm: core.Norm } | undefined;
 function models() {
   if (shared) return shared;
   const r = core.createRng(11);
@@ -139,6 +139,8 @@ function models() {
     // The noisy classifier of classifier guidance (F5), at the side of unet0 (4×4): 3 classes, and the 10 digits.
     nclf: new core.NoisyClassifier(r, { widths: [2], hidden: 4, size: 4, timeDim: 4, numClasses: 3 }),
     nclf10: new core.NoisyClassifier(r, { widths: [2], hidden: 4, size: 4, timeDim: 4, numClasses: 10 }),
+    // A DiT at the UNets' 4×4: 2×2 patches (4 tokens), width 8, one block of 2 heads, 3 classes.
+    dit: new core.DiT(r, { size: 4, patch: 2, dim: 8, depth: 1, heads: 2, mlpRatio: 1, frequencyDim: 4, numClasses: 3 }),
     ps,
     dense: core.dense(ps, 'd', 3, 4),
     conv: core.conv(ps, 'c', 3, 2, 3),
@@ -433,6 +435,12 @@ export const ENTRIES: readonly Entry[] = [
     (r: core.Rng, o: core.UNetOptions) => new core.UNet(r, o),
   ),
   e('UNet.predict', [['xt', tensor([1, 4, 4, 1], { wrong: [[1, 4, 4, 2], [4, 4, 1]] })], ['t', modelSteps], ['labels', labelsTensor(1, 3)]], (x: tf.Tensor, t: number, l: tf.Tensor) => models().unet.predict(x, t, l)),
+  e(
+    'DiT',
+    [['rng', rng()], ['options', options({ size: optional(count(1, 4, 16)), channels: optional(count(1, 1, 4)), patch: optional(count(1, 2, 4)), dim: optional(count(4, 8, 16)), depth: optional(count(1, 1, 4)), heads: optional(count(1, 2, 4)), mlpRatio: optional(count(1, 1, 4)), frequencyDim: optional(count(4, 4, 16)), numClasses: optional(count(0, 0, 16)) })]],
+    (r: core.Rng, o: core.DiTOptions) => new core.DiT(r, o),
+  ),
+  e('DiT.predict', [['xt', tensor([1, 4, 4, 1], { wrong: [[1, 4, 4, 2], [4, 4, 1]] })], ['t', modelSteps], ['labels', labelsTensor(1, 3)]], (x: tf.Tensor, t: number, l: tf.Tensor) => models().dit.predict(x, t, l)),
   e(
     'ConvAutoencoder',
     [['rng', rng()], ['options', options({ kind: optional(choice(['vae', 'ae', 'cvae'])), dim: optional(count(1, 2, 16)), layers: optional(count(1, 1, 8)), latent: optional(count(1, 2, 16)), head: optional(count(1, 4, 16)), size: optional(count(2, 4, 16)), numClasses: optional(count(1, 3, 16)) })]],
