@@ -117,9 +117,10 @@ export function applyMultiHeadSelfAttention(l: MultiHeadSelfAttention, x: tf.Ten
   const dh = D / h;
   return tf.tidy(() => {
     const qkv = applyDense(l.qkv, tf.reshape(x, [B * N, D]) as tf.Tensor2D);
-    // [B·N, 3D] → [B, N, 3, h, dh] → [3, B, h, N, dh]: (Q, K, V) first, then one attention problem per (example, head).
-    const split = tf.reshape(tf.transpose(tf.reshape(qkv, [B, N, 3, h, dh]), [2, 0, 3, 1, 4]), [3, B * h, N, dh]);
-    const [q, k, v] = tf.unstack(split, 0) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+    // [B·N, 3D] → Q, K, V each [B·N, D] → [B, N, h, dh] → [B, h, N, dh]: one attention problem per (example, head).
+    // (Split first, then three rank-4 transposes: one rank-5 transpose of all three took 100× longer on wasm.)
+    const perHead = (m: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(m, [B, N, h, dh]), [0, 2, 1, 3]), [B * h, N, dh]) as tf.Tensor3D;
+    const [q, k, v] = tf.split(qkv, 3, 1).map(perHead) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
     const heads = attentionCore(q, k, v); // [B·h, N, dh]
     const joined = tf.reshape(tf.transpose(tf.reshape(heads, [B, h, N, dh]), [0, 2, 1, 3]), [B * N, D]) as tf.Tensor2D;
     return tf.reshape(applyDense(l.proj, joined), [B, N, D]) as tf.Tensor3D;
