@@ -11,7 +11,6 @@ import type { Rng } from '../random/rng.js';
 import { assertRng } from '../random/rng.js';
 import {
   applyDitBlock,
-  applyDitConditioner,
   DIT_LAYER_NORM_EPS,
   ditBlock,
   ditConditioner,
@@ -20,6 +19,7 @@ import {
   type DitBlock,
   type DitConditioner,
 } from '../transformer/dit.js';
+import { ditConditionVector } from '../transformer/dit-condition.js';
 import { assertTensor } from '../util/tensor.js';
 import { assertCount, assertObject, DomainError } from '../util/validate.js';
 import { oneHotRows, stepsFor } from './labels.js';
@@ -123,9 +123,9 @@ export class DiT implements DenoiserModel {
     const B = xt.shape[0]!;
     // Checked here, so that a bad step or label is reported in the name of the method the caller used.
     const steps = stepsFor('DiT.predict', t, B);
-    if (this.numClasses > 0) oneHotRows('DiT.predict', labels, B, this.numClasses).dispose();
     return tf.tidy(() => {
-      const c = applyDitConditioner(this.conditioner, steps, labels, B);
+      const oneHot = this.numClasses > 0 ? oneHotRows('DiT.predict', labels, B, this.numClasses) : undefined;
+      const c = ditConditionVector(this.conditioner, steps, oneHot);
       let z = applyPatchEmbedding(this.embed, xt as tf.Tensor4D);
       for (const block of this.blocks) z = applyDitBlock(block, z, c);
       const [N, D] = [z.shape[1], z.shape[2]];

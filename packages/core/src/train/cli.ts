@@ -161,7 +161,6 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   const presetName = (values.preset ?? 'quick') as UNetPresetName;
   if (!(presetName in presets)) throw new DomainError('pnpm train', '--preset', Object.keys(presets).join(' | '), values.preset);
   const preset = presets[presetName]!;
-  const ditPreset = DIT_PRESETS.quick;
   if (!isDit) {
     for (const flag of ['patch', 'dim', 'depth', 'heads'] as const) {
       if (values[flag] !== undefined) throw new DomainError('pnpm train', `--${flag}`, 'used with dit or cdit only', model);
@@ -213,14 +212,15 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     });
   }
   if (values['learn-variance'] && !is2d) throw new DomainError('pnpm train', '--learn-variance', 'used with ddpm2d only (the UNets and the DiTs have no variance head)', model);
-  const ditOptions: DiTOptions = {
+  // A DiT's architecture: its preset, changed by --patch, --dim, --depth, --heads (refused above for the other models).
+  const ditOptions: DiTOptions | undefined = 'patch' in preset ? {
     size,
-    patch: numberOption('patch', values.patch, ditPreset.patch, { integer: true, min: 1, max: 16 }),
-    dim: numberOption('dim', values.dim, ditPreset.dim, { integer: true, min: 4, max: 1024 }),
-    depth: numberOption('depth', values.depth, ditPreset.depth, { integer: true, min: 1, max: 64 }),
-    heads: numberOption('heads', values.heads, ditPreset.heads, { integer: true, min: 1, max: 64 }),
+    patch: numberOption('patch', values.patch, preset.patch, { integer: true, min: 1, max: 16 }),
+    dim: numberOption('dim', values.dim, preset.dim, { integer: true, min: 4, max: 1024 }),
+    depth: numberOption('depth', values.depth, preset.depth, { integer: true, min: 1, max: 64 }),
+    heads: numberOption('heads', values.heads, preset.heads, { integer: true, min: 1, max: 64 }),
     numClasses: conditional ? 10 : 0,
-  };
+  } : undefined;
   const dataset = (values.dataset ?? 'twoMoons') as Toy2dName;
   if (!TOY_2D_NAMES.includes(dataset)) throw new DomainError('pnpm train', '--dataset', TOY_2D_NAMES.join(' | '), dataset);
 
@@ -265,7 +265,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     const mnist = loadMnist('train', limit);
     data = { x: mnistTensor(mnist, size), ...(conditional ? { labels: mnist.labels } : {}) };
     if (isDit) {
-      net = new DiT(rng, resumeFrom ? resumeFrom.config : { ...ditOptions, size });
+      net = new DiT(rng, resumeFrom ? resumeFrom.config : ditOptions);
     } else {
       const inputSkip = 'inputSkip' in preset && preset.inputSkip;
       const unetOptions: UNetOptions = resumeFrom ? resumeFrom.config : { filters, size, numClasses: conditional ? 10 : 0, inputSkip };

@@ -5,12 +5,12 @@
  * ε-model can also build its final layer (adaLN shift/scale, then a zero-initialised linear map to p²C, then G8).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { timestepEmbedding } from '../embedding/embedding.js';
 import { oneHotRows, stepsFor } from '../models/labels.js';
 import { applyDense, dense, ParamStore, swish, type Dense } from '../nn/layers.js';
 import { assertRank, assertTensor } from '../util/tensor.js';
 import { assertCount, assertObject, assertPositive, DomainError } from '../util/validate.js';
 import { applyMultiHeadSelfAttention, multiHeadSelfAttention, type MultiHeadSelfAttention } from './attention.js';
+import { ditConditionVector } from './dit-condition.js';
 
 /** DiT's layer-norm epsilon (`nn.LayerNorm(…, elementwise_affine=False, eps=1e-6)` in its code). */
 export const DIT_LAYER_NORM_EPS = 1e-6;
@@ -226,11 +226,5 @@ export function applyDitConditioner(l: DitConditioner, t: number | ArrayLike<num
   assertCount(fn, 'batch', batch, 1, 2 ** 16);
   const steps = stepsFor(fn, t, batch);
   if (!l.labels && labels !== null) throw new DomainError(fn, 'labels', 'null for an unconditional embedder (numClasses = 0)', labels);
-  return tf.tidy(() => {
-    const oneHot = l.labels ? oneHotRows(fn, labels, batch, l.numClasses) : undefined;
-    const [first, second] = l.time;
-    const frequencies = timestepEmbedding(steps, l.frequencyDim, 10000, 'improved-diffusion');
-    const timeVector = applyDense(second, applyDense(first, frequencies, 'swish'));
-    return (oneHot && l.labels ? tf.add(timeVector, applyDense(l.labels, oneHot)) : timeVector) as tf.Tensor2D;
-  });
+  return tf.tidy(() => ditConditionVector(l, steps, l.labels ? oneHotRows(fn, labels, batch, l.numClasses) : undefined));
 }
