@@ -5,3 +5,4 @@ export * from './autoencoder.js';
 export * from './classifier.js';
 export * from './noisy-classifier.js';
 export * from './dit.js';
+export * from './latent-autoencoder.js';
