@@ -42,6 +42,9 @@ describe('pnpm train (smoke runs)', () => {
     ['cddpm', '--T 4 --batch 4 --limit 64 --filters 8,16 --samples 10 --ema 0.999 --workers 2', [gridSide(10, 32), gridSide(1, 32)]],
     ['dit', '--T 4 --batch 4 --limit 64 --dim 8 --depth 1 --heads 2 --samples 4 --ema 0.999', [gridSide(4, 32), gridSide(1, 32)]],
     ['cdit', '--T 4 --batch 4 --limit 64 --dim 8 --depth 1 --heads 2 --samples 10 --ema 0.999 --workers 2', [gridSide(10, 32), gridSide(1, 32)]],
+    // Latent diffusion: a 2-step first stage, then the DDPM on its latents; samples are decoded to 16×16 digits.
+    ['ldm', '--T 4 --batch 4 --limit 64 --ae-steps 2 --filters 8,16 --samples 4 --ema 0.999', [gridSide(4, 32), gridSide(1, 32)]],
+    ['cldm', '--T 4 --batch 4 --limit 64 --ae-steps 2 --denoiser dit --dim 8 --depth 1 --heads 2 --samples 10 --ema 0.999 --workers 2', [gridSide(10, 32), gridSide(1, 32)]],
   ] as const)('%s trains 2 steps, writes a checkpoint and a sample grid, and resumes from it', async (model, opts, size) => {
     const out = mkdtempSync(path.join(tmpdir(), `cli-${model}-`));
     const common = `${model} ${opts} --out ${out} --every 2 --backend wasm --seed 3`;
@@ -81,6 +84,8 @@ describe('pnpm train (smoke runs)', () => {
     ['cddpm', '--T 4 --batch 4 --limit 32 --samples 10 --workers 2 --ema 0.99'],
     ['cddpm', '--T 4 --batch 4 --limit 32 --samples 10 --workers 1'],
     ['cdit', '--T 4 --batch 4 --limit 32 --dim 8 --depth 1 --heads 2 --samples 10 --workers 2 --ema 0.99'],
+    // The resumed latent run reuses the first stage it saved and re-encodes the same latents (a seeded stream of its own).
+    ['cldm', '--T 4 --batch 4 --limit 32 --ae-steps 2 --filters 8,16 --samples 10 --workers 2 --ema 0.99'],
   ])('%s %s: 2 + 2 resumed steps end bit for bit where 4 straight steps end', async (model, opts) => {
     const straight = mkdtempSync(path.join(tmpdir(), `cli-straight-${model}-`));
     const split = mkdtempSync(path.join(tmpdir(), `cli-split-${model}-`));
@@ -160,6 +165,34 @@ describe('pnpm train (smoke runs)', () => {
     await expect(run(`dit --filters 8,16 --steps 1 --out ${out}`)).rejects.toThrow(/'--filters' must be used with the UNets only/);
     await expect(run(`ddpm --dim 8 --steps 1 --out ${out}`)).rejects.toThrow(/'--dim' must be used with dit or cdit only/);
     await expect(run(`dit --dim 10 --steps 1 --out ${out}-x --backend wasm`)).rejects.toThrow(/DiT: argument 'dim' must be a multiple of 4/);
+  });
+
+  it('ldm saves its first stage in <out>/first-stage and records it; a later run reuses it, --first-stage shares one, bad flags are refused', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'cli-ldm-'));
+    const common = '--T 4 --steps 1 --batch 2 --limit 16 --samples 2 --filters 8,16 --backend wasm';
+    await run(`ldm ${common} --ae-steps 2 --regularizer vq --out ${out}`);
+    const m = readManifest(out);
+    expect(m.kind).toBe('unet');
+    expect(m.config).toMatchObject({ size: 4, channels: 4, numClasses: 0 });
+    const recorded = m.meta.firstStage as { folder: string; scale: number; regularizer: string };
+    expect(recorded).toMatchObject({ folder: 'first-stage', regularizer: 'vq' });
+    const stage = readManifest(path.join(out, 'first-stage'));
+    expect(stage.kind).toBe('latent-autoencoder');
+    expect(stage.meta.scale).toBe(recorded.scale);
+    // A second run into another folder takes that first stage as it is (same weights file, no training).
+    const other = mkdtempSync(path.join(tmpdir(), 'cli-ldm-shared-'));
+    const lines: string[] = [];
+    await runTrainCli(`cldm ${common} --first-stage ${path.join(out, 'first-stage')} --out ${other}`.split(' '), (l) => lines.push(l));
+    expect(lines.join('\n')).toMatch(/first stage: .*first-stage \(VQ, .* parameters, scale s = .*\), reused/);
+    expect(readManifest(other).meta.firstStage).toMatchObject({ folder: path.join(out, 'first-stage'), scale: recorded.scale });
+    expect(existsSync(path.join(other, 'first-stage'))).toBe(false);
+    await expect(run(`ldm ${common} --regularizer kl --first-stage ${path.join(out, 'first-stage')} --out ${other}-2`)).rejects.toThrow(/'--regularizer' must be the first stage's 'vq'/);
+    await expect(run(`ldm ${common} --first-stage ${other}-missing --out ${other}-3`)).rejects.toThrow(/'--first-stage' must be a folder holding a first stage/);
+    await expect(run(`ldm ${common} --first-stage ${other} --out ${other}-4`)).rejects.toThrow(/'--first-stage' must be a first-stage checkpoint \(kind latent-autoencoder/);
+    await expect(run(`ldm ${common} --denoiser mlp --out ${other}-5`)).rejects.toThrow(/'--denoiser' must be unet \| dit/);
+    await expect(run(`ldm ${common} --regularizer ae --out ${other}-6`)).rejects.toThrow(/'--regularizer' must be kl \| vq/);
+    await expect(run(`ddpm ${common} --ae-steps 5 --out ${other}-7`)).rejects.toThrow(/'--ae-steps' must be used with ldm or cldm only/);
+    await expect(run(`cddpm ${common} --denoiser dit --out ${other}-8`)).rejects.toThrow(/'--denoiser' must be used with ldm or cldm only/);
   });
 
   it('ddpm2d --learn-variance trains a variance head (D7) with L_hybrid, samples with it, and keeps it on resume', async () => {

@@ -4,7 +4,9 @@
  * checkpoints (one verified unit per save, train/checkpoint.ts; `--resume` continues one bit for bit) and PNG sample grids.
  *
  * Models: `ddpm2d` (MLP on a 2-D toy set), `ddpm` (UNet on MNIST), `cddpm` (conditional UNet with classifier-free
- * guidance), `dit` and `cdit` (the Diffusion Transformer of S3, unconditional and with classifier-free guidance); `ae` `vae` `cvae` (train/autoencoder.ts), `classifier` (the judge, train/classifier.ts) and
+ * guidance), `dit` and `cdit` (the Diffusion Transformer of S3, unconditional and with classifier-free guidance),
+ * `ldm` and `cldm` (S1's latent diffusion: a KL or VQ first stage, train/first-stage.ts, then a UNet or DiT DDPM on
+ * its scaled latents); `ae` `vae` `cvae` (train/autoencoder.ts), `classifier` (the judge, train/classifier.ts) and
  * `noisy-classifier` (classifier guidance's p_φ(y | x_t, t), train/noisy-classifier.ts) have front ends of their
  * own. Run with `--help` for the options. The UNets default to the `quick` preset, small enough to draw
  * recognisable digits after minutes on a CPU; `--preset s4` is S4's full-size model.
@@ -24,7 +26,9 @@ import { pointsTensor, toy2d, TOY_2D_NAMES, type Toy2dName } from '../data/toy2d
 import { createRng, restoreRng, type RngState } from '../random/rng.js';
 import { linearSchedule } from '../schedule/schedule.js';
 import { assertInteger, DomainError } from '../util/validate.js';
-import { assertCheckpointWritable, hasCheckpoint, loadCheckpoint, loadOptimizerState, optimizerState, readManifest, saveCheckpoint } from './checkpoint.js';
+import { assertCheckpointWritable, hasCheckpoint, loadCheckpoint, loadOptimizerState, optimizerState, readManifest, saveCheckpoint, type CheckpointManifest } from './checkpoint.js';
+import { encodeAll, loadFirstStage, trainAndSaveFirstStage, type FirstStage } from './first-stage.js';
+import type { FirstStageRegularizer } from '../models/latent-autoencoder.js';
 import { sampleModel, type Dataset } from './ddpm.js';
 import { trainDdpmParallel } from './parallel.js';
 import { WeightAverage } from './ema.js';
@@ -59,11 +63,30 @@ export const DIT_PRESETS = {
   quick: { size: 16, patch: 2, dim: 64, depth: 4, heads: 4, steps: 1500, unconditionalSteps: 5000, batch: 32, micro: 1, lr: 1e-3 },
 } as const;
 
-export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm|dit|cdit> [options]   (autoencoders: pnpm train <ae|vae|cvae> --help; the judge: pnpm train classifier --help;
+/**
+ * Training settings of latent diffusion (`ldm`, `cldm`). The first stage maps 16×16 MNIST to 4×4×4 latents (f = 4,
+ * c = 4: 64 numbers for 256 pixels); 2000 Adam steps of 64 take ~3 min on one thread and reconstruct test digits
+ * to a squared error of ~6 per image (Σx² ≈ 229). The denoiser then works on 16 positions instead of 256: a UNet of
+ * widths 32/64 (4×4 → 2×2 → 1×1) or a DiT with 1×1 patches (16 tokens), each step a fraction of a pixel model's.
+ */
+export const LDM_PRESETS = {
+  quick: {
+    size: 16, firstStageSteps: 2000, firstStageBatch: 64, steps: 1500, unconditionalSteps: 5000, batch: 32, micro: 1,
+    unet: { filters: [32, 64], lr: 2e-3 },
+    dit: { patch: 1, dim: 64, depth: 4, heads: 4, lr: 1e-3 },
+  },
+} as const;
+
+export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm|dit|cdit|ldm|cldm> [options]   (autoencoders: pnpm train <ae|vae|cvae> --help; the judge: pnpm train classifier --help;
                                                    classifier guidance's noisy classifier: pnpm train noisy-classifier --help)
   dit, cdit          S3's Diffusion Transformer on 16×16 MNIST (cdit: with labels, dropped 10 % of the time for
                      classifier-free guidance): patches 2×2, width 64, 4 blocks of 4 heads; --patch, --dim, --depth,
                      --heads change them; --steps, --batch, --lr, --workers, --resume, --every as for the UNets
+  ldm, cldm          S1's latent diffusion (cldm: with labels and classifier-free guidance): a first stage maps
+                     16×16 MNIST to 4×4×4 latents, then a DDPM learns the latents scaled to unit variance (B8);
+                     samples are decoded. --denoiser unet (widths 32,64) | dit (1×1 patches); --regularizer kl
+                     (default) | vq; --ae-steps N first-stage steps (default 2000); the first stage is saved in
+                     <out>/first-stage and reused by a later run there, or taken from --first-stage DIR
   --preset NAME      UNet settings: quick (16×16 MNIST, widths 16,32,64 plus a full-resolution input skip; guided
                      digits in ~4 min, unguided in ~13 min on 2 CPU cores) | s4 (S4's 32×32 UNet as it is, widths 64,128,256; hours on a CPU)
                      (default quick); the options below override it
@@ -99,7 +122,7 @@ export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm|dit|cdit> [options]   
   --backend NAME     auto | node-gpu | node | wasm | cpu (default: DDPM_BACKEND or auto)
   --seed N           random seed (default 0)`;
 
-const MODELS = ['ddpm2d', 'ddpm', 'cddpm', 'dit', 'cdit'] as const;
+const MODELS = ['ddpm2d', 'ddpm', 'cddpm', 'dit', 'cdit', 'ldm', 'cldm'] as const;
 type ModelName = (typeof MODELS)[number];
 
 /**
@@ -142,6 +165,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
       T: { type: 'string' }, dataset: { type: 'string' }, limit: { type: 'string' }, size: { type: 'string' }, filters: { type: 'string' },
       out: { type: 'string' }, every: { type: 'string' }, resume: { type: 'boolean' }, guidance: { type: 'string' }, samples: { type: 'string' },
       patch: { type: 'string' }, dim: { type: 'string' }, depth: { type: 'string' }, heads: { type: 'string' },
+      denoiser: { type: 'string' }, regularizer: { type: 'string' }, 'first-stage': { type: 'string' }, 'ae-steps': { type: 'string' },
       backend: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' }, 'learn-variance': { type: 'boolean' }, ema: { type: 'string' }, eta: { type: 'string' }, workers: { type: 'string' },
     },
   });
@@ -154,10 +178,22 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   if (positionals.length > 1) throw new DomainError('pnpm train', 'model', 'one model name', positionals.join(' '));
   const model = kind as ModelName;
   const is2d = model === 'ddpm2d';
-  const isDit = model === 'dit' || model === 'cdit';
+  // Latent diffusion: the same DDPM training on a first stage's latents instead of pixels.
+  const isLatent = model === 'ldm' || model === 'cldm';
+  const out = path.resolve(values.out ?? path.join('checkpoints', model));
+  // --resume continues the checkpoint in --out, verified; a missing, empty or damaged one is refused, never
+  // silently replaced by a run from scratch.
+  const resumeFrom = values.resume ? readManifest(out) : undefined;
+  for (const flag of ['denoiser', 'regularizer', 'first-stage', 'ae-steps'] as const) {
+    if (!isLatent && values[flag] !== undefined) throw new DomainError('pnpm train', `--${flag}`, 'used with ldm or cldm only', model);
+  }
+  const denoiser = values.denoiser ?? (resumeFrom?.kind === 'dit' ? 'dit' : 'unet');
+  if (denoiser !== 'unet' && denoiser !== 'dit') throw new DomainError('pnpm train', '--denoiser', 'unet | dit', denoiser);
+  const isDit = model === 'dit' || model === 'cdit' || (isLatent && denoiser === 'dit');
   // The label-conditioned models, trained with label dropout and sampled with classifier-free guidance (F6).
-  const conditional = model === 'cddpm' || model === 'cdit';
-  const presets: Record<string, (typeof UNET_PRESETS)[UNetPresetName] | (typeof DIT_PRESETS)['quick']> = isDit ? DIT_PRESETS : UNET_PRESETS;
+  const conditional = model === 'cddpm' || model === 'cdit' || model === 'cldm';
+  type Preset = (typeof UNET_PRESETS)[UNetPresetName] | (typeof DIT_PRESETS)['quick'] | LatentPreset;
+  const presets: Record<string, Preset> = isLatent ? latentPresets(denoiser) : isDit ? DIT_PRESETS : UNET_PRESETS;
   const presetName = (values.preset ?? 'quick') as UNetPresetName;
   if (!(presetName in presets)) throw new DomainError('pnpm train', '--preset', Object.keys(presets).join(' | '), values.preset);
   const preset = presets[presetName]!;
@@ -167,10 +203,6 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     }
   } else if (values.filters !== undefined) throw new DomainError('pnpm train', '--filters', 'used with the UNets only (a DiT takes --dim, --depth, --heads, --patch)', model);
 
-  const out = path.resolve(values.out ?? path.join('checkpoints', model));
-  // --resume continues the checkpoint in --out, verified; a missing, empty or damaged one is refused, never
-  // silently replaced by a run from scratch.
-  const resumeFrom = values.resume ? readManifest(out) : undefined;
   const saved = resumeFrom?.meta ?? {};
   const notes: string[] = [];
   /** A resumed run keeps the checkpoint's training settings unless the flag says otherwise (and then says so). */
@@ -214,7 +246,8 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   if (values['learn-variance'] && !is2d) throw new DomainError('pnpm train', '--learn-variance', 'used with ddpm2d only (the UNets and the DiTs have no variance head)', model);
   // A DiT's architecture: its preset, changed by --patch, --dim, --depth, --heads (refused above for the other models).
   const ditOptions: DiTOptions | undefined = 'patch' in preset ? {
-    size,
+    size: isLatent ? size / LATENT_DOWNSAMPLING : size,
+    ...(isLatent ? { channels: LATENT_CHANNELS } : {}),
     patch: numberOption('patch', values.patch, preset.patch, { integer: true, min: 1, max: 16 }),
     dim: numberOption('dim', values.dim, preset.dim, { integer: true, min: 4, max: 1024 }),
     depth: numberOption('depth', values.depth, preset.depth, { integer: true, min: 1, max: 64 }),
@@ -230,7 +263,8 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     if (resumeFrom.kind !== expectedKind) throw new DomainError('pnpm train', '--resume', `a checkpoint of a ${model} model in --out`, `${out} (kind '${resumeFrom.kind}')`);
     const classes = Number((resumeFrom.config as { numClasses?: number }).numClasses ?? 0);
     if (conditional !== classes > 0) throw new DomainError('pnpm train', '--resume', `a checkpoint of a ${model} model in --out`, `${out} (numClasses = ${classes})`);
-    if (!is2d) size = (resumeFrom.config as UNetOptions | DiTOptions).size ?? size;
+    // A latent denoiser's size is the latent's; the image size is the first stage's (read below).
+    if (!is2d && !isLatent) size = (resumeFrom.config as UNetOptions | DiTOptions).size ?? size;
     const ckptT = (resumeFrom.meta.schedule as { T?: number } | undefined)?.T;
     if (ckptT !== undefined) {
       if (values.T !== undefined && ckptT !== T) throw new DomainError('pnpm train', '--T', `the checkpoint's T = ${ckptT} when resuming`, T);
@@ -257,7 +291,27 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
 
   let data: Dataset;
   let net: DenoiserModel;
-  if (is2d) {
+  let firstStage: FirstStage | undefined;
+  if (isLatent) {
+    const mnist = loadMnist('train', limit);
+    firstStage = await prepareFirstStage({ values, out, resumeFrom, size, limit, seed: runSeed, log, preset: preset as LatentPreset });
+    size = firstStage.model.imageShape[0];
+    const images = mnistTensor(mnist, size);
+    // One posterior draw per image from a stream of its own, so a resumed run rebuilds the same latents.
+    const latents = encodeAll(firstStage.model, images, createRng((runSeed + 0x9e3779b9) >>> 0));
+    images.dispose();
+    const scale = firstStage.scale;
+    data = { x: tf.tidy(() => tf.mul(latents, scale)) as tf.Tensor4D, ...(conditional ? { labels: mnist.labels } : {}) };
+    latents.dispose();
+    const [side, , channels] = firstStage.model.latentShape;
+    if (isDit) {
+      net = new DiT(rng, resumeFrom ? resumeFrom.config : { ...ditOptions, size: side, channels });
+    } else {
+      const unetOptions: UNetOptions = resumeFrom ? resumeFrom.config : { filters, size: side, channels, numClasses: conditional ? 10 : 0 };
+      filters = [...(unetOptions.filters ?? filters)];
+      net = new UNet(rng, unetOptions);
+    }
+  } else if (is2d) {
     data = { x: pointsTensor(toy2d(dataset, 8192, rng)) };
     // A resumed run keeps the checkpoint's variance head (or its absence), like the rest of its architecture.
     net = new MlpDenoiser(rng, resumeFrom ? resumeFrom.config : { learnVariance: values['learn-variance'] === true });
@@ -307,7 +361,9 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   // manifest records it (weights/manifest.json).
   const savedSeconds = typeof saved.trainSeconds === 'number' ? saved.trainSeconds : 0;
   const trainSeconds = () => savedSeconds + (performance.now() - t0) / 1000;
-  const meta = () => ({ schedule: { name: schedule.name, T }, backend: choice.name, preset: is2d ? undefined : presetName, batch, micro, lr, seed: runSeed, workers, trainSeconds: trainSeconds(), rngState: trainRng.state() });
+  // A latent model records its first stage (relative to --out when inside it) and the scale its data were taken at.
+  const firstStageMeta = firstStage ? { firstStage: { folder: relativeIfInside(out, firstStage.folder), scale: firstStage.scale, regularizer: firstStage.model.regularizer } } : {};
+  const meta = () => ({ schedule: { name: schedule.name, T }, backend: choice.name, preset: is2d ? undefined : presetName, batch, micro, lr, seed: runSeed, workers, trainSeconds: trainSeconds(), rngState: trainRng.state(), ...firstStageMeta });
   const saveAll = async (step: number) => {
     const state = await optimizerState(optimizer);
     saveCheckpoint(out, net, step, meta(), { optimizer: state, ...(average ? { ema: { vars: average.vars, decay: emaDecay, updates: average.updates } } : {}) });
@@ -316,7 +372,8 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     const c = net.config as Required<DiTOptions>;
     return `patches ${c.patch}×${c.patch}, width ${c.dim}, ${c.depth} blocks of ${c.heads} heads`;
   };
-  const shape = is2d ? '2-D points' : `${size}×${size} images, ${isDit ? ditShape() : `widths ${filters.join(',')}`} (preset ${presetName})`;
+  const latentShape = firstStage ? `${firstStage.model.latentShape.join('×')} latents of ${size}×${size} images (${firstStage.model.regularizer.toUpperCase()} first stage, s = ${firstStage.scale.toFixed(3)}), ${isDit ? 'DiT, ' : 'UNet '}` : '';
+  const shape = is2d ? '2-D points' : `${firstStage ? latentShape : `${size}×${size} images, `}${isDit ? ditShape() : `widths ${filters.join(',')}`} (preset ${presetName})`;
   log(`${model}: ${net.params.count.toLocaleString()} parameters, ${data.x.shape[0]} ${shape}, T = ${T}, batch ${batch}${workers > 1 ? ` in ${workers} shards on as many threads` : ''}${micro > 1 ? ` (${micro} micro-batches${workers > 1 ? ' each' : ''})` : ''}, lr ${lr}`);
 
   const writeSamples = (step: number): string => {
@@ -325,7 +382,10 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     const sampler = learnsVariance(net) ? { sampler: 'ddpm' as const } : { sampler: 'ddim' as const, ddimSteps: Math.min(50, T), eta };
     // The same seeded draws at every checkpoint, so grids compare across steps (and leave the training stream alone).
     const draw = () => sampleModel(net, schedule, nSamples, createRng((runSeed + 1) >>> 0), { ...sampler, ...(labels ? { labels, guidance } : {}) });
-    const s = average ? average.withAveraged(draw) : draw();
+    const drawn = average ? average.withAveraged(draw) : draw();
+    // A latent model's samples are latents ×s: divided by s and decoded into images (S1).
+    const s = firstStage ? decodeScaled(firstStage, drawn) : drawn;
+    if (s !== drawn) drawn.dispose();
     // 16×16 samples are shown at 32×32 (nearest neighbour), the size of the digits they were pooled from.
     const shown = is2d || size === 32 ? s : tf.image.resizeNearestNeighbor(s as tf.Tensor4D, [32, 32]);
     const file = path.join(out, `samples-${String(step).padStart(6, '0')}.png`);
@@ -344,6 +404,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   let result: Awaited<ReturnType<typeof trainDdpmParallel>>;
   const dispose = () => {
     data.x.dispose();
+    firstStage?.model.params.dispose();
     average?.dispose();
     net.params.dispose();
     optimizer.dispose();
@@ -389,6 +450,76 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   const losses = result.losses;
   dispose();
   return { model, out, step: end, samples, losses };
+}
+
+type LatentPreset = ReturnType<typeof latentPresets>['quick'];
+/** The quick latent preset flattened for one denoiser, in the shape the pixel presets have (filters or patch…). */
+function latentPresets(denoiser: 'unet' | 'dit') {
+  const { unet, dit, ...common } = LDM_PRESETS.quick;
+  return { quick: { ...common, ...(denoiser === 'dit' ? dit : unet) } };
+}
+
+/** The first stage's 2^layers and c (LatentAutoencoder's defaults): the latent of a 16×16 image is 4×4×4. */
+const LATENT_DOWNSAMPLING = 4;
+const LATENT_CHANNELS = 4;
+
+/**
+ * The first stage of a latent run: --first-stage DIR (must hold one), else the one a previous run left in
+ * <out>/first-stage (or the resumed checkpoint's), else one trained now and saved there, with a progress bar.
+ */
+async function prepareFirstStage(args: {
+  values: Record<string, string | boolean | undefined>; out: string; resumeFrom: CheckpointManifest | undefined;
+  size: number; limit: number; seed: number; log: (line: string) => void; preset: LatentPreset;
+}): Promise<FirstStage> {
+  const { values, out, resumeFrom, size, limit, seed, log, preset } = args;
+  const regularizer = (values.regularizer as string | undefined) ?? undefined;
+  if (regularizer !== undefined && regularizer !== 'kl' && regularizer !== 'vq') throw new DomainError('pnpm train', '--regularizer', 'kl | vq', regularizer);
+  const aeSteps = numberOption('ae-steps', values['ae-steps'] as string | undefined, preset.firstStageSteps, { integer: true, min: 1, max: MAX_STEPS });
+  const recorded = (resumeFrom?.meta.firstStage as { folder?: string } | undefined)?.folder;
+  const given = values['first-stage'] as string | undefined;
+  const folder = given ? path.resolve(given) : recorded ? path.resolve(out, recorded) : path.join(out, 'first-stage');
+  const arg = given ? '--first-stage' : '--out';
+  if (given || resumeFrom || hasCheckpoint(folder)) {
+    if (given && !hasCheckpoint(folder)) throw new DomainError('pnpm train', '--first-stage', 'a folder holding a first stage (pnpm train ldm saves one in <out>/first-stage)', folder);
+    const stage = loadFirstStage('pnpm train', arg, folder);
+    if (regularizer !== undefined && regularizer !== stage.model.regularizer) {
+      throw new DomainError('pnpm train', '--regularizer', `the first stage's '${stage.model.regularizer}' (${folder}); another --out trains a new one`, regularizer);
+    }
+    if (values.size !== undefined && stage.model.imageShape[0] !== size) {
+      throw new DomainError('pnpm train', '--size', `the first stage's image size ${stage.model.imageShape[0]} (${folder})`, size);
+    }
+    if (values['ae-steps'] !== undefined) log(`note: --ae-steps is ignored: the first stage in ${folder} is reused as it is`);
+    log(`first stage: ${folder} (${stage.model.regularizer.toUpperCase()}, ${stage.model.params.count.toLocaleString()} parameters, scale s = ${stage.scale.toFixed(4)}), reused`);
+    return stage;
+  }
+  // The first stage learns from the same training digits as the denoiser (all 60 000 unless --limit says fewer).
+  const images = mnistTensor(loadMnist('train', limit), size);
+  const rng = createRng((seed + 0x7f4a7c15) >>> 0);
+  log(`first stage: training a ${(regularizer ?? 'kl').toUpperCase()} autoencoder ${size}×${size} → ${size / LATENT_DOWNSAMPLING}×${size / LATENT_DOWNSAMPLING}×${LATENT_CHANNELS} for ${aeSteps} steps of ${preset.firstStageBatch}`);
+  const display = new LossDisplay(log, 0.98, 2);
+  display.start(aeSteps, 0);
+  let stage: FirstStage;
+  try {
+    stage = trainAndSaveFirstStage(folder, images, rng, {
+      regularizer: (regularizer ?? 'kl') as FirstStageRegularizer, steps: aeSteps, batchSize: preset.firstStageBatch, seed,
+      onStep: (info) => display.step(info),
+    });
+  } finally {
+    display.stop();
+    images.dispose();
+  }
+  log(`first stage: saved in ${folder} (loss ${display.loss}, scale s = ${stage.scale.toFixed(4)})`);
+  return stage;
+}
+
+/** Latent samples (scaled by s) → images: z = sample / s, then the decoder. */
+function decodeScaled(stage: FirstStage, scaled: tf.Tensor): tf.Tensor4D {
+  return tf.tidy(() => stage.model.decode(tf.div(scaled, stage.scale)));
+}
+
+function relativeIfInside(parent: string, child: string): string {
+  const rel = path.relative(parent, child);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? child : rel;
 }
 
 /** Where a stopped run's last complete checkpoint is, for the message that says it stopped. */
