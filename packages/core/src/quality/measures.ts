@@ -29,6 +29,11 @@ const CHUNK = 200;
 export interface DdimSettings {
   readonly ddimSteps?: number;
   readonly eta?: number;
+  /**
+   * For latent diffusion (S1): maps the sampler's output to images before the judge reads them (the first stage's
+   * decoder of z = sample / s, train/first-stage.ts `firstStageDecoder`); then the model may work on any latent shape.
+   */
+  readonly decode?: (samples: tf.Tensor4D) => tf.Tensor4D;
 }
 
 /** The classifier's accuracy on labelled images, with its binomial standard error. */
@@ -85,14 +90,16 @@ export function cvaePriorAccuracy(model: ConvAutoencoder, classifier: MnistClass
 }
 
 /** Draw n samples in chunks (so memory stays bounded) and judge each chunk as it comes. */
-function sampleAndJudge(model: DenoiserModel, schedule: NoiseSchedule, classifier: MnistClassifier, rng: Rng, n: number, labels: Int32Array | undefined, options: Parameters<typeof sampleModel>[4]) {
+function sampleAndJudge(model: DenoiserModel, schedule: NoiseSchedule, classifier: MnistClassifier, rng: Rng, n: number, labels: Int32Array | undefined, options: Parameters<typeof sampleModel>[4], decode: DdimSettings['decode']) {
   const digits = new Int32Array(n);
   const topProbability = new Float64Array(n);
   for (let s = 0; s < n; s += CHUNK) {
     const m = Math.min(CHUNK, n - s);
     const x = sampleModel(model, schedule, m, rng, { ...options, ...(labels ? { labels: labels.subarray(s, s + m) } : {}) }) as tf.Tensor4D;
-    const judged = judgeDigits(classifier, x);
+    const images = decode ? decode(x) : x;
+    const judged = judgeDigits(classifier, images);
     x.dispose();
+    images.dispose();
     digits.set(judged.digits, s);
     topProbability.set(judged.topProbability, s);
   }
@@ -100,19 +107,22 @@ function sampleAndJudge(model: DenoiserModel, schedule: NoiseSchedule, classifie
 }
 
 /** The arguments digitShare and guidedAccuracy share: a denoiser of square images, a schedule, the judge, a generator, DDIM's settings. */
-function assertSampling(fn: string, model: DenoiserModel, schedule: NoiseSchedule, classifier: MnistClassifier, rng: Rng, options: DdimSettings, judgeArg = 'classifier'): { ddimSteps: number; eta: number } {
+function assertSampling(fn: string, model: DenoiserModel, schedule: NoiseSchedule, classifier: MnistClassifier, rng: Rng, options: DdimSettings, judgeArg = 'classifier'): { ddimSteps: number; eta: number; decode?: DdimSettings['decode'] } {
+  assertObject(fn, 'options', options);
+  const { ddimSteps = 50, eta = 1, decode } = options;
+  if (decode !== undefined && typeof decode !== 'function') throw new DomainError(fn, 'options.decode', 'a function from samples to images, or undefined', decode);
   const shape = (model as { dataShape?: readonly number[] } | null)?.dataShape;
-  if (typeof (model as { predict?: unknown } | null)?.predict !== 'function' || !shape || shape.length !== 3 || shape[0] !== shape[1] || shape[2] !== 1) {
-    throw new DomainError(fn, 'model', 'a denoiser of square greyscale images (dataShape [s, s, 1], e.g. a UNet)', model);
+  // With a decoder the model works on latents of any shape; without, its samples are what the judge reads.
+  const readable = shape?.length === 3 && (decode !== undefined || (shape[0] === shape[1] && shape[2] === 1));
+  if (typeof (model as { predict?: unknown } | null)?.predict !== 'function' || !readable) {
+    throw new DomainError(fn, 'model', decode ? 'a denoiser of [h, w, c] latents' : 'a denoiser of square greyscale images (dataShape [s, s, 1], e.g. a UNet)', model);
   }
   assertSchedule(fn, schedule);
   if (!(classifier instanceof MnistClassifier)) throw new DomainError(fn, judgeArg, 'an MnistClassifier', classifier);
   assertRng(fn, 'rng', rng);
-  assertObject(fn, 'options', options);
-  const { ddimSteps = 50, eta = 1 } = options;
   assertCount(fn, 'ddimSteps', ddimSteps, 1, schedule.T);
   assertInInterval(fn, 'eta', eta, 0, 1);
-  return { ddimSteps, eta };
+  return { ddimSteps, eta, ...(decode ? { decode } : {}) };
 }
 
 /**
@@ -120,10 +130,10 @@ function assertSampling(fn: string, model: DenoiserModel, schedule: NoiseSchedul
  * one digit probability ≥ {@link CONFIDENT_PROBABILITY} = 0.9 ({@link shareReadAsDigit}). Also the count of such samples per digit 0–9.
  */
 export function digitShare(model: DenoiserModel, schedule: NoiseSchedule, classifier: MnistClassifier, rng: Rng, options: DdimSettings & { readonly n: number }): Estimate & { readonly perDigit: Int32Array } {
-  const sampler = assertSampling('digitShare', model, schedule, classifier, rng, options);
+  const { decode, ...sampler } = assertSampling('digitShare', model, schedule, classifier, rng, options);
   if (model.numClasses > 0) throw new DomainError('digitShare', 'model', 'an unconditional model (numClasses = 0; guidedAccuracy measures a conditional one)', model.numClasses);
   assertCount('digitShare', 'n', options.n, 1, 1e6);
-  const judged = sampleAndJudge(model, schedule, classifier, rng, options.n, undefined, { sampler: 'ddim', ...sampler });
+  const judged = sampleAndJudge(model, schedule, classifier, rng, options.n, undefined, { sampler: 'ddim', ...sampler }, decode);
   const share = shareReadAsDigit(judged);
   const perDigit = new Int32Array(10);
   judged.digits.forEach((d, i) => {
@@ -144,7 +154,7 @@ export function guidedAccuracy(
   rng: Rng,
   options: DdimSettings & { readonly perDigit: number; readonly guidance: number },
 ): Estimate & { readonly perDigit: Float64Array } {
-  const sampler = assertSampling('guidedAccuracy', model, schedule, classifier, rng, options);
+  const { decode, ...sampler } = assertSampling('guidedAccuracy', model, schedule, classifier, rng, options);
   assertCount('guidedAccuracy', 'perDigit', options.perDigit, 1, 1e5);
   assertInInterval('guidedAccuracy', 'guidance', options.guidance, -100, 100);
   if (model.numClasses !== 10) throw new DomainError('guidedAccuracy', 'model', 'a conditional model of the 10 digits (numClasses = 10)', model.numClasses);
@@ -152,8 +162,8 @@ export function guidedAccuracy(
   const w = options.guidance;
   // w = 0 is exactly ε(x, ∅) (F6), so the labels play no part and one network pass per step suffices.
   const judged = w === 0
-    ? sampleAndJudge(model, schedule, classifier, rng, asked.length, undefined, { sampler: 'ddim', ...sampler })
-    : sampleAndJudge(model, schedule, classifier, rng, asked.length, asked, { sampler: 'ddim', ...sampler, guidance: w });
+    ? sampleAndJudge(model, schedule, classifier, rng, asked.length, undefined, { sampler: 'ddim', ...sampler }, decode)
+    : sampleAndJudge(model, schedule, classifier, rng, asked.length, asked, { sampler: 'ddim', ...sampler, guidance: w }, decode);
   const perDigit = new Float64Array(10);
   judged.digits.forEach((d, i) => {
     if (d === asked[i]) perDigit[asked[i]!]! += 1 / options.perDigit;

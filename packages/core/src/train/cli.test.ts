@@ -9,6 +9,11 @@ import { checkpointFolder, readManifest, verifyCheckpoint } from './checkpoint.j
 import { TrainingStopped } from './options.js';
 import { defaultWorkers, runTrainCli } from './cli.js';
 import { runClassifierCli } from './classifier.js';
+import { loadLatentDiffusion } from './first-stage.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { MnistClassifier } from '../models/classifier.js';
+import { digitShare } from '../quality/measures.js';
+import { createRng } from '../random/rng.js';
 import { setDataChecks } from '../util/tensor.js';
 
 // Smoke runs of `pnpm train` through its real code path (option parsing, data, model, training, checkpoint, PNG,
@@ -193,6 +198,22 @@ describe('pnpm train (smoke runs)', () => {
     await expect(run(`ldm ${common} --regularizer ae --out ${other}-6`)).rejects.toThrow(/'--regularizer' must be kl \| vq/);
     await expect(run(`ddpm ${common} --ae-steps 5 --out ${other}-7`)).rejects.toThrow(/'--ae-steps' must be used with ldm or cldm only/);
     await expect(run(`cddpm ${common} --denoiser dit --out ${other}-8`)).rejects.toThrow(/'--denoiser' must be used with ldm or cldm only/);
+
+    // What the run saved loads back as one latent diffusion model whose samples decode to 16×16 digits, and the
+    // sample measures judge the decoded images (without the decoder, 4×4×4 latents are refused).
+    const loaded = loadLatentDiffusion(out);
+    expect(loaded.denoiser.dataShape).toEqual([4, 4, 4]);
+    expect(loaded.firstStage.scale).toBe(recorded.scale);
+    let decoded = 0;
+    const decode = (x: tf.Tensor4D) => {
+      decoded += x.shape[0];
+      return loaded.decode(x);
+    };
+    const judge = new MnistClassifier(createRng(1), { size: 16 });
+    const share = digitShare(loaded.denoiser, loaded.schedule, judge, createRng(2), { n: 3, ddimSteps: 2, decode });
+    expect([share.n, decoded]).toEqual([3, 3]);
+    expect(() => digitShare(loaded.denoiser, loaded.schedule, judge, createRng(2), { n: 3, ddimSteps: 2 })).toThrow(/digitShare: argument 'model' must be a denoiser of square greyscale images/);
+    expect(() => loadLatentDiffusion(path.join(out, 'first-stage'))).toThrow(/loadLatentDiffusion: argument 'folder' must be a latent diffusion checkpoint/);
   });
 
   it('ddpm2d --learn-variance trains a variance head (D7) with L_hybrid, samples with it, and keeps it on resume', async () => {

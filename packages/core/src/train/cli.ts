@@ -27,7 +27,7 @@ import { createRng, restoreRng, type RngState } from '../random/rng.js';
 import { linearSchedule } from '../schedule/schedule.js';
 import { assertInteger, DomainError } from '../util/validate.js';
 import { assertCheckpointWritable, hasCheckpoint, loadCheckpoint, loadOptimizerState, optimizerState, readManifest, saveCheckpoint, type CheckpointManifest } from './checkpoint.js';
-import { encodeAll, loadFirstStage, trainAndSaveFirstStage, type FirstStage } from './first-stage.js';
+import { encodeAll, firstStageDecoder, loadFirstStage, trainAndSaveFirstStage, type FirstStage } from './first-stage.js';
 import type { FirstStageRegularizer } from '../models/latent-autoencoder.js';
 import { sampleModel, type Dataset } from './ddpm.js';
 import { trainDdpmParallel } from './parallel.js';
@@ -384,7 +384,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
     const draw = () => sampleModel(net, schedule, nSamples, createRng((runSeed + 1) >>> 0), { ...sampler, ...(labels ? { labels, guidance } : {}) });
     const drawn = average ? average.withAveraged(draw) : draw();
     // A latent model's samples are latents ×s: divided by s and decoded into images (S1).
-    const s = firstStage ? decodeScaled(firstStage, drawn) : drawn;
+    const s = firstStage ? firstStageDecoder(firstStage)(drawn as tf.Tensor4D) : drawn;
     if (s !== drawn) drawn.dispose();
     // 16×16 samples are shown at 32×32 (nearest neighbour), the size of the digits they were pooled from.
     const shown = is2d || size === 32 ? s : tf.image.resizeNearestNeighbor(s as tf.Tensor4D, [32, 32]);
@@ -510,11 +510,6 @@ async function prepareFirstStage(args: {
   }
   log(`first stage: saved in ${folder} (loss ${display.loss}, scale s = ${stage.scale.toFixed(4)})`);
   return stage;
-}
-
-/** Latent samples (scaled by s) → images: z = sample / s, then the decoder. */
-function decodeScaled(stage: FirstStage, scaled: tf.Tensor): tf.Tensor4D {
-  return tf.tidy(() => stage.model.decode(tf.div(scaled, stage.scale)));
 }
 
 function relativeIfInside(parent: string, child: string): string {

@@ -8,3 +8,4 @@ export * from './parallel.js';
 export * from './classifier.js';
 export * from './noisy-classifier.js';
 export * from './shipped.js';
+export * from './first-stage.js';
