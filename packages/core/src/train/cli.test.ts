@@ -9,7 +9,7 @@ import { checkpointFolder, readManifest, verifyCheckpoint } from './checkpoint.j
 import { TrainingStopped } from './options.js';
 import { defaultWorkers, runTrainCli } from './cli.js';
 import { runClassifierCli } from './classifier.js';
-import { loadLatentDiffusion } from './first-stage.js';
+import { loadLatentDiffusion } from './shipped.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { MnistClassifier } from '../models/classifier.js';
 import { digitShare } from '../quality/measures.js';
@@ -213,7 +213,7 @@ describe('pnpm train (smoke runs)', () => {
     const share = digitShare(loaded.denoiser, loaded.schedule, judge, createRng(2), { n: 3, ddimSteps: 2, decode });
     expect([share.n, decoded]).toEqual([3, 3]);
     expect(() => digitShare(loaded.denoiser, loaded.schedule, judge, createRng(2), { n: 3, ddimSteps: 2 })).toThrow(/digitShare: argument 'model' must be a denoiser of square greyscale images/);
-    expect(() => loadLatentDiffusion(path.join(out, 'first-stage'))).toThrow(/loadLatentDiffusion: argument 'folder' must be a latent diffusion checkpoint/);
+    expect(() => loadLatentDiffusion(path.join(out, 'first-stage'))).toThrow(/loadLatentDiffusion: argument 'folder' must be a unet, dit/);
   });
 
   it('ddpm2d --learn-variance trains a variance head (D7) with L_hybrid, samples with it, and keeps it on resume', async () => {

@@ -4,7 +4,6 @@
  * the DDPM sees data of unit variance, as it does with pixels in [−1, 1]. A trained first stage is a checkpoint
  * folder with its scale in the meta, so a second run (another denoiser, more steps) reuses it as it is.
  */
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { latentScaleFactor } from '../autoencoder/latent.js';
 import { randomBatch } from '../data/batch.js';
@@ -14,9 +13,6 @@ import { assertRank } from '../util/tensor.js';
 import { assertIntegerInRange, assertPositive, DomainError, MAX_COUNT } from '../util/validate.js';
 import { loadCheckpoint, readManifest, saveCheckpoint } from './checkpoint.js';
 import { MAX_STEPS } from './options.js';
-import { loadModelFolder } from './shipped.js';
-import type { DenoiserModel } from '../models/types.js';
-import type { NoiseSchedule } from '../schedule/schedule.js';
 
 export interface FirstStageTrainOptions {
   readonly steps: number;
@@ -138,37 +134,4 @@ export function trainAndSaveFirstStage(
  */
 export function firstStageDecoder(stage: FirstStage): (scaled: tf.Tensor4D) => tf.Tensor4D {
   return (scaled) => tf.tidy(() => stage.model.decode(tf.div(scaled, stage.scale)));
-}
-
-/** A latent diffusion run loaded from its folder: the denoiser, its schedule and the first stage it records. */
-export interface LoadedLatentDiffusion {
-  readonly denoiser: DenoiserModel;
-  readonly schedule: NoiseSchedule;
-  readonly firstStage: FirstStage;
-  /** firstStageDecoder(firstStage). */
-  readonly decode: (scaled: tf.Tensor4D) => tf.Tensor4D;
-}
-
-/**
- * Load what `pnpm train ldm | cldm` saved in `folder`: its UNet or DiT (verified like any checkpoint) and the first
- * stage its meta names (a folder relative to it, or absolute), whose scale must be the one the run trained with.
- */
-export function loadLatentDiffusion(folder: string, fn = 'loadLatentDiffusion'): LoadedLatentDiffusion {
-  const recorded = readManifest(folder).meta.firstStage as { folder?: unknown; scale?: unknown } | undefined;
-  if (typeof recorded?.folder !== 'string' || typeof recorded.scale !== 'number') {
-    throw new DomainError(fn, 'folder', 'a latent diffusion checkpoint (pnpm train ldm | cldm: meta.firstStage { folder, scale })', folder);
-  }
-  const stageFolder = path.resolve(folder, recorded.folder);
-  const firstStage = loadFirstStage(fn, 'folder', stageFolder);
-  if (firstStage.scale !== recorded.scale) {
-    firstStage.model.params.dispose();
-    throw new DomainError(fn, 'folder', `a first stage of scale s = ${recorded.scale} (the one the denoiser learned)`, `${stageFolder} (s = ${firstStage.scale})`);
-  }
-  const loaded = loadModelFolder(folder, fn);
-  if (loaded.kind !== 'unet' && loaded.kind !== 'dit') {
-    firstStage.model.params.dispose();
-    loaded.model.params.dispose();
-    throw new DomainError(fn, 'folder', 'a UNet or DiT denoiser', `${folder} (kind '${loaded.kind}')`);
-  }
-  return { denoiser: loaded.model, schedule: loaded.schedule, firstStage, decode: firstStageDecoder(firstStage) };
 }

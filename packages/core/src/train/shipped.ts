@@ -23,6 +23,7 @@ import { linearSchedule, type NoiseSchedule } from '../schedule/schedule.js';
 import { assertCount, assertIntegerInRange, DomainError } from '../util/validate.js';
 import { heldOutElbo } from './autoencoder.js';
 import { loadCheckpoint, readManifest } from './checkpoint.js';
+import { firstStageDecoder, loadFirstStage, type FirstStage } from './first-stage.js';
 
 /**
  * `weights/` at the repository's root (this file is src/train/shipped.ts or dist/train/shipped.js in packages/core).
@@ -83,10 +84,22 @@ export interface ShippedManifest {
   readonly models: readonly ShippedModel[];
 }
 
-/** A shipped model loaded and verified (checksums, finiteness), with its manifest entry; UNets and DiTs also with their schedule. */
+/**
+ * What a latent diffusion denoiser (pnpm train ldm | cldm) needs besides itself: the first stage it learned the
+ * latents of, and the decoder of its samples (z = sample / s, then D(z); S1).
+ */
+export interface LatentParts {
+  readonly firstStage: FirstStage;
+  readonly decode: (scaled: tf.Tensor4D) => tf.Tensor4D;
+}
+
+/**
+ * A shipped model loaded and verified (checksums, finiteness), with its manifest entry; UNets and DiTs also with
+ * their schedule, and with their first stage and decoder when they are latent diffusion's.
+ */
 export type LoadedShipped =
-  | { readonly entry: ShippedModel; readonly kind: 'unet'; readonly model: UNet; readonly schedule: NoiseSchedule }
-  | { readonly entry: ShippedModel; readonly kind: 'dit'; readonly model: DiT; readonly schedule: NoiseSchedule }
+  | ({ readonly entry: ShippedModel; readonly kind: 'unet'; readonly model: UNet; readonly schedule: NoiseSchedule } & Partial<LatentParts>)
+  | ({ readonly entry: ShippedModel; readonly kind: 'dit'; readonly model: DiT; readonly schedule: NoiseSchedule } & Partial<LatentParts>)
   | { readonly entry: ShippedModel; readonly kind: 'ae' | 'vae' | 'cvae'; readonly model: ConvAutoencoder }
   | { readonly entry: ShippedModel; readonly kind: 'classifier'; readonly model: MnistClassifier }
   | { readonly entry: ShippedModel; readonly kind: 'noisy-classifier'; readonly model: NoisyClassifier; readonly schedule: NoiseSchedule };
@@ -129,12 +142,12 @@ export function loadModelFolder(folder: string, fn = 'loadModelFolder'): Distrib
   if (ckpt.kind === 'unet') {
     const model = new UNet(rng, ckpt.config as UNetOptions);
     loadCheckpoint(folder, model);
-    return { kind: 'unet', model, schedule: recordedSchedule(ckpt.meta, 'UNet', folder, fn) };
+    return { kind: 'unet', model, schedule: recordedSchedule(ckpt.meta, 'UNet', folder, fn), ...recordedFirstStage(ckpt.meta, folder, fn) };
   }
   if (ckpt.kind === 'dit') {
     const model = new DiT(rng, ckpt.config as DiTOptions);
     loadCheckpoint(folder, model);
-    return { kind: 'dit', model, schedule: recordedSchedule(ckpt.meta, 'DiT', folder, fn) };
+    return { kind: 'dit', model, schedule: recordedSchedule(ckpt.meta, 'DiT', folder, fn), ...recordedFirstStage(ckpt.meta, folder, fn) };
   }
   if (ckpt.kind === 'ae' || ckpt.kind === 'vae' || ckpt.kind === 'cvae') {
     const model = new ConvAutoencoder(rng, ckpt.config as ConvAutoencoderOptions);
@@ -155,6 +168,42 @@ export function loadModelFolder(folder: string, fn = 'loadModelFolder'): Distrib
 }
 
 /** The linear schedule of the T a checkpoint recorded in meta.schedule.T: a model trained on t ∈ 1..T needs that T back. */
+/**
+ * The first stage a latent denoiser's meta names (meta.firstStage { folder, scale }, the folder relative to the
+ * checkpoint's or absolute), loaded verified; its scale must be the one the denoiser's data were taken at.
+ * Nothing for a pixel model.
+ */
+function recordedFirstStage(meta: Record<string, unknown>, folder: string, fn: string): LatentParts | Record<string, never> {
+  const recorded = meta.firstStage as { folder?: unknown; scale?: unknown } | undefined;
+  if (recorded === undefined) return {};
+  if (typeof recorded?.folder !== 'string' || typeof recorded.scale !== 'number') {
+    throw new DomainError(fn, 'folder', 'a latent checkpoint whose meta.firstStage is { folder, scale }', `${folder} (${JSON.stringify(recorded)})`);
+  }
+  const stageFolder = path.resolve(folder, recorded.folder);
+  const firstStage = loadFirstStage(fn, 'folder', stageFolder);
+  if (firstStage.scale !== recorded.scale) {
+    firstStage.model.params.dispose();
+    throw new DomainError(fn, 'folder', `a first stage of scale s = ${recorded.scale} (the one the denoiser learned)`, `${stageFolder} (s = ${firstStage.scale})`);
+  }
+  return { firstStage, decode: firstStageDecoder(firstStage) };
+}
+
+/** A latent diffusion run (pnpm train ldm | cldm) loaded from its folder: the denoiser, its schedule, its first stage. */
+export interface LoadedLatentDiffusion extends LatentParts {
+  readonly denoiser: UNet | DiT;
+  readonly schedule: NoiseSchedule;
+}
+
+/** Load what `pnpm train ldm | cldm` saved in `folder`; a pixel model's or another kind's folder is refused by name. */
+export function loadLatentDiffusion(folder: string, fn = 'loadLatentDiffusion'): LoadedLatentDiffusion {
+  const loaded = loadModelFolder(folder, fn);
+  if ((loaded.kind !== 'unet' && loaded.kind !== 'dit') || !loaded.firstStage || !loaded.decode) {
+    loaded.model.params.dispose();
+    throw new DomainError(fn, 'folder', 'a latent diffusion checkpoint (pnpm train ldm | cldm: meta.firstStage { folder, scale })', `${folder} (kind '${loaded.kind}')`);
+  }
+  return { denoiser: loaded.model, schedule: loaded.schedule, firstStage: loaded.firstStage, decode: loaded.decode };
+}
+
 function recordedSchedule(meta: Record<string, unknown>, kind: string, folder: string, fn: string): NoiseSchedule {
   const T = (meta.schedule as { T?: number } | undefined)?.T;
   if (typeof T !== 'number') throw new DomainError(fn, 'folder', `a ${kind} checkpoint that records its schedule (meta.schedule.T)`, folder);
@@ -225,7 +274,8 @@ export function measureFigure(loaded: LoadedShipped, protocol: FigureProtocol, n
       if (loaded.kind !== 'unet' && loaded.kind !== 'dit') throw wrong('conditional UNet or DiT');
       if (n % 10) throw new DomainError(fn, 'n', 'a multiple of 10 (n/10 samples per digit)', n);
       const { guidance, ddimSteps, eta } = protocol;
-      return guidedAccuracy(loaded.model, loaded.schedule, needJudge(), rng, { perDigit: n / 10, guidance, ddimSteps, eta });
+      const decode = loaded.decode ? { decode: loaded.decode } : {};
+      return guidedAccuracy(loaded.model, loaded.schedule, needJudge(), rng, { perDigit: n / 10, guidance, ddimSteps, eta, ...decode });
     }
     case 'noisyClassifierAccuracy': {
       if (loaded.kind !== 'noisy-classifier') throw wrong('noisy classifier');
@@ -241,7 +291,8 @@ export function measureFigure(loaded: LoadedShipped, protocol: FigureProtocol, n
     }
     case 'digitShare': {
       if (loaded.kind !== 'unet' && loaded.kind !== 'dit') throw wrong('UNet or DiT');
-      return digitShare(loaded.model, loaded.schedule, needJudge(), rng, { n, ddimSteps: protocol.ddimSteps, eta: protocol.eta });
+      const decode = loaded.decode ? { decode: loaded.decode } : {};
+      return digitShare(loaded.model, loaded.schedule, needJudge(), rng, { n, ddimSteps: protocol.ddimSteps, eta: protocol.eta, ...decode });
     }
     default:
       throw new DomainError(fn, 'protocol', 'a known measure', JSON.stringify(protocol));
@@ -251,4 +302,5 @@ export function measureFigure(loaded: LoadedShipped, protocol: FigureProtocol, n
 /** Free a loaded model's weights. */
 export function disposeShipped(loaded: LoadedShipped): void {
   loaded.model.params.dispose();
+  if ('firstStage' in loaded) loaded.firstStage?.model.params.dispose();
 }

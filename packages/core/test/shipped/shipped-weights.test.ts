@@ -58,11 +58,11 @@ describe('weights/ (the shipped checkpoints)', () => {
   it('lists every folder of weights/ in the manifest, and every manifest entry has its folder', () => {
     const folders = readdirSync(dir).filter((f) => statSync(path.join(dir, f)).isDirectory()).sort();
     expect(folders).toEqual(manifest.models.map((m) => m.name).sort());
-    for (const name of ['classifier', 'ae', 'vae', 'vae2d', 'cvae', 'cddpm', 'ddpm', 'noisy-classifier', 'cdit']) expect(folders).toContain(name);
+    for (const name of ['classifier', 'ae', 'vae', 'vae2d', 'cvae', 'cddpm', 'ddpm', 'noisy-classifier', 'cdit', 'cldm']) expect(folders).toContain(name);
   });
 
   it.each(manifest.models.map((m) => [m.name, m] as const))('%s: its manifest entry says how it was made, and its weights match it', (name, entry) => {
-    expect(entry.command).toMatch(/^pnpm train (classifier|noisy-classifier|ae|vae|cvae|ddpm|cddpm|cdit)( |$)/);
+    expect(entry.command).toMatch(/^pnpm train (classifier|noisy-classifier|ae|vae|cvae|ddpm|cddpm|cdit|cldm)( |$)/);
     expect(entry.trainSeconds).toBeGreaterThan(0);
     expect(entry.figures.length).toBeGreaterThan(0);
     const loaded = loadShipped(name, dir);
