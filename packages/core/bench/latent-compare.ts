@@ -13,7 +13,7 @@
  *
  * Options: --n N samples per digit and weight (default 20; conditional), --unconditional N samples (default 200),
  * --weights 1,3 --fid N (default 500; 0 skips it) --ddim 50 --eta 1 --seed 0 --backend NAME.
- * Example: compare:latent -- cddpm=../../weights/cddpm cldm=../../checkpoints/cldm
+ * Example (from packages/core): compare:latent -- cddpm=../../weights/cddpm cldm=checkpoints/cldm
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
