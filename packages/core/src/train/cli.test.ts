@@ -261,7 +261,7 @@ describe('pnpm train (smoke runs)', () => {
     ['ddpm --eta 1.5', /'--eta' must be a number in \[0, 1\]; received 1.5/],
     ['ddpm --ema 1', /'--ema' must be a decay in \[0, 1\) \(0 = off\); received 1/],
     ['ddpm --learn-variance', /'--learn-variance' must be used with ddpm2d only \(the UNets and the DiTs have no variance head\); received ddpm/],
-    ['gan', /'model' must be ddpm2d \| ddpm \| cddpm \| dit \| cdit; received gan/],
+    ['gan', /'model' must be ddpm2d \| ddpm \| cddpm \| dit \| cdit \| ldm \| cldm; received gan/],
   ])('rejects `%s` before doing any work, naming the option', async (args, message) => {
     const err = await run(args).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DomainError);

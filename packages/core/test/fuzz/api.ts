@@ -442,6 +442,11 @@ export const ENTRIES: readonly Entry[] = [
   ),
   e('DiT.predict', [['xt', tensor([1, 4, 4, 1], { wrong: [[1, 4, 4, 2], [4, 4, 1]] })], ['t', modelSteps], ['labels', labelsTensor(1, 3)]], (x: tf.Tensor, t: number, l: tf.Tensor) => models().dit.predict(x, t, l)),
   e(
+    'LatentAutoencoder',
+    [['rng', rng()], ['options', options({ regularizer: optional(choice(['kl', 'vq'])), size: optional(count(4, 4, 4)), channels: optional(count(1, 1, 4)), dim: optional(count(1, 4, 8)), layers: optional(count(0, 1, 2)), latentChannels: optional(count(1, 2, 4)), klWeight: optional(interval(0, 1e6, 1e-3)), codebookSize: optional(count(1, 4, 16)), commitmentWeight: optional(interval(0, 1e6, 0.25)) })]],
+    (r: core.Rng, o: core.LatentAutoencoderOptions) => new core.LatentAutoencoder(r, o),
+  ),
+  e(
     'ConvAutoencoder',
     [['rng', rng()], ['options', options({ kind: optional(choice(['vae', 'ae', 'cvae'])), dim: optional(count(1, 2, 16)), layers: optional(count(1, 1, 8)), latent: optional(count(1, 2, 16)), head: optional(count(1, 4, 16)), size: optional(count(2, 4, 16)), numClasses: optional(count(1, 3, 16)) })]],
     (r: core.Rng, o: core.ConvAutoencoderOptions) => new core.ConvAutoencoder(r, o),
