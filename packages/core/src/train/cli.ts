@@ -21,7 +21,7 @@ import { MlpDenoiser } from '../models/mlp.js';
 import { UNet, type UNetOptions } from '../models/unet.js';
 import { DiT, type DiTOptions } from '../models/dit.js';
 import { learnsVariance, type DenoiserModel } from '../models/types.js';
-import { loadMnist, mnistTensor } from '../data/mnist.js';
+import { loadMnist, mnistTensor, type MnistData } from '../data/mnist.js';
 import { pointsTensor, toy2d, TOY_2D_NAMES, type Toy2dName } from '../data/toy2d.js';
 import { createRng, restoreRng, type RngState } from '../random/rng.js';
 import { linearSchedule } from '../schedule/schedule.js';
@@ -246,8 +246,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   if (values['learn-variance'] && !is2d) throw new DomainError('pnpm train', '--learn-variance', 'used with ddpm2d only (the UNets and the DiTs have no variance head)', model);
   // A DiT's architecture: its preset, changed by --patch, --dim, --depth, --heads (refused above for the other models).
   const ditOptions: DiTOptions | undefined = 'patch' in preset ? {
-    size: isLatent ? size / LATENT_DOWNSAMPLING : size,
-    ...(isLatent ? { channels: LATENT_CHANNELS } : {}),
+    size,
     patch: numberOption('patch', values.patch, preset.patch, { integer: true, min: 1, max: 16 }),
     dim: numberOption('dim', values.dim, preset.dim, { integer: true, min: 4, max: 1024 }),
     depth: numberOption('depth', values.depth, preset.depth, { integer: true, min: 1, max: 64 }),
@@ -294,7 +293,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   let firstStage: FirstStage | undefined;
   if (isLatent) {
     const mnist = loadMnist('train', limit);
-    firstStage = await prepareFirstStage({ values, out, resumeFrom, size, limit, seed: runSeed, log, preset: preset as LatentPreset });
+    firstStage = await prepareFirstStage({ values, out, resumeFrom, size, mnist, seed: runSeed, log, preset: preset as LatentPreset });
     size = firstStage.model.imageShape[0];
     const images = mnistTensor(mnist, size);
     // One posterior draw per image from a stream of its own, so a resumed run rebuilds the same latents.
@@ -459,19 +458,15 @@ function latentPresets(denoiser: 'unet' | 'dit') {
   return { quick: { ...common, ...(denoiser === 'dit' ? dit : unet) } };
 }
 
-/** The first stage's 2^layers and c (LatentAutoencoder's defaults): the latent of a 16×16 image is 4×4×4. */
-const LATENT_DOWNSAMPLING = 4;
-const LATENT_CHANNELS = 4;
-
 /**
  * The first stage of a latent run: --first-stage DIR (must hold one), else the one a previous run left in
  * <out>/first-stage (or the resumed checkpoint's), else one trained now and saved there, with a progress bar.
  */
 async function prepareFirstStage(args: {
   values: Record<string, string | boolean | undefined>; out: string; resumeFrom: CheckpointManifest | undefined;
-  size: number; limit: number; seed: number; log: (line: string) => void; preset: LatentPreset;
+  size: number; mnist: MnistData; seed: number; log: (line: string) => void; preset: LatentPreset;
 }): Promise<FirstStage> {
-  const { values, out, resumeFrom, size, limit, seed, log, preset } = args;
+  const { values, out, resumeFrom, size, mnist, seed, log, preset } = args;
   const regularizer = (values.regularizer as string | undefined) ?? undefined;
   if (regularizer !== undefined && regularizer !== 'kl' && regularizer !== 'vq') throw new DomainError('pnpm train', '--regularizer', 'kl | vq', regularizer);
   const aeSteps = numberOption('ae-steps', values['ae-steps'] as string | undefined, preset.firstStageSteps, { integer: true, min: 1, max: MAX_STEPS });
@@ -493,9 +488,9 @@ async function prepareFirstStage(args: {
     return stage;
   }
   // The first stage learns from the same training digits as the denoiser (all 60 000 unless --limit says fewer).
-  const images = mnistTensor(loadMnist('train', limit), size);
+  const images = mnistTensor(mnist, size);
   const rng = createRng((seed + 0x7f4a7c15) >>> 0);
-  log(`first stage: training a ${(regularizer ?? 'kl').toUpperCase()} autoencoder ${size}×${size} → ${size / LATENT_DOWNSAMPLING}×${size / LATENT_DOWNSAMPLING}×${LATENT_CHANNELS} for ${aeSteps} steps of ${preset.firstStageBatch}`);
+  log(`first stage: training a ${(regularizer ?? 'kl').toUpperCase()} autoencoder on ${size}×${size} digits for ${aeSteps} steps of ${preset.firstStageBatch}`);
   const display = new LossDisplay(log, 0.98, 2);
   display.start(aeSteps, 0);
   let stage: FirstStage;
@@ -508,7 +503,7 @@ async function prepareFirstStage(args: {
     display.stop();
     images.dispose();
   }
-  log(`first stage: saved in ${folder} (loss ${display.loss}, scale s = ${stage.scale.toFixed(4)})`);
+  log(`first stage: saved in ${folder} (latents ${stage.model.latentShape.join('×')}, loss ${display.loss}, scale s = ${stage.scale.toFixed(4)})`);
   return stage;
 }
 
