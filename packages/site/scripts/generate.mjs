@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { mathifyMarkdown, plainTitle } from '../src/plugins/prose-math.mjs';
-import { repositoryUrl, sourceUrl } from '../site-config.mjs';
+import { publishedSite, repositoryUrl, sourceUrl } from '../site-config.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const site = path.join(here, '..');
@@ -39,6 +39,13 @@ const mathHtml = (text) =>
     .split(/(\$[^$]+\$)/)
     .map((part, k) => (k % 2 ? katex.renderToString(part.slice(1, -1), { macros: { ...katexMacros }, throwOnError: true, strict: 'ignore', output: 'htmlAndMathml' }) : part.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)))
     .join('');
+
+/**
+ * KaTeX's HTML without the MathML's TeX annotation, for front matter: on its way into the page Docusaurus unescapes the
+ * string once more, which turned the \v of \varepsilon into a vertical tab in notebook 05's breadcrumb. The MathML
+ * and the visible HTML carry no backslashes.
+ */
+const withoutTexAnnotation = (html) => html.replace(/<annotation encoding="application\/x-tex">[\s\S]*?<\/annotation>/g, '');
 
 // ---------------------------------------------------------------------------------------------------------------
 // The catalogue
@@ -332,7 +339,10 @@ for (const [n, file] of notebookFiles.entries()) {
         const links = ids.length ? `\n\n${sectionLinks(ids)}` : '';
         return `${h[1]} ${h[2]} {#${anchor}}${extra ? `\n\n${extra}` : ''}${links}`;
       });
-      out.push(displayMathBlocks(lines.filter((l) => l !== null).join('\n')));
+      // A notebook links to the site by its published address (Jupyter has no other); on the site itself the link
+      // stays on the site being read, whatever its address.
+      const onSite = lines.filter((l) => l !== null).join('\n').replaceAll(`](${publishedSite}/`, '](/');
+      out.push(displayMathBlocks(onSite));
     } else if (cell.cell_type === 'code') {
       cells.push(source);
       const needs = nodeOnlyNeeds(cells);
@@ -383,7 +393,7 @@ for (const [n, file] of notebookFiles.entries()) {
   const intro = joinSrc(nb.cells.find((c) => c.cell_type === 'markdown')?.source).split(/\n\s*\n/).map((p) => p.trim()).find((p) => p && !p.startsWith('#')) ?? '';
   const front = [
     '---', `title: ${JSON.stringify(plainTitle(title))}`, `sidebar_label: ${JSON.stringify(plainTitle(label))}`, `sidebar_position: ${n + 1}`,
-    `notebook: ${JSON.stringify(file)}`, `executed: ${executed}`, ...(label.includes('$') ? [`title_html: ${JSON.stringify(mathHtml(label))}`] : []),
+    `notebook: ${JSON.stringify(file)}`, `executed: ${executed}`, ...(label.includes('$') ? [`title_html: ${JSON.stringify(withoutTexAnnotation(mathHtml(label)))}`] : []),
     // The search snippet and the meta description: the introduction's first paragraph, its math as plain Unicode.
     `description: ${JSON.stringify(plainDescription(intro))}`,
     ...(terms.length ? [`keywords: ${JSON.stringify(terms.flatMap((g) => g.zh.split(/,\s*/)))}`] : []),

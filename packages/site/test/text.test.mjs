@@ -107,6 +107,9 @@ test('no page shows raw TeX outside math: prose, headings, "on this page", bread
     // The sidebar and the pagination show page labels, which are plain text like <title>; the rest is prose.
     const labels = [...html.matchAll(/<nav[^>]*class="[^"]*(?:\bmenu\b|pagination-nav)[^"]*"[\s\S]*?<\/nav>/g)].map((m) => m[0]);
     for (const label of labels.map(visibleProse)) if (/[$\\{}^]/.test(label)) problems.push(`${route}: a sidebar or pagination label: ${label.slice(0, 200)}`);
+    // No control characters (but tab and line breaks): a TeX string unescaped once too often leaves them (\v, \f, \b).
+    const control = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.exec(html);
+    if (control) problems.push(`${route}: a control character U+${control[0].charCodeAt(0).toString(16).padStart(4, '0')} in …${html.slice(Math.max(0, control.index - 60), control.index + 20)}…`);
     const raw = rawTexIn(visibleProse(html.replace(/<nav[^>]*class="[^"]*(?:\bmenu\b|pagination-nav)[^"]*"[\s\S]*?<\/nav>/g, ' ')));
     if (raw) problems.push(`${route}: …${raw}…`);
   }
@@ -128,6 +131,8 @@ test('the headings that carry math render it with KaTeX in "on this page", and n
   assert.match(h1, /class="katex"/, 'notebook 05’s h1 has no KaTeX');
   const crumb = /<li class="breadcrumbs__item breadcrumbs__item--active">([\s\S]*?)<\/li>/.exec(html)?.[1] ?? '';
   assert.match(crumb, /class="katex"/, 'notebook 05’s breadcrumb has no KaTeX');
+  // Its ε came out of a second unescaping as a vertical tab and "arepsilon" (\varepsilon read as \v + arepsilon).
+  assert.doesNotMatch(crumb, /arepsilon/, 'notebook 05’s breadcrumb holds TeX that was unescaped twice');
   const title = decode(/<title[^>]*>([\s\S]*?)<\/title>/.exec(html)?.[1] ?? '');
   assert.match(title, /‖ε − ε_θ‖²/, `notebook 05’s <title> lacks the Unicode formula: ${title}`);
 });
@@ -211,7 +216,7 @@ test('every link of the sources, notation, errata, catalogue and notebook pages 
     for (const [, href] of article.matchAll(/<a [^>]*href="([^"]+)"/g)) {
       if (href.startsWith('/') && !href.startsWith('//')) {
         const [route, anchor] = decode(href).split('#');
-        const clean = route.replace(/\/$/, '') || '/';
+        const clean = route.replace(/\?.*$/, '').replace(/\/$/, '') || '/'; // a query (?model=cdit) chooses within the page
         if (/\.(ipynb|json|svg|png)$/.test(clean)) continue; // downloads, checked by the browser tests
         checked += 1;
         if (!routes.has(clean)) broken.push(`${routeOf(file)} → ${href} (no page)`);
