@@ -12,6 +12,8 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as core from '@ddpm-derived/core';
 import { transform } from 'sucrase';
 import * as tslab from './tslab-shim';
+// esbuild bundles the CommonJS helpers; the worker has no Node types, so require is declared here.
+declare const require: (id: string) => unknown;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const nb = require('../../notebooks/lib/nb.js') as Record<string, unknown>;
 
