@@ -2,7 +2,8 @@
 // The worker of the site's live-model pages (bundled by scripts/bundle-runtime.mjs into static/runtime/live.js).
 // It starts the fastest backend (backend-chain.ts), loads the shipped checkpoints once with core's browser loader,
 // and answers the pages' requests with core's own functions: the schedule and q(x_t | x_0) (C5, C9), the samplers
-// (F1, F4), guidance (F6), x̂_0 (D4), the VAE's decoder, the judge classifier and DDPM training of the 2-D MLP.
+// (F1, F4), guidance (F6), x̂_0 (D4) on a pixel UNet, a pixel DiT or a latent UNet with its first stage's decoder (S1),
+// the VAE's decoder, the judge classifier and DDPM training of the 2-D MLP.
 // Every request carries an id; the answer (or an error) carries it back, progress messages too.
 import * as tf from '@tensorflow/tfjs';
 import * as core from '@ddpm-derived/core';
@@ -41,7 +42,82 @@ function loadShipped<M extends core.CheckpointModel>(name: string, build: (m: co
   return p;
 }
 
-const unet = () => loadShipped('cddpm', (m) => new core.UNet(core.createRng(0), m.config as core.UNetOptions));
+/** The sampler's denoisers: S4's pixel UNet, S3's pixel DiT, and S1's latent diffusion (a UNet on a KL first stage's latents). */
+const DENOISERS = ['cddpm', 'cdit', 'cldm'] as const;
+type DenoiserName = (typeof DENOISERS)[number];
+
+/** A UNet or a DiT, as the manifest's kind says (`pnpm train` records it). */
+function buildDenoiser(m: core.CheckpointManifest): core.UNet | core.DiT {
+  if (m.kind === 'unet') return new core.UNet(core.createRng(0), m.config as core.UNetOptions);
+  if (m.kind === 'dit') return new core.DiT(core.createRng(0), m.config as core.DiTOptions);
+  throw new Error(`weights: a unet or dit checkpoint is needed for the sampler, this one is '${m.kind}'`);
+}
+
+/**
+ * A latent denoiser's first stage (meta.firstStage { folder, scale }, the folder inside the denoiser's), loaded and
+ * checked against the scale s the denoiser's latents were taken at; its decoder maps a scaled latent back to pixels,
+ * x = D(z / s) (S1, B8). Nothing for a pixel model.
+ */
+async function firstStageOf(name: string, m: core.CheckpointManifest): Promise<((scaled: tf.Tensor4D) => tf.Tensor4D) | undefined> {
+  const recorded = m.meta['firstStage'] as { folder?: string; scale?: number } | undefined;
+  if (recorded === undefined) return undefined;
+  if (typeof recorded.folder !== 'string' || !/^[a-z0-9-]+$/.test(recorded.folder) || typeof recorded.scale !== 'number') {
+    throw new Error(`weights/${name}: meta.firstStage must be { folder, scale } with the folder inside the checkpoint's, got ${JSON.stringify(recorded)}`);
+  }
+  const stage = await loadShipped(`${name}/${recorded.folder}`, (f) => {
+    if (f.kind !== 'latent-autoencoder') throw new Error(`weights/${name}/${recorded.folder}: a latent-autoencoder checkpoint is needed, this one is '${f.kind}'`);
+    return new core.LatentAutoencoder(core.createRng(0), f.config as core.LatentAutoencoderOptions);
+  });
+  const scale = stage.manifest.meta['scale'];
+  if (scale !== recorded.scale) throw new Error(`weights/${name}/${recorded.folder}: its scale s = ${scale} is not the s = ${recorded.scale} the denoiser learned`);
+  return core.firstStageDecoder({ model: stage.model, scale, folder: `weights/${name}/${recorded.folder}` });
+}
+
+const decoders = new Map<string, Promise<((scaled: tf.Tensor4D) => tf.Tensor4D) | undefined>>();
+/** The denoiser `name` with its manifest, and for latent diffusion the decoder of its first stage. */
+async function denoiser(name: DenoiserName) {
+  const loaded = await loadShipped(name, buildDenoiser);
+  let decode = decoders.get(name);
+  if (!decode) {
+    decode = firstStageOf(name, loaded.manifest);
+    decoders.set(name, decode);
+    decode.catch(() => decoders.delete(name));
+  }
+  return { ...loaded, decode: await decode };
+}
+const denoiserName = (v: unknown): DenoiserName => {
+  const name = v === undefined ? 'cddpm' : String(v);
+  if (!(DENOISERS as readonly string[]).includes(name)) throw new Error(`sample: model must be one of ${DENOISERS.join(', ')}, got '${name}'`);
+  return name as DenoiserName;
+};
+
+/**
+ * A latent batch [n, s, s, c] as one square grey image per sample, its c channels side by side in a k × k grid
+ * (k = ⌈√c⌉, so the side is k·s; unused cells stay black); values divided by `spread` so that unit-variance latents
+ * fill most of the grey range.
+ */
+function mosaicShape(side: number, channels: number) {
+  const cols = Math.ceil(Math.sqrt(channels));
+  return { cols, mosaicSide: cols * side };
+}
+function latentMosaic(x: Float32Array, n: number, side: number, channels: number, spread = 2.5) {
+  const { cols, mosaicSide: width } = mosaicShape(side, channels);
+  const out = new Float32Array(n * width * width).fill(-1);
+  for (let k = 0; k < n; k++) {
+    for (let c = 0; c < channels; c++) {
+      const top = Math.floor(c / cols) * side;
+      const left = (c % cols) * side;
+      for (let i = 0; i < side; i++) {
+        for (let j = 0; j < side; j++) {
+          const value = x[((k * side + i) * side + j) * channels + c]!;
+          out[(k * width + top + i) * width + left + j] = value / spread;
+        }
+      }
+    }
+  }
+  return out;
+}
+
 const vae = () => loadShipped('vae2d', (m) => new core.ConvAutoencoder(core.createRng(0), m.config as core.ConvAutoencoderOptions));
 const judge = () => loadShipped('classifier', (m) => new core.MnistClassifier(core.createRng(0), m.config as core.MnistClassifierOptions));
 
@@ -103,7 +179,8 @@ async function forward(r: Request) {
 let lastSamples: { images: tf.Tensor4D; asked: number | null } | undefined;
 
 async function sample(r: Request) {
-  const { model, manifest } = await unet();
+  const name = denoiserName(r.model);
+  const { model, manifest, decode } = await denoiser(name);
   const schedule = scheduleOf(manifest);
   const n = Number(r.n ?? 8);
   core.assertIntegerInRange('sample', 'n', n, 1, 64);
@@ -115,6 +192,13 @@ async function sample(r: Request) {
   const rng = core.createRng(Number(r.seed ?? 0));
   const labels = digit === null ? undefined : tf.tensor1d(new Int32Array(n).fill(digit), 'int32');
   const inner = core.epsModelOf(model, labels, labels ? w : 1);
+  // What the pages show of a batch the sampler holds: pixels as they are; a latent z_t as its channels side by side
+  // (the grid shows what diffusion works on), and a latent ẑ_0 decoded to the image it stands for.
+  const [side, , channels] = model.dataShape;
+  const latent = decode ? { side, channels, mosaicSide: mosaicShape(side, channels).mosaicSide } : null;
+  const stateSide = latent?.mosaicSide ?? side;
+  const showState = (x: tf.Tensor) => (decode ? latentMosaic(float32(x), n, side, channels) : float32(x));
+  const showEstimate = (x0: tf.Tensor4D) => (decode ? float32(tf.tidy(() => decode(x0))) : float32(x0));
   // x̂_0 from the ε the sampler just used (D4); kept as numbers, since the sampler disposes its tensors.
   let x0hat: Float32Array | undefined;
   let lastFrame = 0;
@@ -122,7 +206,11 @@ async function sample(r: Request) {
   const epsModel: core.EpsModel = (xt, t) => {
     const eps = inner(xt, t);
     const now = performance.now();
-    if (t === 1 || now - lastFrame >= frameEvery || sampler === 'ddim') x0hat = float32(tf.tidy(() => core.predictX0FromEps(schedule, xt, eps, t)));
+    if (t === 1 || now - lastFrame >= frameEvery || sampler === 'ddim') {
+      const estimate = core.predictX0FromEps(schedule, xt, eps, t) as tf.Tensor4D;
+      x0hat = showEstimate(estimate);
+      estimate.dispose();
+    }
     return eps;
   };
   let done = 0;
@@ -132,24 +220,43 @@ async function sample(r: Request) {
     const now = performance.now();
     if (x0hat && (now - lastFrame >= frameEvery || next === 0 || sampler === 'ddim')) {
       lastFrame = now;
-      post({ id: r.id, type: 'progress', t, next, done, total, xt: float32(x), x0hat, ms: now - started });
+      post({ id: r.id, type: 'progress', t, next, done, total, xt: showState(x), stateSide, latent, x0hat, ms: now - started });
       x0hat = undefined;
     }
   };
   const started = performance.now();
-  let images: tf.Tensor4D;
+  let drawn: tf.Tensor4D;
   try {
     const shape = [n, ...model.dataShape];
-    images = (sampler === 'ddim'
+    drawn = (sampler === 'ddim'
       ? core.ddimSample(schedule, epsModel, shape, rng, { timesteps: core.ddimTimesteps(schedule.T, steps), eta, onStep })
       : core.ddpmSample(schedule, epsModel, shape, rng, { onStep })) as tf.Tensor4D;
   } finally {
     labels?.dispose();
   }
+  const images = decode ? decode(drawn) : drawn;
+  const latents = decode ? float32(drawn) : undefined;
+  if (decode) drawn.dispose();
   const ms = performance.now() - started;
   lastSamples?.images.dispose();
   lastSamples = { images, asked: digit };
-  return { n, side: model.dataShape[0], images: float32(images), ms, backend: tf.getBackend(), steps: total, sampler, w, eta, digit, step: manifest.step };
+  return {
+    model: name,
+    kind: manifest.kind,
+    latent,
+    latents,
+    n,
+    side: images.shape[1],
+    images: float32(images),
+    ms,
+    backend: tf.getBackend(),
+    steps: total,
+    sampler,
+    w,
+    eta,
+    digit,
+    step: manifest.step,
+  };
 }
 
 /** The judge (models/classifier.ts) reads the last samples, shown to it as the quality scripts show them. */
@@ -240,7 +347,7 @@ async function init(r: Request) {
 
 async function info(r: Request) {
   const name = String(r.model);
-  const loaded = await (name === 'cddpm' ? unet() : name === 'vae2d' ? vae() : name === 'classifier' ? judge() : Promise.reject(new Error(`no shipped model '${name}'`)));
+  const loaded = await ((DENOISERS as readonly string[]).includes(name) ? denoiser(name as DenoiserName) : name === 'vae2d' ? vae() : name === 'classifier' ? judge() : Promise.reject(new Error(`no shipped model '${name}'`)));
   return { model: name, kind: loaded.manifest.kind, step: loaded.manifest.step, config: loaded.manifest.config, meta: { ...loaded.manifest.meta, rngState: undefined } };
 }
 

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mathifyMarkdown, plainTitle } from '../src/plugins/prose-math.mjs';
+import { sourceUrl } from '../site-config.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const site = path.join(here, '..');
@@ -40,7 +41,15 @@ mkdirSync(docsLive, { recursive: true });
 // imports and JSX lines are copied as they are.
 for (const f of readdirSync(path.join(site, 'live')).filter((f) => /\.mdx?$/.test(f))) {
   const [, front = '', body] = /^(---\n[\s\S]*?\n---\n)?([\s\S]*)$/.exec(readFileSync(path.join(site, 'live', f), 'utf8'));
-  const prose = body.split('\n').map((line) => (/^\s*(<|import |export |\{)/.test(line) ? line : mathifyMarkdown(line))).join('\n');
+  // A link to a file of the repository is written [text](repository:path) and becomes its address on the forge.
+  const prose = body
+    .split('\n')
+    .map((line) => (/^\s*(<|import |export |\{)/.test(line) ? line : mathifyMarkdown(line)))
+    .join('\n')
+    .replace(/\]\(repository:([^)#\s]+)\)/g, (_, file) => {
+      if (!existsSync(path.join(repo, file))) throw new Error(`live-assets: live/${f} links to repository:${file}, which does not exist`);
+      return `](${sourceUrl(file)})`;
+    });
   // Docusaurus would take the meta description from the first paragraph as written ($TeX$): give it plain Unicode.
   const first = prose.split(/\n\s*\n/).map((p) => p.trim()).find((p) => p && !/^(#|<|import |export |\{|:::)/.test(p)) ?? '';
   const description = plainTitle(first).replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/[`*]/g, '').replace(/\s+/g, ' ').trim().slice(0, 300);

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildDir, launchChromium, serveBuild, site } from '../scripts/serve-build.mjs';
@@ -14,6 +15,8 @@ import { buildDir, launchChromium, serveBuild, site } from '../scripts/serve-bui
 const repo = path.join(site, '..', '..');
 const shots = path.join(site, 'artifacts', 'screenshots');
 const core = await import(path.join(repo, 'packages', 'core', 'dist', 'index.js'));
+// core's own TensorFlow.js (the one its dist was built against), for the few tensors the tests make themselves.
+const tf = createRequire(path.join(repo, 'packages', 'core', 'package.json'))('@tensorflow/tfjs-core');
 const shipped = JSON.parse(readFileSync(path.join(buildDir, 'weights', 'available.json'), 'utf8'));
 const ships = (name) => shipped.models.includes(name);
 const CHAIN = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -122,6 +125,7 @@ test('forward widget: ᾱ_t, SNR and x_t at each t are core\'s (C2, C9, C5) for 
 /** Set the sampler's controls, click Sample, return the recorded result once it is for these settings. */
 async function sampleWith(page, s) {
   await page.locator('[data-testid="sample"]:not([disabled])').waitFor({ timeout: 300_000 });
+  if (s.model) await page.locator('[data-testid="model"]').selectOption(s.model);
   await page.locator('[data-testid="digit"]').selectOption(s.digit === null ? '' : String(s.digit));
   await page.locator('[data-testid="w"]').fill(String(s.w));
   await page.locator(`[data-testid="sampler-${s.sampler}"]`).check();
@@ -158,6 +162,53 @@ test('sampler widget: the same seed gives the same samples; the DDIM step count 
     await live(p, 'sample', 'true', 300_000);
   });
 });
+
+// The DiT (S3) and latent diffusion (S1) in the page against the same checkpoint sampled by core in Node: DDIM with
+// η = 0 is deterministic given x_T, and x_T comes from createRng(seed) in both, so the page must reproduce Node's
+// samples up to the float32 rounding of two backends, which 10 steps carry forward without amplifying much.
+for (const [name, what] of [['cdit', 'the DiT'], ['cldm', 'latent diffusion (its first stage decodes in the page)']]) {
+  test(`sampler widget, ?model=${name}: ${what} draws in the page the digits core draws in Node from the same seed`, {
+    timeout: 600_000,
+    skip: !ships(name) && `the build ships no weights/${name}: nothing to sample`,
+  }, async (t) => {
+    const { page, errors, close } = await open(`/live/sampler?model=${name}`);
+    // The address chose the model, and the page sampled it on its own once it loaded.
+    const first = await live(page, 'sample', 'true', 300_000);
+    assert.equal(first.settings.model, name);
+    assert.equal(await page.locator('[data-testid="model"]').inputValue(), name);
+    const settings = { model: name, digit: 5, w: 3, sampler: 'ddim', steps: 10, eta: 0, seed: 3, n: 4 };
+    const r = await sampleWith(page, settings);
+    const loaded = core.loadModelFolder(path.join(buildDir, 'weights', name));
+    const labels = tf.tensor1d(new Int32Array(settings.n).fill(settings.digit), 'int32');
+    const drawn = core.ddimSample(loaded.schedule, core.epsModelOf(loaded.model, labels, settings.w), [settings.n, ...loaded.model.dataShape], core.createRng(settings.seed), {
+      timesteps: core.ddimTimesteps(loaded.schedule.T, settings.steps),
+      eta: settings.eta,
+    });
+    const images = loaded.decode ? loaded.decode(drawn) : drawn;
+    const expected = Array.from(images.dataSync());
+    assert.equal(r.images.length, expected.length);
+    assert.equal(r.side, 16, 'the samples are 16×16 digits');
+    // Pixels lie in about [−1, 1]. The page (wasm) and Node (cpu) differed by at most 2.6e-5 (cdit) and 6.1e-5 (cldm)
+    // when this was written; 2e-3 (a quarter of a grey level) leaves 30× that for other browsers' rounding, while a
+    // wrong piece moves strokes: a first-stage scale 10 % off gave 0.61, another seed differences of order 1.
+    const diff = maxAbsDiff(r.images, expected);
+    t.diagnostic(`${name} on ${r.backend}: max |page − Node| = ${diff.toExponential(2)} over ${expected.length} pixels`);
+    assert.ok(diff < 2e-3, `the page's ${name} samples differ from core's in Node by ${diff}`);
+    if (loaded.decode) {
+      // What the page drew before decoding is the latent z_0, shown while it denoises as its 4 channels side by side.
+      assert.equal(r.latent.channels, loaded.model.dataShape[2]);
+      assert.equal(r.frameSide, r.latent.mosaicSide);
+      assert.ok(maxAbsDiff(r.latents, Array.from(drawn.dataSync())) < 2e-3, 'the page\'s latents differ from core\'s');
+    } else assert.equal(r.latent, null);
+    tf.dispose([labels, drawn, images]);
+    core.disposeShipped(loaded);
+    assert.deepEqual(errors, []);
+    await close();
+    await screenshots(`/live/sampler?model=${name}`, `sampler-${name}`, async (p) => {
+      await live(p, 'sample', 'true', 300_000);
+    });
+  });
+}
 
 const repoCddpm = path.join(repo, 'weights', 'cddpm');
 test('sampler widget: the judge classifier, run in the page, reads at least 90 % of the samples guided at w = 3 as the digit asked for', {
