@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 const repoRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const rootPackage = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 
+/** The address the notebooks link to the site by (package.json's "homepage", whatever SITE_URL says). */
+export const publishedSite = new URL(rootPackage.homepage).origin;
+
 /** The site's origin, without a path (Docusaurus's `url`; the pages sit at its root, baseUrl '/'). */
 export const siteUrl = new URL(process.env.SITE_URL || rootPackage.homepage).origin;
 
