@@ -137,6 +137,22 @@ describe('pnpm train (smoke runs)', () => {
     expect(readFileSync(path.join(checkpointFolder(out), 'weights.bin')).equals(good)).toBe(true);
   });
 
+  it('--minutes stops at the first step that ends past the budget and saves its checkpoint and grid there', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'cli-budget-'));
+    const lines: string[] = [];
+    // A budget of 6 ms: loading the digits alone takes longer, so the first step ends past it (of 50 allowed).
+    const r = await runTrainCli(`ddpm --T 4 --steps 50 --batch 2 --limit 16 --samples 2 --filters 8,16 --minutes 0.0001 --out ${out} --backend wasm`.split(' '), (l) => lines.push(l));
+    expect(r.step).toBe(1);
+    expect(readManifest(out).step).toBe(1);
+    expect(existsSync(path.join(out, 'samples-000001.png'))).toBe(true);
+    expect(lines.join('\n')).toMatch(/--minutes 0.0001: the budget ended training at step 1 of 50/);
+    // A budget the steps fit in changes nothing: all of them run and no budget line is written.
+    const roomy: string[] = [];
+    const full = await runTrainCli(`ddpm --T 4 --steps 2 --batch 2 --limit 16 --samples 2 --filters 8,16 --minutes 60 --out ${out} --backend wasm`.split(' '), (l) => roomy.push(l));
+    expect(full.step).toBe(2);
+    expect(roomy.join('\n')).not.toMatch(/budget ended/);
+  });
+
   it('checks that --out can take a checkpoint before training', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cli-ro-'));
     writeFileSync(path.join(dir, 'file'), 'x');
@@ -254,6 +270,8 @@ describe('pnpm train (smoke runs)', () => {
     ['cddpm --guidance abc', /'--guidance' must be a finite number; received abc/],
     ['ddpm --limit 70000', /'--limit' must be an integer in 1..60000; received 70000/],
     ['ddpm --size 24', /'--size' must be 16 or 32; received 24/],
+    ['ddpm --minutes 0', /'--minutes' must be a finite number > 0; received 0/],
+    ['ddpm --minutes 20000', /'--minutes' must be a budget of at most a week \(10080 minutes\); received 20000/],
     ['ddpm --filters 16,x', /'--filters' must be an integer in 8..4096; received x/],
     ['ddpm --filters 12,24', /'--filters' must be widths that are multiples of 8/],
     ['ddpm --preset huge', /'--preset' must be quick \| s4; received huge/],

@@ -109,6 +109,9 @@ export const HELP = `Usage: pnpm train <ddpm2d|ddpm|cddpm|dit|cdit|ldm|cldm> [op
                      tfjs-node, which threads each op itself). On 2 cores, 2 threads took 0.69× (MLP), 0.8× (quick
                      UNet) and 0.55× (S4 UNet) of the 1-thread step time
   --every N          checkpoint + sample grid every N steps (default 500)
+  --minutes M        a wall-clock budget: training stops at the first step that ends after M minutes from the start
+                     of this command (a latent run's first stage, if trained now, counts), --steps being the most
+                     it takes; the checkpoint and grid are saved there. For comparisons at equal time
   --resume           continue from the checkpoint in --out (refused if there is none or it is damaged): its model
                      settings, T, seed, batch, micro, lr and --ema are kept, and with its saved Adam state, weight
                      average and random stream the run goes on bit for bit as if it had not stopped. A loss that
@@ -165,7 +168,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
       T: { type: 'string' }, dataset: { type: 'string' }, limit: { type: 'string' }, size: { type: 'string' }, filters: { type: 'string' },
       out: { type: 'string' }, every: { type: 'string' }, resume: { type: 'boolean' }, guidance: { type: 'string' }, samples: { type: 'string' },
       patch: { type: 'string' }, dim: { type: 'string' }, depth: { type: 'string' }, heads: { type: 'string' },
-      denoiser: { type: 'string' }, regularizer: { type: 'string' }, 'first-stage': { type: 'string' }, 'ae-steps': { type: 'string' },
+      minutes: { type: 'string' }, denoiser: { type: 'string' }, regularizer: { type: 'string' }, 'first-stage': { type: 'string' }, 'ae-steps': { type: 'string' },
       backend: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' }, 'learn-variance': { type: 'boolean' }, ema: { type: 'string' }, eta: { type: 'string' }, workers: { type: 'string' },
     },
   });
@@ -225,6 +228,9 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   const lr = keptSetting('lr', values.lr, numberOption('lr', values.lr, is2d ? 2e-3 : preset.lr, { positive: true }), saved.lr);
   let T = numberOption('T', values.T, is2d ? 100 : 1000, { integer: true, min: 2, max: MAX_T });
   const every = numberOption('every', values.every, 500, { integer: true, min: 1 });
+  const minutes = values.minutes === undefined ? undefined : numberOption('minutes', values.minutes, 0, { positive: true });
+  if (minutes !== undefined && minutes > 7 * 24 * 60) throw new DomainError('pnpm train', '--minutes', 'a budget of at most a week (10080 minutes)', values.minutes);
+  const budgetSeconds = minutes === undefined ? undefined : 60 * minutes;
   // Off by default: on the quick preset it did not measurably improve samples (docs/BENCHMARKS.md, quality:ddpm).
   const emaDecay = keptSetting('ema', values.ema, numberOption('ema', values.ema, 0, { finite: true }), resumeFrom?.ema?.decay);
   if (!(emaDecay >= 0 && emaDecay < 1)) throw new DomainError('pnpm train', '--ema', 'a decay in [0, 1) (0 = off)', values.ema);
@@ -287,6 +293,8 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   const workers = askedWorkers ?? defaultWorkers(batch, micro, choice.name, wasmThreadsInUse() ?? 1);
   log(`backend: ${describeBackend(choice)}${workers > 1 ? `, one per thread on ${workers} threads (--workers)` : ''}`);
   const schedule = is2d ? linearSchedule(T, 1e-4, 0.1) : linearSchedule(T);
+  // --minutes counts from here: the data, a first stage trained now, the steps and their checkpoints.
+  const budgetStart = performance.now();
 
   let data: Dataset;
   let net: DenoiserModel;
@@ -399,6 +407,7 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
   let lastSaved = resumeFrom ? start : undefined;
   let lastSamples = '';
   let diverged: { step: number; loss: number } | undefined;
+  let budgetStop: number | undefined;
   const t0 = performance.now();
   let result: Awaited<ReturnType<typeof trainDdpmParallel>>;
   const dispose = () => {
@@ -425,6 +434,10 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
           lastSaved = step;
           display.note(`step ${step}/${start + steps}: loss ${display.loss} (moving average), ${((performance.now() - t0) / 1000).toFixed(0)} s`);
         }
+        if (budgetSeconds !== undefined && step < start + steps && (performance.now() - budgetStart) / 1000 >= budgetSeconds) {
+          budgetStop = step;
+          return false;
+        }
       },
     });
   } catch (e) {
@@ -441,7 +454,8 @@ export async function runTrainCli(argv: readonly string[], log: (line: string) =
       `pnpm train: the loss became ${diverged.loss} at step ${diverged.step} (learning rate ${lr}); training stopped and nothing after it was saved; ${lastGood(out, lastSaved)}`,
     );
   }
-  const end = start + steps;
+  const end = budgetStop ?? start + steps;
+  if (budgetStop !== undefined) log(`--minutes ${values.minutes}: the budget ended training at step ${budgetStop} of ${start + steps}`);
   const savedNow = lastSaved === end;
   if (!savedNow) await saveAll(end);
   const samples = savedNow && lastSamples ? lastSamples : writeSamples(end);
