@@ -16,6 +16,7 @@ import { MnistClassifier, type MnistClassifierOptions } from '../models/classifi
 import { NoisyClassifier, type NoisyClassifierOptions } from '../models/noisy-classifier.js';
 import { UNet, type UNetOptions } from '../models/unet.js';
 import { DiT, type DiTOptions } from '../models/dit.js';
+import { LatentAutoencoder, type LatentAutoencoderOptions } from '../models/latent-autoencoder.js';
 import { classifierAccuracy, cvaePriorAccuracy, digitShare, guidedAccuracy, noisyClassifierAccuracy, reconstructionError } from '../quality/measures.js';
 import type { Estimate } from '../quality/judge.js';
 import { createRng, type Rng } from '../random/rng.js';
@@ -23,6 +24,7 @@ import { linearSchedule, type NoiseSchedule } from '../schedule/schedule.js';
 import { assertCount, assertIntegerInRange, DomainError } from '../util/validate.js';
 import { heldOutElbo } from './autoencoder.js';
 import { loadCheckpoint, readManifest } from './checkpoint.js';
+import { assignCheckpointWeights, checkModelMatches, type CheckpointFiles, type CheckpointManifest } from './checkpoint-format.js';
 import { firstStageDecoder, loadFirstStage, type FirstStage } from './first-stage.js';
 
 /**
@@ -114,12 +116,21 @@ export function readShippedManifest(dir: string = shippedWeightsDir()): ShippedM
   } catch (e) {
     throw new DomainError('readShippedManifest', 'manifest.json', 'valid JSON', `${file}: ${(e as Error).message}`);
   }
+  return checkShippedManifest(parsed, file);
+}
+
+/**
+ * The parsed weights/manifest.json checked (format 1, models with folder-safe names and figure lists) and returned as
+ * a ShippedManifest; `file` names it in the refusal. No file access: the site's browser worker checks the manifest it
+ * fetched with it.
+ */
+export function checkShippedManifest(parsed: unknown, file: string, fn = 'readShippedManifest'): ShippedManifest {
   const m = parsed as ShippedManifest;
-  if (m?.format !== 1 || !Array.isArray(m.models)) throw new DomainError('readShippedManifest', 'manifest.json', '{ format: 1, models: [...] }', file);
+  if (m?.format !== 1 || !Array.isArray(m.models)) throw new DomainError(fn, 'manifest.json', '{ format: 1, models: [...] }', file);
   for (const entry of m.models) {
     // A folder name and a URL path segment as it is: lower-case letters and digits, words joined by single hyphens.
     if (typeof entry?.name !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(entry.name) || !Array.isArray(entry.figures)) {
-      throw new DomainError('readShippedManifest', 'manifest.json', 'models with a lower-case name (letters, digits, inner hyphens) and a figures list', `${file}: ${JSON.stringify(entry?.name)}`);
+      throw new DomainError(fn, 'manifest.json', 'models with a lower-case name (letters, digits, inner hyphens) and a figures list', `${file}: ${JSON.stringify(entry?.name)}`);
     }
   }
   return m;
@@ -138,47 +149,97 @@ export function loadShipped(name: string, dir: string = shippedWeightsDir()): Lo
  */
 export function loadModelFolder(folder: string, fn = 'loadModelFolder'): DistributiveOmit<LoadedShipped, 'entry'> {
   const ckpt = readManifest(folder);
-  const rng = createRng(0); // the initial weights are overwritten by the checkpoint's
-  if (ckpt.kind === 'unet') {
-    const model = new UNet(rng, ckpt.config as UNetOptions);
-    loadCheckpoint(folder, model);
-    return { kind: 'unet', model, schedule: recordedSchedule(ckpt.meta, 'UNet', folder, fn), ...recordedFirstStage(ckpt.meta, folder, fn) };
-  }
-  if (ckpt.kind === 'dit') {
-    const model = new DiT(rng, ckpt.config as DiTOptions);
-    loadCheckpoint(folder, model);
-    return { kind: 'dit', model, schedule: recordedSchedule(ckpt.meta, 'DiT', folder, fn), ...recordedFirstStage(ckpt.meta, folder, fn) };
-  }
-  if (ckpt.kind === 'ae' || ckpt.kind === 'vae' || ckpt.kind === 'cvae') {
-    const model = new ConvAutoencoder(rng, ckpt.config as ConvAutoencoderOptions);
-    loadCheckpoint(folder, model);
-    return { kind: ckpt.kind, model };
-  }
-  if (ckpt.kind === 'classifier') {
-    const model = new MnistClassifier(rng, ckpt.config as MnistClassifierOptions);
-    loadCheckpoint(folder, model);
-    return { kind: 'classifier', model };
-  }
-  if (ckpt.kind === 'noisy-classifier') {
-    const model = new NoisyClassifier(rng, ckpt.config as NoisyClassifierOptions);
-    loadCheckpoint(folder, model);
-    return { kind: 'noisy-classifier', model, schedule: recordedSchedule(ckpt.meta, 'noisy-classifier', folder, fn) };
-  }
-  throw new DomainError(fn, 'folder', 'a unet, dit, autoencoder, classifier or noisy-classifier checkpoint', `${folder} (kind '${ckpt.kind}')`);
+  const built = modelFromManifest(ckpt, folder, fn);
+  loadCheckpoint(folder, built.model);
+  if (built.kind !== 'unet' && built.kind !== 'dit') return built;
+  const recorded = firstStageRecord(ckpt.meta, folder, fn);
+  return recorded ? { ...built, ...loadRecordedFirstStage(recorded, folder, fn) } : built;
 }
 
-/** The linear schedule of the T a checkpoint recorded in meta.schedule.T: a model trained on t ∈ 1..T needs that T back. */
+/** A checkpoint's model as {@link modelFromManifest} builds it: its initial weights, not yet the saved ones. */
+export type BuiltModel = DistributiveOmit<LoadedShipped, 'entry' | 'firstStage' | 'decode'>;
+
 /**
- * The first stage a latent denoiser's meta names (meta.firstStage { folder, scale }, the folder relative to the
- * checkpoint's or absolute), loaded verified; its scale must be the one the denoiser's data were taken at.
- * Nothing for a pixel model.
+ * The model a checkpoint's manifest describes, built from its recorded kind and configuration (with fresh weights,
+ * which the caller overwrites with the checkpoint's), and for a UNet, a DiT and a noisy classifier the linear
+ * schedule of the recorded T. Reads no file: {@link loadModelFolder} uses it on disk, the site's browser worker on
+ * a checkpoint it fetched. `where` names the checkpoint in refusals.
  */
-function recordedFirstStage(meta: Record<string, unknown>, folder: string, fn: string): LatentParts | Record<string, never> {
-  const recorded = meta.firstStage as { folder?: unknown; scale?: unknown } | undefined;
-  if (recorded === undefined) return {};
-  if (typeof recorded?.folder !== 'string' || typeof recorded.scale !== 'number') {
-    throw new DomainError(fn, 'folder', 'a latent checkpoint whose meta.firstStage is { folder, scale }', `${folder} (${JSON.stringify(recorded)})`);
+export function modelFromManifest(ckpt: CheckpointManifest, where: string, fn = 'modelFromManifest'): BuiltModel {
+  if (typeof ckpt?.kind !== 'string' || typeof ckpt.config !== 'object' || typeof ckpt.meta !== 'object') {
+    throw new DomainError(fn, 'manifest', 'a checkpoint manifest (readManifest, readCheckpointFiles) with kind, config and meta', `${where} (${ckpt === null ? 'null' : typeof ckpt})`);
   }
+  const rng = createRng(0); // the initial weights are overwritten by the checkpoint's
+  switch (ckpt.kind) {
+    case 'unet':
+      return { kind: 'unet', model: new UNet(rng, ckpt.config as UNetOptions), schedule: recordedSchedule(ckpt.meta, 'UNet', where, fn) };
+    case 'dit':
+      return { kind: 'dit', model: new DiT(rng, ckpt.config as DiTOptions), schedule: recordedSchedule(ckpt.meta, 'DiT', where, fn) };
+    case 'ae':
+    case 'vae':
+    case 'cvae':
+      return { kind: ckpt.kind, model: new ConvAutoencoder(rng, ckpt.config as ConvAutoencoderOptions) };
+    case 'classifier':
+      return { kind: 'classifier', model: new MnistClassifier(rng, ckpt.config as MnistClassifierOptions) };
+    case 'noisy-classifier':
+      return { kind: 'noisy-classifier', model: new NoisyClassifier(rng, ckpt.config as NoisyClassifierOptions), schedule: recordedSchedule(ckpt.meta, 'noisy-classifier', where, fn) };
+    default:
+      throw new DomainError(fn, 'folder', 'a unet, dit, autoencoder, classifier or noisy-classifier checkpoint', `${where} (kind '${ckpt.kind}')`);
+  }
+}
+
+/**
+ * A shipped model assembled from checkpoint files already read and verified ({@link readCheckpointFiles}: pointer,
+ * checksums, finiteness), as {@link loadShipped} assembles it from disk: built by {@link modelFromManifest}, given the
+ * saved weights, and for a latent denoiser with its first stage, whose files `stage` holds (its scale must be the
+ * recorded one). Reads no file: the site's browser worker fetches the files and calls this. `where` names the
+ * checkpoint (e.g. `weights/cldm`) in refusals.
+ */
+export function shippedFromFiles(entry: ShippedModel, files: CheckpointFiles, where: string, stage?: CheckpointFiles): LoadedShipped {
+  const fn = 'shippedFromFiles';
+  if (typeof entry?.name !== 'string') throw new DomainError(fn, 'entry', 'a model of weights/manifest.json (readShippedManifest)', JSON.stringify(entry) ?? String(entry));
+  for (const [arg, given] of [['files', files], ['stage', stage]] as const) {
+    if (given === undefined && arg === 'stage') continue;
+    if (typeof given?.manifest !== 'object' || !(given.weights instanceof Float32Array)) {
+      throw new DomainError(fn, arg, 'checkpoint files as readCheckpointFiles returns them ({ manifest, pointer, weights })', given === null ? 'null' : typeof given);
+    }
+  }
+  const built = modelFromManifest(files.manifest, where, fn);
+  checkModelMatches(fn, files.manifest, built.model);
+  assignCheckpointWeights(files.manifest, built.model, files.weights);
+  const recorded = built.kind === 'unet' || built.kind === 'dit' ? firstStageRecord(files.manifest.meta, where, fn) : undefined;
+  if (!recorded) return { entry, ...built } as LoadedShipped;
+  const stageWhere = `${where}/${recorded.folder}`;
+  const refuse = (allowed: string, received: string) => {
+    built.model.params.dispose();
+    return new DomainError(fn, 'stage', allowed, received);
+  };
+  if (!stage) throw refuse(`the files of the first stage ${stageWhere} (a latent denoiser decodes through it)`, 'none');
+  const scale = stage.manifest.meta.scale;
+  if (stage.manifest.kind !== 'latent-autoencoder') throw refuse('a first-stage checkpoint (kind latent-autoencoder)', `${stageWhere} (kind '${stage.manifest.kind}')`);
+  if (scale !== recorded.scale) throw refuse(`a first stage of scale s = ${recorded.scale} (the one the denoiser learned)`, `${stageWhere} (s = ${String(scale)})`);
+  const model = new LatentAutoencoder(createRng(0), stage.manifest.config as LatentAutoencoderOptions);
+  checkModelMatches(fn, stage.manifest, model);
+  assignCheckpointWeights(stage.manifest, model, stage.weights);
+  const firstStage: FirstStage = { model, scale, folder: stageWhere };
+  return { entry, ...built, firstStage, decode: firstStageDecoder(firstStage) } as LoadedShipped;
+}
+
+/**
+ * The first stage a latent denoiser's meta names, { folder, scale } (the folder relative to the checkpoint's, or
+ * absolute), or nothing for a pixel model; a malformed record is refused by name. Reads no file.
+ */
+export function firstStageRecord(meta: Record<string, unknown>, where: string, fn = 'firstStageRecord'): { readonly folder: string; readonly scale: number } | undefined {
+  const recorded = meta.firstStage as { folder?: unknown; scale?: unknown } | undefined;
+  if (recorded === undefined) return undefined;
+  if (typeof recorded?.folder !== 'string' || typeof recorded.scale !== 'number') {
+    throw new DomainError(fn, 'folder', 'a latent checkpoint whose meta.firstStage is { folder, scale }', `${where} (${JSON.stringify(recorded)})`);
+  }
+  return { folder: recorded.folder, scale: recorded.scale };
+}
+
+/** The recorded first stage loaded verified; its scale must be the one the denoiser's data were taken at. */
+function loadRecordedFirstStage(recorded: { folder: string; scale: number }, folder: string, fn: string): LatentParts {
   const stageFolder = path.resolve(folder, recorded.folder);
   const firstStage = loadFirstStage(fn, 'folder', stageFolder);
   if (firstStage.scale !== recorded.scale) {
@@ -186,6 +247,13 @@ function recordedFirstStage(meta: Record<string, unknown>, folder: string, fn: s
     throw new DomainError(fn, 'folder', `a first stage of scale s = ${recorded.scale} (the one the denoiser learned)`, `${stageFolder} (s = ${firstStage.scale})`);
   }
   return { firstStage, decode: firstStageDecoder(firstStage) };
+}
+
+/** The linear schedule of the T a checkpoint recorded in meta.schedule.T: a model trained on t ∈ 1..T needs that T back. */
+function recordedSchedule(meta: Record<string, unknown>, kind: string, folder: string, fn: string): NoiseSchedule {
+  const T = (meta.schedule as { T?: number } | undefined)?.T;
+  if (typeof T !== 'number') throw new DomainError(fn, 'folder', `a ${kind} checkpoint that records its schedule (meta.schedule.T)`, folder);
+  return linearSchedule(T);
 }
 
 /** A latent diffusion run (pnpm train ldm | cldm) loaded from its folder: the denoiser, its schedule, its first stage. */
@@ -202,12 +270,6 @@ export function loadLatentDiffusion(folder: string, fn = 'loadLatentDiffusion'):
     throw new DomainError(fn, 'folder', 'a latent diffusion checkpoint (pnpm train ldm | cldm: meta.firstStage { folder, scale })', `${folder} (kind '${loaded.kind}')`);
   }
   return { denoiser: loaded.model, schedule: loaded.schedule, firstStage: loaded.firstStage, decode: loaded.decode };
-}
-
-function recordedSchedule(meta: Record<string, unknown>, kind: string, folder: string, fn: string): NoiseSchedule {
-  const T = (meta.schedule as { T?: number } | undefined)?.T;
-  if (typeof T !== 'number') throw new DomainError(fn, 'folder', `a ${kind} checkpoint that records its schedule (meta.schedule.T)`, folder);
-  return linearSchedule(T);
 }
 
 /** Omit from each member of a union (TypeScript's Omit would merge the members). */
