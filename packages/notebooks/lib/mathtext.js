@@ -169,4 +169,4 @@ function wrapLabel(label, maxWidth, fontSize, bold = false) {
   return lines;
 }
 
-module.exports = { splitMath, parseMath, labelMarkup, labelText, labelWidth, textWidth, wrapLabel, escapeXml };
+module.exports = { SCRIPT_SIZE: SCRIPT.size, splitMath, parseMath, labelMarkup, labelText, labelWidth, textWidth, wrapLabel, escapeXml };

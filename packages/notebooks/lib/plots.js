@@ -8,7 +8,7 @@
 'use strict';
 const Plot = require('@observablehq/plot');
 const { parseHTML } = require('linkedom');
-const { labelMarkup, labelText, labelWidth, textWidth, wrapLabel, escapeXml } = require('./mathtext');
+const { SCRIPT_SIZE, labelMarkup, labelText, labelWidth, textWidth, wrapLabel, escapeXml } = require('./mathtext');
 
 /** The width in CSS px a figure gets on a 390 px phone (the site's and Jupyter's padding taken off). */
 const PHONE_WIDTH = 358;
@@ -23,9 +23,13 @@ const COLORS = ['#4269d0', '#efb118', '#ff725c', '#6cc5b0', '#3ca951', '#ff8ab7'
 const DASHES = [null, '7 4', '2 3', '10 3 2 3'];
 const FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
 
-/** Font sizes (px, in the figure's own units) for a figure `width` px wide, so that a phone shows them ≥ 9 px. */
+/**
+ * Font sizes (px, in the figure's own units) for a figure `width` px wide, so that a phone shows them ≥ 9 px and the
+ * subscripts and superscripts of math in them (SCRIPT_SIZE of the font) ≥ 7 px.
+ */
 function fontsFor(width) {
-  const least = Math.ceil((MIN_PHONE_FONT * Math.max(width, PHONE_WIDTH)) / PHONE_WIDTH);
+  const phoneFont = Math.max(MIN_PHONE_FONT, MIN_PHONE_SCRIPT / SCRIPT_SIZE);
+  const least = Math.ceil((phoneFont * Math.max(width, PHONE_WIDTH)) / PHONE_WIDTH);
   return { tick: Math.max(13, least), label: Math.max(14, least), title: Math.max(15, least + 1), legend: Math.max(14, least) };
 }
 
