@@ -9,7 +9,8 @@
  * share read confidently as some digit; and the Fréchet distance (A14, in the judge's feature space, as
  * quality:table measures it) of --fid N samples (guided at w = 3 when conditional) against N seeded test digits,
  * with the floor of N other test digits against the same ones printed once. Latent models' samples are decoded by
- * their first stage before judging.
+ * their first stage before judging, and their first stage's own reconstructions of those other test digits get a
+ * Fréchet distance too: the closest any denoiser on its latents can come.
  *
  * Options: --n N samples per digit and weight (default 20; conditional), --unconditional N samples (default 200),
  * --weights 1,3 --fid N (default 500; 0 skips it) --ddim 50 --eta 1 --seed 0 --backend NAME.
@@ -20,6 +21,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { MnistClassifier } from '../src/models/classifier.js';
 import type { DenoiserModel } from '../src/models/types.js';
+import type { LatentAutoencoder } from '../src/models/latent-autoencoder.js';
 import { describeBackend, selectBackend, type BackendName } from '../src/nn/backend.js';
 import { digitShare, guidedAccuracy } from '../src/quality/measures.js';
 import { featureDistances } from '../src/quality/field-measures.js';
@@ -80,13 +82,19 @@ const reals = fidN > 0 ? testSets(fidN) : undefined;
 const floorFid = reals ? featureDistances(judge, reals.other, reals.real).frechet : NaN;
 if (reals) console.log(`FID floor (${fidN} test digits against ${fidN} others): ${floorFid.toFixed(3)}`);
 
-interface Loaded { denoiser: DenoiserModel; schedule: NoiseSchedule; decode?: (x: tf.Tensor4D) => tf.Tensor4D; works: string; firstStage?: { parameters: number; seconds: number } }
+interface Loaded {
+  denoiser: DenoiserModel;
+  schedule: NoiseSchedule;
+  decode?: (x: tf.Tensor4D) => tf.Tensor4D;
+  works: string;
+  firstStage?: { parameters: number; seconds: number; model: LatentAutoencoder };
+}
 function load(folder: string): Loaded {
   const meta = readManifest(folder).meta;
   if (meta.firstStage) {
     const l = loadLatentDiffusion(folder, script);
     const [h, w, c] = l.denoiser.dataShape;
-    return { denoiser: l.denoiser, schedule: l.schedule, decode: l.decode, works: `${h}×${w}×${c} latents (${l.firstStage.model.regularizer.toUpperCase()}, s = ${l.firstStage.scale.toFixed(3)})`, firstStage: { parameters: l.firstStage.model.params.count, seconds: Number(readManifest(l.firstStage.folder).meta.trainSeconds) } };
+    return { denoiser: l.denoiser, schedule: l.schedule, decode: l.decode, works: `${h}×${w}×${c} latents (${l.firstStage.model.regularizer.toUpperCase()}, s = ${l.firstStage.scale.toFixed(3)})`, firstStage: { parameters: l.firstStage.model.params.count, seconds: Number(readManifest(l.firstStage.folder).meta.trainSeconds), model: l.firstStage.model } };
   }
   const l = loadModelFolder(folder, script);
   if (l.kind !== 'unet' && l.kind !== 'dit') throw new RangeError(`${script}: ${folder} holds a ${l.kind}, not a UNet or DiT`);
@@ -95,7 +103,7 @@ function load(folder: string): Loaded {
 }
 
 const pct = (v: number, se: number) => `${(100 * v).toFixed(1)} % ± ${(100 * se).toFixed(1)}`;
-const header = ['model', 'denoiser', 'works on', 'parameters', 'recorded training', 'one step (batch 32, 1 thread)', '64 samples (w = 3 if conditional)', ...(weights.map((w) => `read as asked, w = ${w}`)), 'read as a digit (unconditional)', `FID (${fidN}; floor ${Number.isNaN(floorFid) ? '—' : floorFid.toFixed(2)})`];
+const header = ['model', 'denoiser', 'works on', 'parameters', 'recorded training', 'one step (batch 32, 1 thread)', '64 samples (w = 3 if conditional)', ...(weights.map((w) => `read as asked, w = ${w}`)), 'read as a digit (unconditional)', `FID (${fidN}; floor ${Number.isNaN(floorFid) ? '—' : floorFid.toFixed(2)})`, 'FID of the first stage\'s reconstructions'];
 const rows: string[][] = [];
 for (const spec of positionals) {
   const [name, rawFolder] = [spec.slice(0, spec.indexOf('=')), spec.slice(spec.indexOf('=') + 1)];
@@ -140,6 +148,15 @@ for (const spec of positionals) {
     fid = featureDistances(judge, drawn, reals.real).frechet.toFixed(2);
     drawn.dispose();
   }
+  // What the first stage alone costs: the floor's other test digits encoded (μ, no noise) and decoded, against the
+  // same real set. No denoiser on its latents can come closer to the test digits than this.
+  let reconstructionFid = '—';
+  if (reals && m.firstStage) {
+    const stage = m.firstStage.model;
+    const rebuilt = tf.tidy(() => stage.decode(stage.latents(reals.other)));
+    reconstructionFid = featureDistances(judge, rebuilt, reals.real).frechet.toFixed(2);
+    rebuilt.dispose();
+  }
   const share = conditional ? '—' : (() => {
     const e = digitShare(m.denoiser, m.schedule, judge, createRng(seed), { n: unconditionalN, ddimSteps, eta, ...decode });
     return pct(e.value, e.standardError);
@@ -157,10 +174,11 @@ for (const spec of positionals) {
   optimizer.dispose();
   const params = m.denoiser.params.count.toLocaleString('en-US') + (m.firstStage ? ` + ${m.firstStage.parameters.toLocaleString('en-US')} first stage` : '');
   const row = [name, m.denoiser.kind === 'dit' ? 'DiT' : 'UNet', m.works, params, `${manifest.step} steps, ${trainSeconds.toFixed(0)} s${m.firstStage ? ` + ${m.firstStage.seconds.toFixed(0)} s first stage` : ''}`,
-    stepSeconds.toFixed(3), `${sampleSeconds.toFixed(1)} s`, ...quality, share, fid];
+    stepSeconds.toFixed(3), `${sampleSeconds.toFixed(1)} s`, ...quality, share, fid, reconstructionFid];
   rows.push(row);
   console.log(`${name}: ${row.slice(1).join(' | ')}`);
   m.denoiser.params.dispose();
+  m.firstStage?.model.params.dispose();
 }
 console.log(`\n| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
