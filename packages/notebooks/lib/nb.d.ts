@@ -8,6 +8,8 @@ export declare function initBackend(): Promise<string>;
 export declare function check(label: string, ok: boolean, detail?: string): void;
 /** |actual − expected| ≤ max(abs, rel·|expected|), else throws naming the step. */
 export declare function checkClose(label: string, actual: number, expected: number, tol: { rel?: number; abs?: number }): void;
+/** n points (x, f(x)) with x evenly spaced from `from` to `to`, both included: a curve for linePlot or histogramPlot. */
+export declare function curve(f: (x: number) => number, from: number, to: number, n: number): Array<[number, number]>;
 // Figures (lib/plots.js). Labels, titles and series names may hold math between $ signs ('$x_{t−1}$', '$σ^2_t$'),
 // set with real subscripts and superscripts.
 /** The width (px) a figure gets on a 390 px phone, and the least font size (px) it must show there. */

@@ -51,6 +51,16 @@ function checkClose(label, actual, expected, tol) {
   console.log(`✓ ${label}: ${fmt(actual)} vs ${fmt(expected)} (tolerance ${JSON.stringify(tol)})`);
 }
 
+/** n points (x, f(x)) with x evenly spaced from `from` to `to`, both included: a curve for linePlot or histogramPlot. */
+function curve(f, from, to, n) {
+  if (!Number.isInteger(n) || n < 2) throw new RangeError(`curve: n must be an integer of at least 2 (points from ${from} to ${to}); received ${n}`);
+  if (!Number.isFinite(from) || !Number.isFinite(to)) throw new RangeError(`curve: from and to must be finite; received ${from} and ${to}`);
+  return Array.from({ length: n }, (_, i) => {
+    const x = from + ((to - from) * i) / (n - 1);
+    return [x, f(x)];
+  });
+}
+
 function fmt(x) {
   return Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toFixed(6) : x.toExponential(4);
 }
@@ -58,4 +68,4 @@ function fmt(x) {
 // The figures (line plots, histograms, scatter plots, heat maps, digit grids) live in lib/plots.js.
 const plots = require('./plots');
 
-module.exports = { smoke, size, initBackend, check, checkClose, ...plots };
+module.exports = { smoke, size, initBackend, check, checkClose, curve, ...plots };
